@@ -1,0 +1,4 @@
+export * from './calcom.client';
+export * from './calcom.errors';
+export * from './calcom.module';
+export * from './calcom.schemas';

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** booking's own settings on top of the shared service environment (libs/config). */
+export const bookingEnvSchema = z.object({
+  CALCOM_API_KEY: z.string().optional(),
+  CALCOM_BASE_URL: z.url().default('http://127.0.0.1:4010'),
+  CALCOM_TEAM_SLUG: z.string().optional(),
+  /** Bookings endpoints only; slots and event types have their own fixed versions (see calcom.client.ts). */
+  CALCOM_API_VERSION: z.string().default('2024-08-13'),
+  CALCOM_CONNECT_TIMEOUT_MS: ms(5_000),
+  CALCOM_REQUEST_TIMEOUT_MS: ms(10_000),
+  /** Consecutive outages (timeouts, network errors, 5xx) that open the circuit breaker. */
+  CALCOM_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  CALCOM_BREAKER_HALF_OPEN_MS: ms(60_000),
+  /** Total attempts for idempotent reads (1 = no retry); writes are never retried. */
+  CALCOM_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
+  CALCOM_RETRY_BASE_DELAY_MS: ms(100),
+});
+export type BookingEnv = z.infer<typeof bookingEnvSchema>;

@@ -1,0 +1,4 @@
+import { migrateMain } from '@receptionist/service-runtime';
+import { migrations } from './migrations';
+
+migrateMain('booking', migrations);

@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runtime';
+import { migrations } from './migrations';
+import { gatewayEntities } from './entities';
+import type { ServiceEnv } from '@receptionist/config';
+import type { GatewayEnv } from './config';
+import { PublicHealthController } from './health/public-health.controller';
+import { AuditModule } from './audit/audit.module';
+import { CompaniesModule } from './companies/companies.module';
+import { IdentityModule } from './identity/identity.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { PlatformHealthModule } from './platform-health/platform-health.module';
+
+/** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
+@Module({})
+export class AppModule {
+  static forRoot(ctx: ServiceContext<ServiceEnv & GatewayEnv>): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceRuntimeModule.forRoot({ ...ctx, entities: gatewayEntities, migrations, requestClient: true }),
+        AuditModule,
+        CompaniesModule,
+        IdentityModule,
+        RateLimitModule, // after the auth modules: its guard reads request.principal
+        PlatformHealthModule,
+      ],
+      controllers: [PublicHealthController],
+    };
+  }
+}

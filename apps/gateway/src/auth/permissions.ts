@@ -1,0 +1,58 @@
+/**
+ * Roles and permissions (Spatie-style: roles own permissions, users own roles). The database tables `role`,
+ * `permission` and `role_permission` are seeded from these lists by the migration and are what the guard reads;
+ * the constants are used for typing and for validating input.
+ */
+export const ROLES = ['platform_admin', 'company_admin', 'company_staff'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'companies.create',
+  'companies.read',
+  'companies.update',
+  'branches.manage',
+  'routing.manage',
+  'users.read',
+  'users.manage',
+  'tokens.manage',
+  'audit.read',
+  'appointments.read',
+  'appointments.manage',
+  'calls.read',
+  'billing.read',
+  'billing.manage',
+  'services.manage',
+  'health.read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const companyAdmin: Permission[] = [
+  'companies.read',
+  'companies.update',
+  'branches.manage',
+  'routing.manage',
+  'users.read',
+  'users.manage',
+  'tokens.manage',
+  'audit.read',
+  'appointments.read',
+  'appointments.manage',
+  'calls.read',
+  'billing.read',
+  'billing.manage',
+  'services.manage',
+];
+
+/** The seed mapping (migration 1732500000000). Change it with a migration, not here alone. */
+export const SEED_ROLE_PERMISSIONS: Record<Role, Permission[]> = {
+  platform_admin: [...PERMISSIONS],
+  company_admin: companyAdmin,
+  company_staff: ['companies.read', 'users.read', 'tokens.manage', 'appointments.read', 'appointments.manage', 'calls.read'],
+};
+
+/** Which roles a principal of a given role may hand out. */
+export const ASSIGNABLE_ROLES: Record<Role, Role[]> = {
+  platform_admin: ['platform_admin', 'company_admin', 'company_staff'],
+  company_admin: ['company_admin', 'company_staff'],
+  company_staff: [],
+};

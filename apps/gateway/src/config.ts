@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const perWindow = (fallback: number) => z.coerce.number().int().min(1).max(100000).default(fallback);
+
+/** gateway's own settings on top of the shared service environment (libs/config). */
+export const gatewayEnvSchema = z.object({
+  RETELLAI_WEBHOOK_SECRET: z.string().optional(),
+  RETELLAI_FUNCTION_SECRET: z.string().optional(),
+  CALCOM_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  APP_URL: z.url().default('http://127.0.0.1:3000'),
+  VOICE_FUNCTION_DEADLINE_MS: z.coerce.number().int().min(500).max(60000).default(8000),
+  // Identity (apps/gateway/src/identity)
+  /** First platform admin, created once at start when no platform admin exists yet. */
+  PLATFORM_ADMIN_EMAIL: z.email().optional(),
+  PLATFORM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** Lifetime of the personal access token handed out by POST /api/v1/auth/login. */
+  LOGIN_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(720),
+  // Rate limits (apps/gateway/src/rate-limit): requests allowed per RATE_LIMIT_WINDOW_MS and category.
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  RATE_LIMIT_GENERAL: perWindow(60),
+  RATE_LIMIT_VOICE: perWindow(100),
+  RATE_LIMIT_BOOKING: perWindow(30),
+  RATE_LIMIT_SENSITIVE: perWindow(10),
+  RATE_LIMIT_PORTAL: perWindow(60),
+  /** Prefix of the Redis keys; all gateway instances of one deployment must share it. */
+  RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('gateway:rl'),
+  /** Redis hash holding the last heartbeat of every service instance; one per deployment sharing a broker. */
+  PLATFORM_HEALTH_KEY: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('platform:heartbeats'),
+  /** Longest wait for Redis before a decision falls back to the category's failure mode. */
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  // Hardening (apps/gateway/src/hardening)
+  /** Browser origins allowed by CORS, comma separated (e.g. `https://portal.example.com`); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'must be a comma separated list of scheme://host[:port] without a path'))),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

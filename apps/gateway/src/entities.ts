@@ -1,0 +1,15 @@
+import { AuditLogEntity } from './audit/audit-log.entity';
+import { BranchEntity, CompanyEntity, PhoneNumberEntity, RetellAgentEntity } from './companies/entities';
+import { AccessTokenEntity, RolePermissionEntity, UserEntity } from './identity/entities';
+
+/** Every TypeORM entity of the gateway's own database. */
+export const gatewayEntities = [
+  CompanyEntity,
+  BranchEntity,
+  PhoneNumberEntity,
+  RetellAgentEntity,
+  UserEntity,
+  AccessTokenEntity,
+  RolePermissionEntity,
+  AuditLogEntity,
+];

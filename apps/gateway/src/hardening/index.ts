@@ -1,0 +1,2 @@
+export * from './exception.filter';
+export * from './hardening';

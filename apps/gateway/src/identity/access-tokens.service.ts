@@ -1,0 +1,125 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import type { Role } from '../auth/permissions';
+import { Actor, auditBy } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { AccessTokenEntity, UserEntity } from './entities';
+import { RolesRepository } from './roles.repository';
+
+/** `rcp_<token id>.<secret>`: the id finds the row, the secret is checked against its SHA-256. */
+const TOKEN_RE = /^rcp_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+/** last_used_at is written at most this often per token (one write per request would cost every request). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface TokenRow {
+  id: string;
+  token_hash: string;
+  /** mysql2 already parses it on MariaDB (a JSON_VALID-checked column is reported as JSON); a string elsewhere. */
+  abilities: string | string[];
+  expires_at: Date;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  user_id: string;
+  company_id: string | null;
+  role: Role;
+  disabled_at: Date | null;
+}
+
+export const tokenView = (t: AccessTokenEntity) => ({
+  id: t.id,
+  name: t.name,
+  abilities: t.abilities,
+  expiresAt: t.expiresAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+  createdAt: t.createdAt.toISOString(),
+});
+
+@Injectable()
+export class AccessTokensService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly roles: RolesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Issues a token for a user; the plain secret is returned here and never again. `abilities` must already
+   * be checked against the user's permissions. The audit entry commits with the token.
+   */
+  async issue(
+    user: UserEntity,
+    input: { name: string; abilities: string[]; expiresAt: Date },
+    audit: { action: string; by: Partial<ReturnType<typeof auditBy>> },
+    manager?: EntityManager,
+  ): Promise<{ token: string; entity: AccessTokenEntity }> {
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    const entity = Object.assign(new AccessTokenEntity(), {
+      id,
+      userId: user.id,
+      name: input.name,
+      tokenHash: sha256(secret),
+      abilities: [...new Set(input.abilities)].sort(),
+      expiresAt: input.expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+      createdAt: new Date(),
+    });
+    const work = async (m: EntityManager) => {
+      await m.getRepository(AccessTokenEntity).insert(entity);
+      await this.audit.record(
+        { ...audit.by, action: audit.action, companyId: user.companyId, targetType: 'token', targetId: id, changes: { name: entity.name, abilities: entity.abilities, expiresAt: entity.expiresAt.toISOString(), userId: user.id } },
+        m,
+      );
+    };
+    await (manager ? work(manager) : this.dataSource.transaction(work));
+    return { token: `rcp_${id}.${secret}`, entity };
+  }
+
+  /** The caller's own tokens (personal tokens: nobody lists or revokes someone else's here). */
+  listOwn(actor: Actor): Promise<AccessTokenEntity[]> {
+    return this.dataSource.getRepository(AccessTokenEntity).find({ where: { userId: actor.principal.userId }, order: { createdAt: 'DESC' } });
+  }
+
+  async revokeOwn(actor: Actor, tokenId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const repo = m.getRepository(AccessTokenEntity);
+      const token = /^[0-9a-f-]{36}$/i.test(tokenId) ? await repo.findOneBy({ id: tokenId.toLowerCase(), userId: actor.principal.userId }) : null;
+      if (!token) throw new NotFoundException();
+      if (token.revokedAt) return;
+      await repo.update({ id: token.id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.audit.record({ ...auditBy(actor), action: 'token.revoked', companyId: actor.principal.companyId, targetType: 'token', targetId: token.id, changes: { name: token.name } }, m);
+    });
+  }
+
+  /** Resolves a bearer token to a principal, or null (unknown, malformed, wrong secret, expired, revoked, user disabled). */
+  async authenticate(bearer: string): Promise<Principal | null> {
+    const match = TOKEN_RE.exec(bearer);
+    if (!match) return null;
+    const [, id, secret] = match;
+    const rows: TokenRow[] = await this.dataSource.query(
+      `SELECT t.id, t.token_hash, t.abilities, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.company_id, u.role, u.disabled_at
+         FROM personal_access_token t JOIN app_user u ON u.id = t.user_id WHERE t.id = ?`,
+      [id],
+    );
+    const row = rows[0];
+    const presented = Buffer.from(sha256(secret), 'hex');
+    const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
+    const secretOk = timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32));
+    if (!row || !secretOk) return null;
+    const now = Date.now();
+    if (row.revoked_at || row.disabled_at || new Date(row.expires_at).getTime() <= now) return null;
+    const granted = await this.roles.permissionsOf(row.role);
+    const tokenAbilities = typeof row.abilities === 'string' ? (JSON.parse(row.abilities) as string[]) : row.abilities;
+    const abilities = tokenAbilities.filter((a) => granted.has(a));
+    if (!row.last_used_at || now - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.dataSource.query('UPDATE personal_access_token SET last_used_at = ? WHERE id = ?', [new Date(now), row.id]);
+    }
+    return { kind: 'token', tokenId: row.id, userId: row.user_id, companyId: row.company_id, role: row.role, abilities };
+  }
+}

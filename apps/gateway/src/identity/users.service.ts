@@ -1,0 +1,108 @@
+import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ASSIGNABLE_ROLES, Role } from '../auth/permissions';
+import { hashPassword } from '../auth/password';
+import { tenantScope } from '../auth/principal';
+import { Actor, auditBy, diff } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { CompaniesRepository } from '../companies/companies.repository';
+import { isDuplicateKey } from '../common/zod-body';
+import type { CreateUserDto, UpdateUserDto } from './dto';
+import { AccessTokenEntity, UserEntity } from './entities';
+import { UsersRepository } from './users.repository';
+
+export const userView = (u: UserEntity) => ({
+  id: u.id,
+  companyId: u.companyId,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  disabled: !!u.disabledAt,
+  createdAt: u.createdAt.toISOString(),
+});
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly companies: CompaniesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  private assertMayAssign(actor: Actor, role: Role) {
+    // Company users are never platform admins; nobody hands out a role above their own.
+    if (role === 'platform_admin' || !ASSIGNABLE_ROLES[actor.principal.role].includes(role)) {
+      throw new ForbiddenException({ statusCode: 403, message: `role: may not assign ${role}`, field: 'role', fields: [{ field: 'role', message: 'not assignable by you' }] });
+    }
+  }
+
+  async list(actor: Actor, companyId: string) {
+    const scope = tenantScope(actor.principal);
+    if (!(await this.companies.findCompany(scope, companyId))) throw new NotFoundException();
+    return this.users.listInCompany(scope, companyId.toLowerCase());
+  }
+
+  async get(actor: Actor, companyId: string, userId: string) {
+    const user = await this.users.findInCompany(tenantScope(actor.principal), companyId, userId);
+    if (!user) throw new NotFoundException();
+    return user;
+  }
+
+  async create(actor: Actor, companyId: string, dto: CreateUserDto): Promise<UserEntity> {
+    const company = await this.companies.findCompany(tenantScope(actor.principal), companyId);
+    if (!company) throw new NotFoundException();
+    this.assertMayAssign(actor, dto.role);
+    const now = new Date();
+    const user = Object.assign(new UserEntity(), {
+      id: randomUUID(),
+      companyId: company.id,
+      email: dto.email,
+      name: dto.name,
+      passwordHash: await hashPassword(dto.password),
+      role: dto.role,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.dataSource.transaction(async (m) => {
+        await m.getRepository(UserEntity).insert(user);
+        await this.audit.record({ ...auditBy(actor), action: 'user.created', companyId: company.id, targetType: 'user', targetId: user.id, changes: { email: user.email, role: user.role } }, m);
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new ConflictException({ statusCode: 409, message: 'email: already registered', field: 'email', fields: [{ field: 'email', message: 'already registered' }] });
+      throw error;
+    }
+    return user;
+  }
+
+  async update(actor: Actor, companyId: string, userId: string, dto: UpdateUserDto): Promise<UserEntity> {
+    if (dto.role) this.assertMayAssign(actor, dto.role);
+    const passwordHash = dto.password ? await hashPassword(dto.password) : undefined;
+    return this.dataSource.transaction(async (m) => {
+      const user = await this.users.findInCompany(tenantScope(actor.principal), companyId, userId, m);
+      if (!user) throw new NotFoundException();
+      if (user.role === 'company_admin' && actor.principal.role !== 'platform_admin') this.assertMayAssign(actor, user.role);
+      const patch: Partial<UserEntity> = {};
+      if (dto.name !== undefined) patch.name = dto.name;
+      if (dto.role !== undefined) patch.role = dto.role;
+      if (dto.disabled !== undefined) patch.disabledAt = dto.disabled ? (user.disabledAt ?? new Date()) : null;
+      const changes: Record<string, unknown> = diff(user, patch);
+      if (passwordHash) {
+        patch.passwordHash = passwordHash;
+        changes.password = 'changed';
+      }
+      if (Object.keys(changes).length === 0) return user;
+      patch.updatedAt = new Date();
+      await m.getRepository(UserEntity).update({ id: user.id }, patch);
+      if (patch.disabledAt) await m.getRepository(AccessTokenEntity).update({ userId: user.id, revokedAt: null as never }, { revokedAt: new Date() });
+      const by = { ...auditBy(actor), companyId: user.companyId, targetType: 'user', targetId: user.id };
+      if (changes.role) await this.audit.record({ ...by, action: 'user.role_changed', changes: { role: changes.role } }, m);
+      const rest = Object.fromEntries(Object.entries(changes).filter(([k]) => k !== 'role'));
+      if (Object.keys(rest).length) await this.audit.record({ ...by, action: 'user.updated', changes: rest }, m);
+      return Object.assign(user, patch);
+    });
+  }
+}

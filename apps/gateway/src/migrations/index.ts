@@ -1,0 +1,5 @@
+import { MessagingTables1732400000000 } from '@receptionist/messaging';
+import { TenantsIdentity1732500000000 } from './1732500000000-tenants-identity';
+
+/** gateway's migrations, in order. Never schema sync. */
+export const migrations = [MessagingTables1732400000000, TenantsIdentity1732500000000];

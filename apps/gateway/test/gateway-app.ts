@@ -1,0 +1,130 @@
+import net from 'node:net';
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService } from '@receptionist/service-runtime';
+import { createTestDatabase, testInfra } from '@receptionist/testing';
+import { AppModule } from '../src/app.module';
+import { gatewayEnvSchema } from '../src/config';
+import { serveOpenApi } from '../src/openapi/openapi';
+import { applyHardening } from '../src/hardening';
+import { migrations } from '../src/migrations';
+
+export interface TestGateway {
+  app: NestFastifyApplication;
+  url: string;
+  database: string;
+  /** JSON request against this instance; `token` becomes `Authorization: Bearer <token>`. */
+  call: (
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ) => Promise<{ status: number; body: any; headers: Headers }>;
+  close: () => Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  /** Share one database between instances; without it a throwaway one is created and dropped on close. */
+  database?: string;
+  /** Extra (test) controllers mounted next to the gateway's own. */
+  controllers?: Type[];
+  /** Runs after the gateway's own hardening, before listen (e.g. test hooks on the Fastify instance). */
+  configure?: (app: NestFastifyApplication) => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway gateway database with the gateway's migrations; share it between instances. */
+export async function createGatewayDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
+  const db = await createTestDatabase('gateway', { entities: [], migrations });
+  await db.dataSource.destroy();
+  return { database: db.database, drop: db.drop };
+}
+
+/**
+ * Boots the gateway as main.ts does (bootstrapService, Fastify, hardening) on a free port of 127.0.0.1, against
+ * the real MariaDB, Redis and Kafka. `extraEnv` overrides the environment for this instance only.
+ */
+export async function startGateway(extraEnv: Record<string, string> = {}, options: StartGatewayOptions = {}): Promise<TestGateway> {
+  const own = options.database ? undefined : await createGatewayDatabase();
+  const database = options.database ?? own!.database;
+  const port = await freePort();
+  const env: Record<string, string> = {
+    APP_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_HOST: testInfra.db.host,
+    DB_PORT: String(testInfra.db.port),
+    DB_USERNAME: testInfra.db.username,
+    DB_PASSWORD: testInfra.db.password,
+    DB_DATABASE: database,
+    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+    REDIS_HOST: testInfra.redis.host,
+    REDIS_PORT: String(testInfra.redis.port),
+    // Each test gateway counts in its own keyspace, and the sensitive limit is out of the way of suites that
+    // sign in and create tokens often; the rate-limit suite sets its own limits.
+    RATE_LIMIT_KEY_PREFIX: `rl-test-${database}:`,
+    RATE_LIMIT_SENSITIVE: '1000',
+    ...extraEnv,
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let app: NestFastifyApplication;
+  try {
+    app = await bootstrapService(
+      'gateway',
+      (ctx): DynamicModule => ({ module: class TestGatewayModule {}, imports: [AppModule.forRoot(ctx)], controllers: options.controllers ?? [] }),
+      gatewayEnvSchema,
+      {
+        configure: async (a, { config, logger }) => {
+          await applyHardening(a, { corsOrigins: config.CORS_ORIGINS, logger });
+          serveOpenApi(a);
+          await options.configure?.(a);
+        },
+      },
+    );
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    database,
+    call: async (method, path, { token, body, headers = {} } = {}) => {
+      const res = await fetch(url + path, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON (e.g. /metrics)
+      }
+      return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    close: async () => {
+      await app.close();
+      await own?.drop();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { startGateway, TestGateway } from './gateway-app';
+import { CompaniesRepository } from '../src/companies/companies.repository';
+
+jest.setTimeout(120000);
+
+const ADMIN = { email: 'root@tenancy.test', password: 'correct horse battery staple' };
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+/** Every route the gateway registered, read from the controllers' metadata (so new routes are covered). */
+function registeredRoutes(gw: TestGateway): Route[] {
+  const discovery = gw.app.get(DiscoveryService, { strict: false });
+  const scanner = new MetadataScanner();
+  const routes: Route[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const proto = wrapper.metatype?.prototype;
+    if (!proto) continue;
+    const base = ([] as string[]).concat(Reflect.getMetadata(PATH_METADATA, wrapper.metatype!) ?? '')[0];
+    for (const name of scanner.getAllMethodNames(proto)) {
+      const handler = proto[name];
+      const sub = Reflect.getMetadata(PATH_METADATA, handler);
+      const method = Reflect.getMetadata(METHOD_METADATA, handler);
+      if (sub === undefined || method === undefined) continue;
+      const path = `/${[base, ([] as string[]).concat(sub)[0]].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
+      routes.push({ method: RequestMethod[method as number], path });
+    }
+  }
+  return routes;
+}
+
+/** A valid body for each writing route, so a 404 cannot hide behind a 400. A new writing route must add one. */
+const SAMPLE_BODIES: Record<string, unknown> = {
+  'PATCH /api/v1/companies/:companyId': { name: 'Taken over', settings: { evil: true } },
+  'POST /api/v1/companies/:companyId/branches': { name: 'Intruder branch' },
+  'PATCH /api/v1/companies/:companyId/branches/:branchId': { name: 'Renamed by B' },
+  'POST /api/v1/companies/:companyId/phone-numbers': { number: '+4930999999' },
+  'POST /api/v1/companies/:companyId/agents': { agentId: 'agent_intruder' },
+  'POST /api/v1/companies/:companyId/users': { email: 'intruder@b.test', name: 'Intruder', password: 'intruder password 1', role: 'company_admin' },
+  'PATCH /api/v1/companies/:companyId/users/:userId': { role: 'company_staff', name: 'Demoted by B' },
+};
+
+describe('tenant isolation of the admin API', () => {
+  let gw: TestGateway;
+  let platform: string;
+  const tenants: Record<'A' | 'B', { companyId: string; token: string; tokenId: string; ids: Record<string, string> }> = {} as never;
+
+  const call = (method: string, path: string, token: string, body?: unknown) => gw.call(method, path, { token, body });
+
+  beforeAll(async () => {
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password });
+    platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
+    for (const [key, n] of [['A', '4930111111'], ['B', '4930222222']] as const) {
+      const company = await call('POST', '/api/v1/companies', platform, { name: `Company ${key}`, timeZone: 'Europe/Berlin' });
+      expect(company.status).toBe(201);
+      const companyId = company.body.id as string;
+      const base = `/api/v1/companies/${companyId}`;
+      const branch = await call('POST', `${base}/branches`, platform, { name: `${key} main` });
+      const phone = await call('POST', `${base}/phone-numbers`, platform, { number: `+${n}`, branchId: branch.body.id });
+      const agent = await call('POST', `${base}/agents`, platform, { agentId: `agent_${key}_${companyId.slice(0, 8)}` });
+      const email = `admin@${key.toLowerCase()}.test`;
+      const user = await call('POST', `${base}/users`, platform, { email, name: `${key} admin`, password: `${key} admin password`, role: 'company_admin' });
+      expect([branch.status, phone.status, agent.status, user.status]).toEqual([201, 201, 201, 201]);
+      const login = await gw.call('POST', '/api/v1/auth/login', { body: { email, password: `${key} admin password` } });
+      expect(login.status).toBe(200);
+      tenants[key] = {
+        companyId,
+        token: login.body.token,
+        tokenId: login.body.tokenId,
+        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId },
+      };
+    }
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const fill = (path: string, ids: Record<string, string>) =>
+    path.replace(/:(\w+)/g, (_m, name: string) => {
+      if (!ids[name]) throw new Error(`no test record for path parameter :${name} in ${path}; add it to the tenancy test`);
+      return ids[name];
+    });
+
+  it("gives company B's token 404 on every route that names a company-A record", async () => {
+    const routes = registeredRoutes(gw).filter((r) => r.path.startsWith('/api/v1/') && r.path.includes(':'));
+    // the admin API as registered today; the test is generated from whatever is registered
+    expect(routes.length).toBeGreaterThanOrEqual(14);
+    const A = tenants.A;
+    const B = tenants.B;
+    const results: string[] = [];
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      const writes = route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT';
+      if (writes && !(key in SAMPLE_BODIES)) throw new Error(`no sample body for ${key}; add one to SAMPLE_BODIES`);
+      const body = writes ? SAMPLE_BODIES[key] : undefined;
+      // 1) A's ids everywhere; 2) B's own company in the path with A's child record ids
+      const variants = [fill(route.path, A.ids)];
+      if (route.path.includes(':companyId') && /:(?!companyId)\w+/.test(route.path)) variants.push(fill(route.path, { ...A.ids, companyId: B.companyId }));
+      for (const path of variants) {
+        const res = await call(route.method, path, B.token, body);
+        results.push(`${route.method} ${path.replaceAll(A.companyId, 'A').replaceAll(B.companyId, 'B')} -> ${res.status}`);
+        expect([key, path, res.status]).toEqual([key, path, 404]);
+      }
+    }
+    expect(results.length).toBeGreaterThan(routes.length);
+  });
+
+  it("leaves company A's records as they were and lists only the caller's company", async () => {
+    const A = tenants.A;
+    const base = `/api/v1/companies/${A.companyId}`;
+    expect((await call('GET', base, A.token)).body).toMatchObject({ name: 'Company A', settings: {} });
+    expect((await call('GET', `${base}/branches/${A.ids.branchId}`, A.token)).body.name).toBe('A main');
+    expect((await call('GET', `${base}/phone-numbers`, A.token)).body.data).toHaveLength(1);
+    expect((await call('GET', `${base}/agents`, A.token)).body.data).toHaveLength(1);
+    const users = (await call('GET', `${base}/users`, A.token)).body.data;
+    expect(users.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([['admin@a.test', 'company_admin']]);
+    expect((await call('GET', '/api/v1/auth/me', A.token)).status).toBe(200);
+
+    const listB = await call('GET', '/api/v1/companies', tenants.B.token);
+    expect(listB.body.data.map((c: { id: string }) => c.id)).toEqual([tenants.B.companyId]);
+    const tokensB = await call('GET', '/api/v1/tokens', tenants.B.token);
+    expect(tokensB.body.data.map((t: { id: string }) => t.id)).not.toContain(A.tokenId);
+    const auditA = await call('GET', `${base}/audit-log`, A.token);
+    expect(auditA.body.data.every((e: { action: string }) => !JSON.stringify(e).includes(tenants.B.companyId))).toBe(true);
+  });
+
+  it('lets the platform admin read every company', async () => {
+    const list = await call('GET', '/api/v1/companies', platform);
+    expect(list.body.data.map((c: { id: string }) => c.id).sort()).toEqual([tenants.A.companyId, tenants.B.companyId].sort());
+    const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId'));
+    for (const key of ['A', 'B'] as const) {
+      for (const route of reads) {
+        const path = fill(route.path, tenants[key].ids);
+        expect([path, (await call('GET', path, platform)).status]).toEqual([path, 200]);
+      }
+    }
+  });
+
+  it('routes a dialled number or a Retell agent id to its company, never to a fallback', async () => {
+    const repo = gw.app.get(CompaniesRepository);
+    expect((await repo.findCompanyByNumber('+49 30 111-111'))?.company.id).toBe(tenants.A.companyId);
+    expect((await repo.findCompanyByNumber('004930222222'))?.company.id).toBe(tenants.B.companyId);
+    expect((await repo.findCompanyByNumber('+4930333333'))).toBeNull();
+    expect((await repo.findCompanyByNumber('not-a-phone'))).toBeNull();
+    const agent = `agent_A_${tenants.A.companyId.slice(0, 8)}`;
+    expect(await repo.findCompanyByAgentId(agent)).toMatchObject({ company: { id: tenants.A.companyId }, branchId: null });
+    expect(await repo.findCompanyByAgentId('agent_unknown')).toBeNull();
+    // unique across the platform: B cannot claim A's number
+    const taken = await call('POST', `/api/v1/companies/${tenants.B.companyId}/phone-numbers`, tenants.B.token, { number: '+4930111111' });
+    expect(taken.status).toBe(409);
+  });
+});

@@ -1,0 +1,4 @@
+import { MessagingTables1732400000000 } from '@receptionist/messaging';
+
+/** sync's migrations, in order. Never schema sync. */
+export const migrations = [MessagingTables1732400000000];

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+/** voice-agent's own settings on top of the shared service environment (libs/config). */
+export const voice_agentEnvSchema = z.object({
+  RETELLAI_API_KEY: z.string().optional(),
+  RETELLAI_BASE_URL: z.url().default('http://127.0.0.1:4020'),
+  AUDIO_STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  AUDIO_LOCAL_DIR: z.string().default('.run/audio'),
+  AUDIO_S3_BUCKET: z.string().optional(),
+  AUDIO_S3_ENDPOINT: z.url().optional(),
+});

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not satisfy a service's schema; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as they do in .env files and k8s manifests. */
+function normalise(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v === '' ? undefined : v;
+  return out;
+}
+
+export function parseConfig<S extends z.ZodObject<z.ZodRawShape>>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(normalise(env));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    const missing = issue.code === 'invalid_type' && normalise(env)[variable] === undefined;
+    return { variable, message: missing ? 'is required but not set' : issue.message };
+  });
+  throw new ConfigError(problems);
+}
+
+/**
+ * For process entry points: parse or exit(1) with the variables named on stderr.
+ * Never prints values, since many of them are secrets.
+ */
+export function loadConfigOrExit<S extends z.ZodObject<z.ZodRawShape>>(schema: S, env = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+// ---- reusable field types -------------------------------------------------------------------------------
+
+export const port = (fallback?: number) => {
+  const base = z.coerce.number().int().min(1).max(65535);
+  return fallback === undefined ? base : base.default(fallback);
+};
+
+export const boolFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const brokerList = z
+  .string()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port[,host:port…]')).min(1));
+
+export const url = z.url();
+
+/** What every service needs: its database, Kafka, Redis, HTTP port and telemetry switches. */
+export const serviceEnvSchema = z.object({
+  APP_ENV: z.enum(['local', 'test', 'staging', 'production']).default('local'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: port(),
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+  DB_HOST: z.string().default('127.0.0.1'),
+  DB_PORT: port(3306),
+  DB_USERNAME: z.string().default('root'),
+  DB_PASSWORD: z.string().default(''),
+  DB_DATABASE: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  KAFKA_BROKERS: brokerList,
+  KAFKA_CLIENT_ID: z.string().optional(),
+  REDIS_HOST: z.string().default('127.0.0.1'),
+  REDIS_PORT: port(6379),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
+  /**
+   * Which proxies may set X-Forwarded-For (Fastify's trustProxy: 'loopback', a CIDR list, or a hop count).
+   * Default: none, so a client cannot fake its address and dodge IP-keyed rate limits.
+   */
+  TRUST_PROXY: z.string().optional(),
+});
+
+export type ServiceEnv = z.infer<typeof serviceEnvSchema>;

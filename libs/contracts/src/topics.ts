@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { callAnalyzedSchema, callCompletedSchema, callStartedSchema } from './messages/calls';
+import {
+  bookingCancelledSchema,
+  bookingCreatedSchema,
+  bookingFailedSchema,
+  bookingRescheduledSchema,
+  calcomBookingChangedSchema,
+  callbackRequestedSchema,
+} from './messages/bookings';
+import {
+  balanceExhaustedSchema,
+  balanceLowSchema,
+  invoicePaidSchema,
+  paymentFailedSchema,
+  paymentSucceededSchema,
+} from './messages/billing';
+import { notificationFailedSchema, notificationSentSchema } from './messages/notifications';
+import { serviceHeartbeatSchema, voiceFunctionReplySchema, voiceFunctionRequestSchema } from './messages/platform';
+import type { ServiceName } from './envelope';
+
+export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
+  /** Topic name; also the envelope `type` of every message on it. */
+  name: string;
+  /** `event`: a fact, past tense; `command`: a request to one owner; `platform`: operational chatter. */
+  kind: 'event' | 'command' | 'platform';
+  producer: ServiceName;
+  /** What the key is: every message about one aggregate shares a partition, in order. */
+  key: string;
+  schema: S;
+  schemaVersion: number;
+  partitions: number;
+  /** Retention in hours; platform chatter needs little. */
+  retentionHours?: number;
+}
+
+function topic<S extends z.ZodType>(def: TopicDefinition<S>): TopicDefinition<S> {
+  return def;
+}
+
+/**
+ * The topic catalogue. Producers and consumers validate `data` against the schema here; a breaking change
+ * means a new topic (or type) and a period of dual publishing, never an in-place change.
+ */
+export const Topics = {
+  callStarted: topic({ name: 'call.started', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callStartedSchema, schemaVersion: 1, partitions: 3 }),
+  callCompleted: topic({ name: 'call.completed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callCompletedSchema, schemaVersion: 1, partitions: 3 }),
+  callAnalyzed: topic({ name: 'call.analyzed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callAnalyzedSchema, schemaVersion: 1, partitions: 3 }),
+  bookingCreated: topic({ name: 'booking.created', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCreatedSchema, schemaVersion: 1, partitions: 3 }),
+  bookingRescheduled: topic({ name: 'booking.rescheduled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingRescheduledSchema, schemaVersion: 1, partitions: 3 }),
+  bookingCancelled: topic({ name: 'booking.cancelled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCancelledSchema, schemaVersion: 1, partitions: 3 }),
+  bookingFailed: topic({ name: 'booking.failed', kind: 'event', producer: 'booking', key: 'callId', schema: bookingFailedSchema, schemaVersion: 1, partitions: 3 }),
+  callbackRequested: topic({ name: 'booking.callback-requested', kind: 'event', producer: 'booking', key: 'callbackRequestId', schema: callbackRequestedSchema, schemaVersion: 1, partitions: 3 }),
+  calcomBookingChanged: topic({ name: 'calcom.booking.changed', kind: 'event', producer: 'gateway', key: 'calcomBookingUid', schema: calcomBookingChangedSchema, schemaVersion: 1, partitions: 3 }),
+  paymentSucceeded: topic({ name: 'payment.succeeded', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentSucceededSchema, schemaVersion: 1, partitions: 3 }),
+  paymentFailed: topic({ name: 'payment.failed', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentFailedSchema, schemaVersion: 1, partitions: 3 }),
+  invoicePaid: topic({ name: 'invoice.paid', kind: 'event', producer: 'billing', key: 'companyId', schema: invoicePaidSchema, schemaVersion: 1, partitions: 3 }),
+  balanceLow: topic({ name: 'balance.low', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceLowSchema, schemaVersion: 1, partitions: 3 }),
+  balanceExhausted: topic({ name: 'balance.exhausted', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceExhaustedSchema, schemaVersion: 1, partitions: 3 }),
+  notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
+  notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),
+  voiceFunctionCall: topic({ name: 'voice.function.call', kind: 'command', producer: 'gateway', key: 'callId', schema: voiceFunctionRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
+  serviceHeartbeat: topic({ name: 'platform.service.heartbeat', kind: 'platform', producer: 'gateway', key: 'service', schema: serviceHeartbeatSchema, schemaVersion: 1, partitions: 1, retentionHours: 1 }),
+} as const;
+
+/** Replies are not a topic of their own in the catalogue: each requester instance owns `<service>.replies.<instance>`. */
+export const voiceFunctionReply = { schema: voiceFunctionReplySchema } as const;
+
+export type TopicKey = keyof typeof Topics;
+export type TopicData<K extends TopicKey> = z.infer<(typeof Topics)[K]['schema']>;
+
+export const ALL_TOPICS: TopicDefinition[] = Object.values(Topics);
+
+const TOPICS_BY_NAME = new Map(ALL_TOPICS.map((t) => [t.name, t]));
+
+/** Called for every produced and consumed message, hence a map. */
+export function topicByName(name: string): TopicDefinition | undefined {
+  return TOPICS_BY_NAME.get(name);
+}
+
+export const dlqTopicName = (topicName: string) => `${topicName}.dlq`;
+export const replyTopicName = (service: string, instanceId: string) => `${service}.replies.${instanceId}`;
+/** Compacted topic holding, per service, the ids of the outbox batch last committed to Kafka. */
+export const OUTBOX_STATE_TOPIC = 'platform.outbox.state';

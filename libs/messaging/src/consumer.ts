@@ -1,0 +1,261 @@
+import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { Envelope, dlqTopicName, envelopeSchema, topicByName } from '@receptionist/contracts';
+import {
+  SpanKind,
+  consumerFailures,
+  consumerLag,
+  consumerProcessDuration,
+  deadLetters,
+  extractTraceContext,
+  withSpan,
+} from '@receptionist/observability';
+import { PermanentMessageError } from './errors';
+import { H } from './headers';
+import type { MessageProducer } from './producer';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: KafkaMessage['headers'];
+  attempt: number;
+  heartbeat: () => Promise<void>;
+}
+
+export type EventHandler<T = unknown> = (envelope: Envelope<T>, ctx: MessageContext) => Promise<void>;
+
+export interface Subscription<T = unknown> {
+  topic: string;
+  handler: EventHandler<T>;
+  /** Overrides the catalogue schema (tests, or topics outside the catalogue). */
+  schema?: z.ZodType<T>;
+}
+
+export interface EventConsumerOptions {
+  /** Consumer group id: `<service>.<purpose>`; several instances share it and split the partitions. */
+  groupId: string;
+  subscriptions: Subscription<any>[];
+  logger: Logger;
+  /** In-place attempts before a message is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** First back-off; doubles each attempt, capped at 5 s. */
+  initialBackoffMs?: number;
+  /** Partitions handled in parallel (order is kept within a partition). */
+  partitionsConsumedConcurrently?: number;
+  fromBeginning?: boolean;
+  sessionTimeout?: number;
+}
+
+class InvalidMessageError extends PermanentMessageError {}
+
+/**
+ * Consumes events with schema validation, bounded in-place retries (heartbeating between attempts), then
+ * `<topic>.dlq` with the error and the original headers, then commit, so a poison message never blocks
+ * its partition. Handlers should be idempotent (see Inbox): delivery is at least once.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private readonly handlers = new Map<string, Subscription<any>>();
+  private readonly maxAttempts: number;
+  private readonly initialBackoffMs: number;
+  private joined = false;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly producer: MessageProducer,
+    private readonly options: EventConsumerOptions,
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.initialBackoffMs = options.initialBackoffMs ?? 200;
+    for (const s of options.subscriptions) this.handlers.set(s.topic, s);
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeout ?? 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      options.logger.error({ err: payload.error, group: options.groupId }, 'consumer crashed; kafkajs restarts it'),
+    );
+  }
+
+  /** True once the group has been joined and partitions assigned (readiness). */
+  get isReady() {
+    return this.running && this.joined;
+  }
+
+  get groupId() {
+    return this.options.groupId;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachMessage: (payload) => this.onMessage(payload),
+    });
+    this.running = true;
+  }
+
+  /** Waits until the group is joined, so a caller can rely on not missing what is produced next. */
+  async waitUntilReady(timeoutMs = 30000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.isReady) {
+      if (Date.now() > until) throw new Error(`consumer group ${this.options.groupId} did not join in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Stops fetching, lets in-flight handlers finish, commits, leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const subscription = this.handlers.get(topic)!;
+    const started = process.hrtime.bigint();
+    const group = this.options.groupId;
+    const parent = extractTraceContext(message.headers);
+    let outcome = 'ok';
+    await withSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.consumer.group.name': group,
+          'messaging.message.id': message.headers?.[H.messageId]?.toString() ?? '',
+        },
+      },
+      async () => {
+        let envelope: Envelope;
+        try {
+          envelope = this.parse(topic, message, subscription);
+        } catch (error) {
+          outcome = 'dead_lettered';
+          await this.deadLetter(topic, partition, message, error as Error, 0);
+          return;
+        }
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await subscription.handler(envelope, {
+              topic,
+              partition,
+              offset: message.offset,
+              headers: message.headers,
+              attempt,
+              heartbeat,
+            });
+            return;
+          } catch (error) {
+            consumerFailures().inc({ topic, group });
+            const permanent = error instanceof PermanentMessageError;
+            if (permanent || attempt >= this.maxAttempts) {
+              outcome = 'dead_lettered';
+              await this.deadLetter(topic, partition, message, error as Error, attempt);
+              return;
+            }
+            this.options.logger.warn(
+              { err: error, topic, partition, offset: message.offset, attempt, messageId: envelope.id },
+              'handler failed; retrying',
+            );
+            await this.backoff(attempt, heartbeat);
+          }
+        }
+      },
+    );
+    consumerProcessDuration().observe({ topic, group, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private parse(topic: string, message: KafkaMessage, subscription: Subscription<any>): Envelope {
+    if (!message.value) throw new InvalidMessageError('empty message value', 'empty');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value.toString('utf8'));
+    } catch {
+      throw new InvalidMessageError('message value is not JSON', 'not_json');
+    }
+    const env = envelopeSchema.safeParse(raw);
+    if (!env.success) {
+      const i = env.error.issues[0];
+      throw new InvalidMessageError(`invalid envelope at ${i.path.join('.') || '(root)'}: ${i.message}`, 'envelope');
+    }
+    const schema = subscription.schema ?? topicByName(topic)?.schema;
+    if (!schema) return env.data as Envelope;
+    const data = schema.safeParse(env.data.data);
+    if (!data.success) {
+      const i = data.error.issues[0];
+      throw new InvalidMessageError(`invalid ${topic} data at data.${i.path.join('.')}: ${i.message}`, 'schema');
+    }
+    return { ...env.data, data: data.data } as Envelope;
+  }
+
+  private async backoff(attempt: number, heartbeat: () => Promise<void>): Promise<void> {
+    let remaining = Math.min(this.initialBackoffMs * 2 ** (attempt - 1), 5000);
+    while (remaining > 0) {
+      const step = Math.min(remaining, 1000);
+      await new Promise((r) => setTimeout(r, step));
+      remaining -= step;
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, attempts: number) {
+    const group = this.options.groupId;
+    this.options.logger.error(
+      { err: error, topic, partition, offset: message.offset, group, attempts },
+      'message moved to the dead-letter topic',
+    );
+    await this.producer.sendRaw(dlqTopicName(topic), [
+      {
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...(message.headers ?? {}),
+          [H.dltOriginalTopic]: topic,
+          [H.dltOriginalPartition]: String(partition),
+          [H.dltOriginalOffset]: message.offset,
+          [H.dltOriginalTimestamp]: message.timestamp,
+          [H.dltOriginalGroup]: group,
+          [H.dltExceptionFqcn]: error.name,
+          [H.dltExceptionMessage]: error.message.slice(0, 2000),
+          [H.dltAttempts]: String(attempts),
+        },
+      },
+    ]);
+    deadLetters().inc({ topic, group });
+  }
+
+  /** Lag per partition for /metrics; called periodically by the runtime. */
+  async reportLag(kafka: Kafka): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of this.handlers.keys()) {
+        const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+        const high = await admin.fetchTopicOffsets(topic);
+        for (const p of high) {
+          const c = committed?.partitions.find((x) => x.partition === p.partition);
+          const done = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+          consumerLag().set({ topic, partition: String(p.partition), group: this.options.groupId }, Math.max(0, Number(p.high) - done));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

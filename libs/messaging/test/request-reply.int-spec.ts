@@ -1,0 +1,80 @@
+import type { Kafka } from 'kafkajs';
+import {
+  RemoteHandlerError,
+  RequestClient,
+  RequestResponder,
+  RequestTimeoutError,
+} from '../src';
+import { createTopics, deleteTopics, silentLogger, testKafka, uniqueName } from '@receptionist/testing';
+
+jest.setTimeout(60000);
+
+describe('request-reply over Kafka', () => {
+  let kafka: Kafka;
+  let topic: string;
+  let client: RequestClient;
+  let responder: RequestResponder | undefined;
+
+  beforeEach(async () => {
+    kafka = testKafka();
+    topic = uniqueName('test.rpc').replace('_', '-');
+    await createTopics(kafka, [{ topic, numPartitions: 3 }]);
+    client = new RequestClient(kafka, { service: 'test', instanceId: uniqueName('i'), logger: silentLogger, deleteReplyTopicOnStop: true });
+    await client.start();
+  });
+
+  afterEach(async () => {
+    await responder?.stop();
+    responder = undefined;
+    await client.stop();
+    await deleteTopics(kafka, [topic]);
+  });
+
+  it('answers within the deadline, concurrently and matched by correlation id', async () => {
+    responder = new RequestResponder(kafka, {
+      groupId: uniqueName('responders'),
+      topic,
+      logger: silentLogger,
+      handler: async (env) => {
+        const { n, delay } = env.data as { n: number; delay: number };
+        await new Promise((r) => setTimeout(r, delay));
+        return { doubled: n * 2 };
+      },
+    });
+    await responder.start();
+    // a slow request does not hold up the fast ones behind it
+    const started = Date.now();
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4].map((n) =>
+        client.request<{ n: number; delay: number }, { doubled: number }>(topic, { key: `call-${n}`, companyId: 'c1', subject: null, data: { n, delay: n === 0 ? 1500 : 10 } }, 5000),
+      ),
+    );
+    expect(results).toEqual([0, 2, 4, 6, 8].map((doubled) => ({ doubled })));
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('surfaces a handler error as RemoteHandlerError with its code', async () => {
+    responder = new RequestResponder(kafka, {
+      groupId: uniqueName('responders'),
+      topic,
+      logger: silentLogger,
+      handler: async () => {
+        throw Object.assign(new Error('calendar unreachable'), { code: 'calendar_down' });
+      },
+    });
+    await responder.start();
+    const error: any = await client.request(topic, { key: null, companyId: null, subject: null, data: {} }, 5000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteHandlerError);
+    expect(error.code).toBe('calendar_down');
+  });
+
+  it('rejects with the typed timeout error at the deadline when nobody answers', async () => {
+    const started = Date.now();
+    const error: any = await client.request(topic, { key: null, companyId: null, subject: null, data: {} }, 300).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.timeoutMs).toBe(300);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1500);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './simulator';
+export * from './registry';
+export * from './providers/calcom';
+export * from './providers/rates';
+export * from './providers/translate';

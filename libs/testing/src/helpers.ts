@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, Consumer, KafkaMessage, logLevel } from 'kafkajs';
+import pino from 'pino';
+import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { testInfra } from './env';
+
+export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  { timeoutMs = 20000, intervalMs = 25, message = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function testKafka(clientId = uniqueName('test')): Kafka {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  return new Kafka({ clientId, brokers: testInfra.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
+}
+
+export async function createTopics(kafka: Kafka, topics: { topic: string; numPartitions?: number; configEntries?: { name: string; value: string }[] }[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: topics.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })),
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(kafka: Kafka, topics: string[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+/** A throwaway database with the given migrations applied; `drop()` removes it. */
+export async function createTestDatabase(
+  prefix: string,
+  options: { entities: MixedList<Function | string | EntitySchema>; migrations: MixedList<Function | string> },
+): Promise<{ dataSource: DataSource; database: string; drop: () => Promise<void> }> {
+  const database = uniqueName(`t_${prefix}`).toLowerCase();
+  const admin = new DataSource({ type: 'mysql', ...testInfra.db });
+  await admin.initialize();
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.destroy();
+  const dataSource = new DataSource({
+    type: 'mysql',
+    ...testInfra.db,
+    database,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsRun: false,
+    synchronize: false,
+    timezone: 'Z',
+    extra: { connectionLimit: 10 },
+  } as DataSourceOptions);
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return {
+    dataSource,
+    database,
+    drop: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      const a = new DataSource({ type: 'mysql', ...testInfra.db });
+      await a.initialize();
+      await a.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await a.destroy();
+    },
+  };
+}
+
+/** Reads everything that arrives on `topics` (read_committed) into an array, for assertions. */
+export async function collectMessages(
+  kafka: Kafka,
+  topics: string[],
+  { fromBeginning = true } = {},
+): Promise<{ messages: (KafkaMessage & { topic: string })[]; stop: () => Promise<void>; consumer: Consumer }> {
+  const consumer = kafka.consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
+  const messages: (KafkaMessage & { topic: string })[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning });
+  const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+  await consumer.run({ eachMessage: async ({ topic, message }) => void messages.push({ ...message, topic }) });
+  await joined;
+  return { messages, consumer, stop: () => consumer.disconnect() };
+}

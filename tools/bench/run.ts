@@ -1,0 +1,115 @@
+/**
+ * Runs every benchmark in its own process (fresh connections, pools and heap; one cannot skew the next),
+ * one after the other, then prints a compact summary table.
+ *
+ *   node -r @swc-node/register tools/bench/run.ts          (npm run bench)
+ *
+ * The scripts' own env knobs (BENCH_N, BENCH_RR_N, ...) pass through. Exit code 1 if any benchmark failed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fmt, type Stats } from './lib';
+import type { OutboxBenchResult } from './outbox-latency';
+import type { RequestReplyBenchResult } from './request-reply';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BENCHMARKS = ['outbox-latency', 'request-reply'] as const;
+type BenchName = (typeof BENCHMARKS)[number];
+
+interface Outcome {
+  name: BenchName;
+  code: number | null;
+  seconds: number;
+  result?: unknown;
+}
+
+function runScript(name: BenchName, resultFile: string): Promise<Outcome> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, `${name}.ts`)], {
+      cwd: ROOT, // the tsconfig path aliases resolve from the repository root
+      env: { ...process.env, BENCH_RESULT_FILE: resultFile },
+      stdio: 'inherit',
+    });
+    const finish = (code: number | null) => {
+      let result: unknown;
+      try {
+        result = JSON.parse(readFileSync(resultFile, 'utf8'));
+      } catch {
+        result = undefined; // the script failed before writing its figures
+      }
+      resolve({ name, code, seconds: (Date.now() - started) / 1000, result });
+    };
+    child.on('exit', finish);
+    child.on('error', (error) => {
+      console.error(`[bench] could not start ${name}:`, error);
+      finish(1);
+    });
+  });
+}
+
+function row(label: string, s: Stats, rate = ''): string {
+  const cells = [s.p50, s.p95, s.p99, s.max].map((v) => fmt(v).padStart(8)).join('');
+  return `${label.padEnd(44)}${String(s.count).padStart(6)}${cells}   ${rate}`.trimEnd();
+}
+
+function printSummary(outcomes: Outcome[]): void {
+  console.log('\n=== benchmark summary (latencies in ms) ===');
+  console.log(`${'measurement'.padEnd(44)}${'n'.padStart(6)}${['p50', 'p95', 'p99', 'max'].map((h) => h.padStart(8)).join('')}   rate`);
+  const notes: string[] = [];
+  for (const o of outcomes) {
+    if (!o.result) {
+      console.log(`${o.name.padEnd(44)} FAILED (exit ${o.code}), no figures`);
+      continue;
+    }
+    if (o.name === 'outbox-latency') {
+      const r = o.result as OutboxBenchResult;
+      console.log(row(`outbox commit->consumed, sequential`, r.sequential.latency.total));
+      console.log(
+        row(
+          `outbox commit->consumed, burst x${r.burst.writers} writers`,
+          r.burst.latency.total,
+          `${fmt(r.burst.endToEndMsgsPerSec, 0)} msgs/s end-to-end (commits ${fmt(r.burst.commitMsgsPerSec, 0)}/s)`,
+        ),
+      );
+      notes.push(
+        `outbox: missing ${r.sequential.missing + r.burst.missing}, duplicates ${r.duplicates}, relay leader after ${fmt(r.relayStartupMs, 0)} ms`,
+      );
+    } else {
+      const r = o.result as RequestReplyBenchResult;
+      console.log(row('raw kafkajs hop (floor, idle consumer)', r.hop.oneHop));
+      for (const run of r.runs) {
+        console.log(row(`request-reply round trip, concurrency ${run.concurrency}`, run.rtt, `${fmt(run.requestsPerSec, 0)} req/s`));
+      }
+      const seq = r.runs[0].rtt;
+      const timeouts = r.runs.reduce((n, run) => n + run.timeouts, 0);
+      const errors = r.runs.reduce((n, run) => n + run.errors, 0);
+      const twoHops = 2 * r.hop.oneHop.p50;
+      notes.push(
+        `request-reply: sequential p50 ${fmt(seq.p50)} ms = x${fmt(seq.p50 / twoHops, 2)} of 2 raw hops (${fmt(twoHops)} ms);` +
+          ` timeouts ${timeouts}, errors ${errors}`,
+      );
+    }
+  }
+  for (const note of notes) console.log(note);
+  console.log(outcomes.map((o) => `${o.name} ${o.code === 0 ? 'ok' : `exit ${o.code}`} in ${fmt(o.seconds, 0)} s`).join(', '));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const outcomes: Outcome[] = [];
+  try {
+    for (const name of BENCHMARKS) outcomes.push(await runScript(name, path.join(dir, `${name}.json`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printSummary(outcomes);
+  process.exit(outcomes.every((o) => o.code === 0) ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error('[bench] failed:', error);
+  process.exit(1);
+});

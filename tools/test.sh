@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies if needed, starts the real infrastructure (Kafka,
+# MariaDB, Redis), type-checks and lints, then runs every unit and integration test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+bash deploy/infra.sh up
+echo "[test] type check"; npx tsc -p tsconfig.json --noEmit
+echo "[test] lint"; NX_DAEMON=false npx nx show projects >/dev/null; NX_DAEMON=false npx eslint apps libs tools --max-warnings 0
+mkdir -p .run
+status=0
+npx jest --ci --runInBand --forceExit --json --outputFile=.run/jest-results.json "$@" || status=$?
+node -e '
+  const r = require("./.run/jest-results.json");
+  console.log(`\n[test] suites ${r.numPassedTestSuites}/${r.numTotalTestSuites}, tests ${r.numPassedTests}/${r.numTotalTests}`);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+'
+echo "[test] took $(( $(date +%s) - t0 )) s"
+exit $status
