@@ -6,3 +6,5 @@ export * from './messages/bookings';
 export * from './messages/billing';
 export * from './messages/notifications';
 export * from './messages/platform';
+export * from './messages/setup';
+export * from './messages/booking-requests';

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { e164, isoInstant, language } from './common';
+
+/**
+ * voice-agent (and the gateway's portal) ask booking over request-reply on `booking.request`. One envelope
+ * per operation; booking answers `bookingReplySchema`. Every operation is scoped by `companyId`, set by the
+ * gateway from the authenticated call or token, never from what a caller says.
+ */
+const base = { companyId: z.string().min(1), callId: z.string().nullable().default(null) };
+const customerRef = z.object({ phone: e164 }).or(z.object({ customerId: z.string().min(1) }));
+
+export const bookingRequestSchema = z.discriminatedUnion('operation', [
+  /** The company's active services, staff and policies (for the agent's prompt and name matching). */
+  z.object({ operation: z.literal('catalogue.get'), ...base }),
+  /** A caller recognised by number: customer and their upcoming appointments (null if unknown). */
+  z.object({ operation: z.literal('customer.lookup'), ...base, phone: e164 }),
+  /** Free start times of a service between two instants (inclusive from, exclusive to). */
+  z.object({
+    operation: z.literal('availability.get'),
+    ...base,
+    serviceId: z.string().min(1),
+    staffId: z.string().nullable().default(null),
+    from: isoInstant,
+    to: isoInstant,
+  }),
+  z.object({
+    operation: z.literal('appointment.book'),
+    ...base,
+    serviceId: z.string().min(1),
+    staffId: z.string().nullable().default(null),
+    start: isoInstant,
+    customer: z.object({ name: z.string().min(1), phone: e164.nullable(), email: z.email().nullable(), language }),
+    notes: z.string().max(1000).nullable().default(null),
+    /** Same key → same answer and never a second booking (Retell retries a tool call up to twice). */
+    idempotencyKey: z.string().min(1).max(200),
+  }),
+  /** Upcoming (and, with `includePast`, past) appointments of one customer. */
+  z.object({ operation: z.literal('appointment.list'), ...base, customer: customerRef, includePast: z.boolean().default(false) }),
+  z.object({
+    operation: z.literal('appointment.cancel'),
+    ...base,
+    customer: customerRef,
+    appointmentId: z.string().min(1),
+    reason: z.string().max(500).nullable().default(null),
+    cancelledBy: z.enum(['customer', 'business', 'system']).default('customer'),
+  }),
+  z.object({
+    operation: z.literal('appointment.reschedule'),
+    ...base,
+    customer: customerRef,
+    appointmentId: z.string().min(1),
+    newStart: isoInstant,
+    idempotencyKey: z.string().min(1).max(200),
+  }),
+  /** Calendar down or nothing suitable: record the caller's wish so staff call back (booking.callback-requested). */
+  z.object({
+    operation: z.literal('callback.request'),
+    ...base,
+    name: z.string().nullable(),
+    phone: e164.nullable(),
+    wish: z.string().min(1).max(1000),
+    reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+  }),
+]);
+export type BookingRequest = z.input<typeof bookingRequestSchema>;
+export type BookingOperation = BookingRequest['operation'];
+
+/** Error codes booking answers with; voice-agent turns each into a spoken sentence. */
+export const bookingErrorCodes = [
+  'invalid_request',
+  'unknown_service',
+  'unknown_staff',
+  'not_found',
+  'slot_taken',
+  'outside_opening_hours',
+  'too_short_notice',
+  'beyond_horizon',
+  'in_the_past',
+  'policy_denied',
+  'calendar_unavailable',
+] as const;
+export type BookingErrorCode = (typeof bookingErrorCodes)[number];
+
+export const appointmentViewSchema = z.object({
+  appointmentId: z.string(),
+  serviceId: z.string(),
+  serviceName: z.string(),
+  staffId: z.string().nullable(),
+  staffName: z.string().nullable(),
+  startsAt: isoInstant,
+  endsAt: isoInstant,
+  status: z.enum(['booked', 'cancelled']),
+  calcomBookingUid: z.string().nullable(),
+  rescheduledCount: z.number().int(),
+});
+export type AppointmentView = z.infer<typeof appointmentViewSchema>;
+
+export const bookingReplySchema = z.object({
+  ok: z.boolean(),
+  code: z.enum(bookingErrorCodes).optional(),
+  /** Developer-facing detail (never read to the caller): which field, which rule. */
+  detail: z.string().optional(),
+  /** Operation-specific result (see apps/booking/src/requests); on `slot_taken` holds `alternatives: ISO[]`. */
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type BookingReply = z.infer<typeof bookingReplySchema>;

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { channel, currency, e164, isoInstant, language, minorUnits } from './common';
+
+/**
+ * Onboarding: the gateway imports a company's whole set-up from one file and sends each owner its part as a
+ * command keyed by company id. `revision` is a hash of the part: an owner that already applied it changes
+ * nothing, and answers every command with `company.setup.applied` so the import can report what landed.
+ */
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const openingHoursSchema = z.partialRecord(z.enum(weekdays), z.array(z.tuple([hhmm, hhmm])));
+/** Stable key chosen by the business (`haircut-women`), unique per company; the import matches by it. */
+export const setupKey = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lower-case letters, digits, . _ - (max 64)');
+
+export const bookingSetupSchema = z.object({
+  companyId: z.string().min(1),
+  revision: z.string().min(1),
+  timeZone: z.string().min(1),
+  language,
+  calcomTeamSlug: z.string().nullable(),
+  services: z.array(
+    z.object({
+      key: setupKey,
+      name: z.string().min(1).max(200),
+      /** Other names callers use ("Herrenschnitt", "men's cut"); matched case- and accent-insensitively. */
+      aliases: z.array(z.string().min(1)).default([]),
+      calcomEventTypeId: z.number().int().positive(),
+      durationMinutes: z.number().int().min(5).max(24 * 60),
+      priceMinor: minorUnits.nullable(),
+      active: z.boolean().default(true),
+    }),
+  ),
+  staff: z.array(
+    z.object({
+      key: setupKey,
+      name: z.string().min(1).max(200),
+      calcomUserId: z.number().int().positive().nullable(),
+      serviceKeys: z.array(setupKey).default([]),
+      active: z.boolean().default(true),
+    }),
+  ),
+  branches: z.array(z.object({ branchId: z.string().min(1), key: setupKey, openingHours: openingHoursSchema })).default([]),
+  openingHours: openingHoursSchema,
+  policies: z.object({
+    /** A booking must start at least this far ahead. */
+    minNoticeMinutes: z.number().int().min(0).default(15),
+    /** Cancelling or moving closer to the start than this is refused on the phone. */
+    cancellationNoticeHours: z.number().int().min(0).default(24),
+    maxReschedules: z.number().int().min(0).default(2),
+    /** How far ahead callers may book. */
+    bookingHorizonDays: z.number().int().min(1).max(365).default(60),
+  }),
+});
+
+export const billingSetupSchema = z.object({
+  companyId: z.string().min(1),
+  revision: z.string().min(1),
+  currency,
+  pricing: z.object({
+    /** Talk-time price per minute, billed by the second (rounded up to a whole minor unit per call). */
+    perMinuteMinor: minorUnits.min(0),
+    /** Flat fee per completed booking (0 = none). */
+    perBookingMinor: minorUnits.min(0).default(0),
+    /** Balance under which `balance.low` is published. */
+    lowBalanceThresholdMinor: minorUnits.min(0).default(1000),
+    /** Top-up amount suggested to the business (and used by auto top-up when enabled). */
+    topUpMinor: minorUnits.min(0).default(5000),
+    autoTopUp: z.boolean().default(false),
+  }),
+});
+
+export const notificationSetupSchema = z.object({
+  companyId: z.string().min(1),
+  revision: z.string().min(1),
+  companyName: z.string().min(1),
+  timeZone: z.string().min(1),
+  language,
+  settings: z.object({
+    /** Channels in order of preference; the first one the customer can receive wins. */
+    channels: z.array(channel).min(1).default(['sms']),
+    confirmation: z.boolean().default(true),
+    /** Reminders, in minutes before the start (1440 = a day before). */
+    remindersMinutesBefore: z.array(z.number().int().min(5).max(60 * 24 * 14)).default([1440]),
+    /** Sender shown to customers (Twilio alphanumeric sender or WhatsApp number). */
+    senderId: z.string().min(1).max(32).nullable(),
+    /** Quiet hours in the company's time zone: nothing but confirmations is sent between them. */
+    quietHours: z.tuple([hhmm, hhmm]).nullable().default(null),
+  }),
+});
+
+export const setupParts = ['booking', 'billing', 'notification'] as const;
+export type SetupPart = (typeof setupParts)[number];
+
+export const setupAppliedSchema = z.object({
+  companyId: z.string().min(1),
+  part: z.enum(setupParts),
+  revision: z.string().min(1),
+  /** `unchanged`: the owner already had this revision. */
+  outcome: z.enum(['applied', 'unchanged']),
+  appliedAt: isoInstant,
+});
+
+/** Keep the phone type in one place for setup documents too. */
+export const setupPhone = e164;
