@@ -8,6 +8,7 @@ import { PublicHealthController } from './health/public-health.controller';
 import { AuditModule } from './audit/audit.module';
 import { CompaniesModule } from './companies/companies.module';
 import { IdentityModule } from './identity/identity.module';
+import { RetellModule } from './retell/retell.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { PlatformHealthModule } from './platform-health/platform-health.module';
 
@@ -22,6 +23,7 @@ export class AppModule {
         AuditModule,
         CompaniesModule,
         IdentityModule,
+        RetellModule, // after identity, before the limiter: sets the company the voice limit counts by
         RateLimitModule, // after the auth modules: its guard reads request.principal
         PlatformHealthModule,
       ],

@@ -4,7 +4,11 @@ const perWindow = (fallback: number) => z.coerce.number().int().min(1).max(10000
 
 /** gateway's own settings on top of the shared service environment (libs/config). */
 export const gatewayEnvSchema = z.object({
+  /** Retell signs webhooks and function calls with the API key (x-retell-signature). */
+  RETELLAI_API_KEY: z.string().optional(),
+  /** A separate signing key, if the account uses one; tried besides RETELLAI_API_KEY. */
   RETELLAI_WEBHOOK_SECRET: z.string().optional(),
+  /** Bearer / HMAC secret of the system we replace, for agents configured with it. */
   RETELLAI_FUNCTION_SECRET: z.string().optional(),
   CALCOM_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -30,6 +34,13 @@ export const gatewayEnvSchema = z.object({
   PLATFORM_HEALTH_KEY: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('platform:heartbeats'),
   /** Longest wait for Redis before a decision falls back to the category's failure mode. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  // Cal.com health (apps/gateway/src/platform-health): GET /api/health/calcom probes this API with this key.
+  CALCOM_BASE_URL: z.url().default('http://127.0.0.1:4010'),
+  CALCOM_API_KEY: z.string().optional(),
+  /** Longest wait for Cal.com's answer before the probe reports it unreachable. */
+  CALCOM_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
+  /** A probe result is reused this long, so polling operators do not turn into traffic against Cal.com; 0 = never. */
+  CALCOM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   // Hardening (apps/gateway/src/hardening)
   /** Browser origins allowed by CORS, comma separated (e.g. `https://portal.example.com`); none by default. */
   CORS_ORIGINS: z

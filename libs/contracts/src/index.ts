@@ -8,3 +8,4 @@ export * from './messages/notifications';
 export * from './messages/platform';
 export * from './messages/setup';
 export * from './messages/booking-requests';
+export * from './phone';

@@ -1,3 +1,4 @@
+import { toE164 } from '@receptionist/contracts';
 import { z } from 'zod';
 import { CURRENCIES } from './entities';
 
@@ -15,10 +16,10 @@ export function canonicalTimeZone(value: string): string | null {
  * Dialled numbers in E.164. Spaces, dashes, dots and parentheses are accepted and dropped; `00` becomes `+`.
  * National numbers without a country code are refused (we do not guess the country).
  */
+/** Dialled numbers are stored as E.164; international form required (the company's country is not known yet). */
 export function normalisePhoneNumber(value: string): string | null {
-  let v = value.trim().replace(/[\s\-.()/]/g, '');
-  if (v.startsWith('00')) v = `+${v.slice(2)}`;
-  return /^\+[1-9]\d{6,14}$/.test(v) ? v : null;
+  const e164 = toE164(value);
+  return e164 && /^\+[1-9]\d{6,14}$/.test(e164) ? e164 : null;
 }
 
 export const timeZone = z.string().transform((v, ctx) => {

@@ -1,0 +1,90 @@
+import { applyDecorators, CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LOGGER, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import type { GatewayEnv } from '../config';
+import { RateLimit } from '../rate-limit';
+import { INBOUND_CALL, readInboundCall, readInvocation, RetellInvocation } from './call-context';
+import { verifyFunctionSecret, verifyRetellSignature } from './retell-signature';
+import { retellAuthFailures } from './retell.metrics';
+import { CallRouter, RoutedCall } from './call-router';
+
+export const RETELL_ROUTE = 'gateway:retell-route';
+interface RetellRouteMeta {
+  /** Function fixed by the path (`/api/retell/book-appointment`), or null when the body names it. */
+  fn: string | null;
+}
+
+/**
+ * A Retell-facing route: no bearer token (Retell signs instead), authenticated by RetellGuard before any work,
+ * and limited per company in the `voice` category (100/min).
+ */
+export const RetellRoute = (fn: string | null) =>
+  applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta), RateLimit('voice'));
+
+export type RetellRequest = FastifyRequest & {
+  rawBody?: Buffer;
+  retell?: { invocation: RetellInvocation; routed: RoutedCall | null };
+  principal?: unknown;
+};
+
+/**
+ * Global guard, registered after the token AuthGuard and before the RateLimitGuard: checks `x-retell-signature`
+ * (Retell's scheme, keyed by the Retell API key / webhook secret) or the function secret of the system we replace,
+ * then resolves the company from the call so that the rate limit counts per company. Neither credential → 401
+ * with the same message whichever part was wrong.
+ */
+@Injectable()
+export class RetellGuard implements CanActivate {
+  private readonly signingKeys: string[];
+  private readonly functionSecret: string | undefined;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly router: CallRouter,
+    @Inject(SERVICE_CONFIG) config: GatewayEnv,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.signingKeys = [config.RETELLAI_WEBHOOK_SECRET, config.RETELLAI_API_KEY].filter((k): k is string => !!k);
+    this.functionSecret = config.RETELLAI_FUNCTION_SECRET;
+    if (!this.signingKeys.length && !this.functionSecret) {
+      logger.warn('no RETELLAI_API_KEY, RETELLAI_WEBHOOK_SECRET or RETELLAI_FUNCTION_SECRET: every Retell request will be refused');
+    }
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const meta = this.reflector.getAllAndOverride<RetellRouteMeta | undefined>(RETELL_ROUTE, [context.getHandler(), context.getClass()]);
+    if (!meta) return true;
+    const request = context.switchToHttp().getRequest<RetellRequest>();
+    const raw = request.rawBody ?? Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? {}));
+    const reason = this.authenticate(request, raw);
+    if (reason) {
+      retellAuthFailures().inc({ reason });
+      throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid Retell signature' }, HttpStatus.UNAUTHORIZED);
+    }
+    const invocation = meta.fn === INBOUND_CALL ? readInboundCall(request) : readInvocation(request, meta.fn);
+    const routed = await this.router.route(invocation);
+    request.retell = { invocation, routed };
+    // The rate limiter keys by company; an unroutable call is limited by client IP instead.
+    if (routed) request.principal = { kind: 'retell', companyId: routed.company.id };
+    return true;
+  }
+
+  /** null when authenticated, else the (metric-only) reason. */
+  private authenticate(request: RetellRequest, raw: Buffer): string | null {
+    const signature = request.headers['x-retell-signature'];
+    const authorization = request.headers.authorization;
+    const functionSignature = request.headers['x-retell-function-signature'];
+    if (typeof signature === 'string' && this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key))) return null;
+    if (
+      this.functionSecret &&
+      verifyFunctionSecret(raw, { authorization, signature: typeof functionSignature === 'string' ? functionSignature : undefined }, this.functionSecret)
+    ) {
+      return null;
+    }
+    if (!signature && !authorization && !functionSignature) return 'missing';
+    return 'invalid';
+  }
+}

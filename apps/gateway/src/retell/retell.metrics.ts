@@ -1,0 +1,28 @@
+import { Counter } from 'prom-client';
+import { registry } from '@receptionist/observability';
+
+function getOrCreate<T>(name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** Voice function calls answered by the gateway, by function (as normalised by voice-agent) and outcome. */
+export const voiceFunctionCalls = () =>
+  getOrCreate('gateway_voice_function_calls_total', () =>
+    new Counter({
+      name: 'gateway_voice_function_calls_total',
+      help: 'Retell function calls by route and outcome (ok, failed, fallback_timeout, fallback_unavailable, unknown_company, no_call_context)',
+      labelNames: ['route', 'outcome'],
+      registers: [registry],
+    }),
+  );
+
+/** Requests refused before any work: missing or wrong signature/credential. */
+export const retellAuthFailures = () =>
+  getOrCreate('gateway_retell_auth_failures_total', () =>
+    new Counter({
+      name: 'gateway_retell_auth_failures_total',
+      help: 'Retell requests refused with 401 (missing or invalid signature or function secret)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  );

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { Topics, voiceFunctionReplySchema, voiceFunctionRequestSchema } from '@receptionist/contracts';
+import { RequestTimeoutError } from '@receptionist/messaging';
+import { LOGGER, MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import type { GatewayEnv } from '../config';
+import type { RetellInvocation } from './call-context';
+import type { RoutedCall } from './call-router';
+import { voiceFunctionCalls } from './retell.metrics';
+
+export type VoiceReply = z.infer<typeof voiceFunctionReplySchema>;
+type VoiceRequest = z.infer<typeof voiceFunctionRequestSchema>;
+
+/** Time kept for our own HTTP answer after voice-agent's deadline. */
+const HTTP_MARGIN_MS = 150;
+
+const SPOKEN = {
+  de: {
+    fallback: 'Entschuldigung, ich kann das gerade nicht nachsehen. Ich notiere Ihren Wunsch, und wir rufen Sie so bald wie möglich zurück.',
+    unknownCompany: 'Entschuldigung, dieser Anschluss ist bei uns noch nicht eingerichtet. Bitte versuchen Sie es später noch einmal.',
+    noCall: 'Entschuldigung, ich konnte Ihren Anruf gerade nicht zuordnen. Bitte versuchen Sie es noch einmal.',
+  },
+  en: {
+    fallback: "Sorry, I can't check that right now. I'll note your request and we'll call you back as soon as possible.",
+    unknownCompany: "Sorry, this line isn't set up with us yet. Please try again later.",
+    noCall: "Sorry, I couldn't match this call just now. Please try again.",
+  },
+} as const;
+
+export const spoken = (language: string | undefined) => (language?.startsWith('en') ? SPOKEN.en : SPOKEN.de);
+
+/**
+ * Forwards an authenticated Retell function call to voice-agent over Kafka request-reply and always answers
+ * something speakable within the deadline (VOICE_FUNCTION_DEADLINE_MS): past it, the spoken fallback. The work
+ * itself is not cancelled: a late result is still recorded by voice-agent and booking.
+ */
+@Injectable()
+export class VoiceFunctionsService {
+  private readonly deadlineMs: number;
+
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    @Inject(SERVICE_CONFIG) config: GatewayEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.deadlineMs = config.VOICE_FUNCTION_DEADLINE_MS ?? 8000;
+  }
+
+  async call(route: string, invocation: RetellInvocation, routed: RoutedCall | null, rawBody: Buffer | undefined): Promise<VoiceReply> {
+    if (!routed) {
+      const outcome = invocation.callId || invocation.agentId || invocation.toNumber ? 'unknown_company' : 'no_call_context';
+      voiceFunctionCalls().inc({ route, outcome });
+      const text = spoken(undefined);
+      return { success: false, code: outcome, message: outcome === 'unknown_company' ? text.unknownCompany : text.noCall };
+    }
+    const request: VoiceRequest = {
+      function: invocation.function ?? '',
+      callId: routed.callId,
+      args: invocation.args,
+      call: invocation.call,
+      company: { ...routed.company, branchId: routed.branchId },
+      fromNumber: routed.fromNumber,
+      toNumber: routed.toNumber,
+      // Retell retries a failed tool call with the same body: the same key lets voice-agent answer the same.
+      requestKey: createHash('sha256')
+        .update(`${routed.company.id}\n${routed.callId ?? ''}\n${route}\n`)
+        .update(rawBody ?? JSON.stringify(invocation.args))
+        .digest('hex'),
+    };
+    try {
+      const reply = await this.messaging.client.request<VoiceRequest, VoiceReply>(
+        Topics.voiceFunctionCall.name,
+        { key: routed.callId ?? routed.company.id, companyId: routed.company.id, subject: routed.callId, data: request },
+        this.deadlineMs - HTTP_MARGIN_MS,
+      );
+      const parsed = voiceFunctionReplySchema.safeParse(reply);
+      if (!parsed.success) throw new Error('voice-agent answered outside the reply contract');
+      voiceFunctionCalls().inc({ route, outcome: parsed.data.success ? 'ok' : 'failed' });
+      return parsed.data;
+    } catch (error) {
+      const timeout = error instanceof RequestTimeoutError;
+      voiceFunctionCalls().inc({ route, outcome: timeout ? 'fallback_timeout' : 'fallback_unavailable' });
+      this.logger.warn({ route, callId: routed.callId, companyId: routed.company.id, err: { message: (error as Error).message } }, 'voice function fell back');
+      return { success: false, code: timeout ? 'timeout' : 'unavailable', message: spoken(routed.company.language).fallback };
+    }
+  }
+}
