@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Topics } from '@receptionist/contracts';
 import { RequestResponder } from '@receptionist/messaging';
 import { silentLogger, testKafka, uniqueName } from '@receptionist/testing';
+import { retellSimulator, startSimulator } from '@receptionist/simulators';
 import { startGateway, TestGateway } from './gateway-app';
 import { signRetell } from '../src/retell/retell-signature';
 
@@ -68,7 +69,7 @@ describe('Retell function calls at the gateway', () => {
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }).then(
-      async (r) => ({ status: r.status, body: await r.json().catch(() => null), headers: r.headers }),
+      async (r) => ({ status: r.status, body: (await r.json().catch(() => null)) as any, headers: r.headers }),
     );
   const signed = (path: string, body: unknown, key = API_KEY, now = Date.now()) => {
     const raw = JSON.stringify(body);
@@ -177,5 +178,42 @@ describe('Retell function calls at the gateway', () => {
     const res = await signed('/api/webhooks/retell/function', { name: 'check_availability', call: call(), args: {} });
     expect(res.headers.get('ratelimit-limit')).toBe('100');
     expect(Number(res.headers.get('ratelimit-remaining'))).toBeLessThan(100);
+  });
+
+  it('takes a call placed by the Retell simulator (signed as Retell signs, retried like Retell)', async () => {
+    const sim = await startSimulator(retellSimulator, { port: 0 });
+    try {
+      const res = await fetch(`${sim.url}/__sim/retell/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          agentId,
+          fromNumber: '+491701234567',
+          toNumber: number,
+          baseUrl: gw.url,
+          apiKey: API_KEY,
+          steps: [{ name: 'check_availability_v17', args: { datum: 'morgen' } }, { name: 'book_appointment', args: {}, route: '/api/retell/book-appointment' }],
+        }),
+      });
+      const placed = (await res.json()) as any;
+      expect(res.status).toBe(200);
+      expect(placed.inbound.status).toBe(200);
+      expect(placed.steps.map((s: any) => [s.status, s.body.success])).toEqual([[200, true], [200, true]]);
+      expect(received.map((r) => [r.function, r.callId])).toEqual([
+        ['initialize_call', null],
+        ['check_availability_v17', placed.call.call_id],
+        ['book_appointment', placed.call.call_id],
+      ]);
+      const wrongKey = await fetch(`${sim.url}/__sim/retell/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agentId, fromNumber: '+491701234567', toNumber: number, baseUrl: gw.url, apiKey: 'key_wrong', steps: [{ name: 'book_appointment' }] }),
+      });
+      const refused = (await wrongKey.json()) as any;
+      expect(refused.inbound.status).toBe(401);
+      expect(refused.steps[0]).toMatchObject({ status: 401, attempts: 1 });
+    } finally {
+      await sim.close();
+    }
   });
 });

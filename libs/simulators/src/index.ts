@@ -3,3 +3,4 @@ export * from './registry';
 export * from './providers/calcom';
 export * from './providers/rates';
 export * from './providers/translate';
+export * from './providers/retell';
