@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callAnalyzedSchema, callCompletedSchema, callStartedSchema } from './messages/calls';
+import { callAnalyzedSchema, callCompletedSchema, callStartedSchema, retellCallWebhookSchema } from './messages/calls';
 import {
   bookingCancelledSchema,
   bookingCreatedSchema,
@@ -48,6 +48,7 @@ export const Topics = {
   callStarted: topic({ name: 'call.started', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callStartedSchema, schemaVersion: 1, partitions: 3 }),
   callCompleted: topic({ name: 'call.completed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callCompletedSchema, schemaVersion: 1, partitions: 3 }),
   callAnalyzed: topic({ name: 'call.analyzed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callAnalyzedSchema, schemaVersion: 1, partitions: 3 }),
+  retellCallWebhook: topic({ name: 'retell.call.webhook', kind: 'event', producer: 'gateway', key: 'callId', schema: retellCallWebhookSchema, schemaVersion: 1, partitions: 6 }),
   bookingCreated: topic({ name: 'booking.created', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCreatedSchema, schemaVersion: 1, partitions: 3 }),
   bookingRescheduled: topic({ name: 'booking.rescheduled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingRescheduledSchema, schemaVersion: 1, partitions: 3 }),
   bookingCancelled: topic({ name: 'booking.cancelled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCancelledSchema, schemaVersion: 1, partitions: 3 }),

@@ -1,4 +1,5 @@
-import { BadRequestException, Controller, HttpCode, NotFoundException, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { InboundCallService } from './inbound-call.service';
 import { INBOUND_CALL } from './call-context';
 import { RetellRequest, RetellRoute } from './retell.guard';
 import { VoiceFunctionsService, VoiceReply } from './voice-functions.service';
@@ -20,7 +21,10 @@ const FUNCTION_ROUTES = {
  */
 @Controller()
 export class RetellController {
-  constructor(private readonly functions: VoiceFunctionsService) {}
+  constructor(
+    private readonly functions: VoiceFunctionsService,
+    private readonly inboundCalls: InboundCallService,
+  ) {}
 
   private run(route: string, request: RetellRequest): Promise<VoiceReply> {
     const { invocation, routed } = request.retell!;
@@ -88,41 +92,11 @@ export class RetellController {
    * Retell's inbound call webhook, while the phone rings (10 s budget): the caller's context as
    * `dynamic_variables`. Unknown number → 404, so Retell falls back to the number's default agent.
    */
-  @Post(['api/webhooks/retell/inbound', 'api/webhooks/retell'])
+  @Post('api/webhooks/retell/inbound')
   @HttpCode(200)
   @RetellRoute(INBOUND_CALL)
-  async inbound(@Req() req: RetellRequest) {
+  inbound(@Req() req: RetellRequest) {
     const { invocation, routed } = req.retell!;
-    if (invocation.function !== 'initialize_call') throw new BadRequestException('event: only call_inbound is handled here');
-    if (!invocation.toNumber) throw new BadRequestException('call_inbound.to_number is required');
-    if (!routed) throw new NotFoundException('This phone number is not configured');
-    const reply = await this.functions.call('inbound', invocation, routed, req.rawBody);
-    const variables = { ...localVariables(routed.company, routed.fromNumber), ...stringMap(reply.data?.dynamicVariables) };
-    return { call_inbound: { dynamic_variables: variables, metadata: { company_id: routed.company.id, branch_id: routed.branchId } } };
+    return this.inboundCalls.answer(invocation, routed, req.rawBody);
   }
-}
-
-/** What the gateway knows itself, so the agent has its company and "now" even when voice-agent is late. */
-function localVariables(company: { name: string; timeZone: string; language: string }, from: string | null): Record<string, string> {
-  const now = new Date();
-  const locale = company.language.startsWith('en') ? 'en-GB' : 'de-DE';
-  const part = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, { timeZone: company.timeZone, ...options }).format(now);
-  return {
-    company_name: company.name,
-    company_language: company.language,
-    time_zone: company.timeZone,
-    current_date: part({ year: 'numeric', month: '2-digit', day: '2-digit' }),
-    current_weekday: part({ weekday: 'long' }),
-    current_time: part({ hour: '2-digit', minute: '2-digit', hour12: false }),
-    customer_phone: from ?? '',
-  };
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!value || typeof value !== 'object') return {};
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-  );
 }

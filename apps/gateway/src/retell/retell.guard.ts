@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
-import { RateLimit } from '../rate-limit';
+import { RateLimit, SkipRateLimit } from '../rate-limit';
 import { INBOUND_CALL, readInboundCall, readInvocation, RetellInvocation } from './call-context';
 import { verifyFunctionSecret, verifyRetellSignature } from './retell-signature';
 import { retellAuthFailures } from './retell.metrics';
@@ -14,6 +14,8 @@ export const RETELL_ROUTE = 'gateway:retell-route';
 interface RetellRouteMeta {
   /** Function fixed by the path (`/api/retell/book-appointment`), or null when the body names it. */
   fn: string | null;
+  /** `webhook`: Retell's own call webhooks — its signature only, no routing here, no rate limit. */
+  kind?: 'function' | 'webhook';
 }
 
 /**
@@ -22,6 +24,10 @@ interface RetellRouteMeta {
  */
 export const RetellRoute = (fn: string | null) =>
   applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta), RateLimit('voice'));
+
+/** Retell's call webhooks: signed by Retell (x-retell-signature only); ingestion is not rate-limited. */
+export const RetellWebhookRoute = () =>
+  applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn: null, kind: 'webhook' } satisfies RetellRouteMeta), SkipRateLimit());
 
 export type RetellRequest = FastifyRequest & {
   rawBody?: Buffer;
@@ -59,11 +65,12 @@ export class RetellGuard implements CanActivate {
     if (!meta) return true;
     const request = context.switchToHttp().getRequest<RetellRequest>();
     const raw = request.rawBody ?? Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? {}));
-    const reason = this.authenticate(request, raw);
+    const reason = this.authenticate(request, raw, meta.kind === 'webhook');
     if (reason) {
       retellAuthFailures().inc({ reason });
       throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid Retell signature' }, HttpStatus.UNAUTHORIZED);
     }
+    if (meta.kind === 'webhook') return true;
     const invocation = meta.fn === INBOUND_CALL ? readInboundCall(request) : readInvocation(request, meta.fn);
     const routed = await this.router.route(invocation);
     request.retell = { invocation, routed };
@@ -73,8 +80,12 @@ export class RetellGuard implements CanActivate {
   }
 
   /** null when authenticated, else the (metric-only) reason. */
-  private authenticate(request: RetellRequest, raw: Buffer): string | null {
+  private authenticate(request: RetellRequest, raw: Buffer, signatureOnly: boolean): string | null {
     const signature = request.headers['x-retell-signature'];
+    if (signatureOnly) {
+      if (typeof signature !== 'string') return 'missing';
+      return this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key)) ? null : 'invalid';
+    }
     const authorization = request.headers.authorization;
     const functionSignature = request.headers['x-retell-function-signature'];
     if (typeof signature === 'string' && this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key))) return null;

@@ -26,3 +26,14 @@ export const retellAuthFailures = () =>
       registers: [registry],
     }),
   );
+
+/** Retell call webhooks by event and outcome (accepted, accepted_unrouted, ignored, rejected). */
+export const retellWebhooks = () =>
+  getOrCreate('gateway_retell_webhooks_total', () =>
+    new Counter({
+      name: 'gateway_retell_webhooks_total',
+      help: 'Retell call webhooks received, by event and outcome',
+      labelNames: ['event', 'outcome'],
+      registers: [registry],
+    }),
+  );

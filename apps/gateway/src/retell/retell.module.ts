@@ -3,7 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { CompaniesModule } from '../companies/companies.module';
 import { CallRouter } from './call-router';
 import { RetellController } from './retell.controller';
+import { RetellWebhooksController } from './retell-webhooks.controller';
 import { RetellGuard } from './retell.guard';
+import { InboundCallService } from './inbound-call.service';
 import { VoiceFunctionsService } from './voice-functions.service';
 
 /**
@@ -13,7 +15,7 @@ import { VoiceFunctionsService } from './voice-functions.service';
  */
 @Module({
   imports: [CompaniesModule],
-  controllers: [RetellController],
-  providers: [CallRouter, VoiceFunctionsService, RetellGuard, { provide: APP_GUARD, useExisting: RetellGuard }],
+  controllers: [RetellController, RetellWebhooksController],
+  providers: [InboundCallService, CallRouter, VoiceFunctionsService, RetellGuard, { provide: APP_GUARD, useExisting: RetellGuard }],
 })
 export class RetellModule {}

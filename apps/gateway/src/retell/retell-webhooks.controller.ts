@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { BadRequestException, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { retellCallEvents, Topics, createEnvelope } from '@receptionist/contracts';
+import { MessagingRuntime } from '@receptionist/service-runtime';
+import { readInboundCall } from './call-context';
+import { CallRouter } from './call-router';
+import { InboundCallService } from './inbound-call.service';
+import { RetellRequest, RetellWebhookRoute } from './retell.guard';
+import { retellWebhooks } from './retell.metrics';
+
+const KNOWN = new Set<string>(retellCallEvents);
+
+/** Envelope id from the event's identity, so a redelivered webhook is the same message (voice-agent's inbox skips it). */
+function webhookMessageId(event: string, callId: string, raw: Buffer | undefined): string {
+  const hash = createHash('sha256').update(`${event}\n${callId}\n`);
+  // transcript_updated comes many times per call: each distinct body is its own message.
+  if (event === 'transcript_updated' && raw) hash.update(raw);
+  const h = hash.digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Retell's call webhooks (`POST /api/webhooks/retell`, legacy `POST /api/webhook`). A call event is acknowledged
+ * (204) only once it is on Kafka with acks from all in-sync replicas; voice-agent builds the call record from it.
+ * `call_inbound` on this URL is answered like the inbound webhook. Unknown events: 204, counted, not forwarded.
+ */
+@Controller()
+export class RetellWebhooksController {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    private readonly router: CallRouter,
+    private readonly inboundCalls: InboundCallService,
+  ) {}
+
+  @Post(['api/webhooks/retell', 'api/webhook'])
+  @HttpCode(204)
+  @RetellWebhookRoute()
+  async receive(@Req() req: RetellRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const event = typeof body.event === 'string' ? body.event : null;
+    if (!event) return this.malformed('event', 'is required');
+    if (event === 'call_inbound') {
+      const invocation = readInboundCall(req);
+      const answer = await this.inboundCalls.answer(invocation, await this.router.route(invocation), req.rawBody);
+      reply.status(200);
+      return answer;
+    }
+    if (!KNOWN.has(event)) {
+      retellWebhooks().inc({ event: 'unknown', outcome: 'ignored' });
+      return;
+    }
+    const call = body.call && typeof body.call === 'object' && !Array.isArray(body.call) ? (body.call as Record<string, unknown>) : null;
+    if (!call) return this.malformed('call', 'must be the call object');
+    const callId = typeof call.call_id === 'string' && call.call_id.trim() ? call.call_id.trim() : null;
+    if (!callId) return this.malformed('call.call_id', 'is required');
+    const agentId = typeof call.agent_id === 'string' ? call.agent_id : null;
+    const routed = agentId ? await this.router.route({ callId, agentId, fromNumber: null, toNumber: null }) : null;
+    await this.messaging.producer.publish({
+      topic: Topics.retellCallWebhook.name,
+      key: callId,
+      envelope: createEnvelope({
+        id: webhookMessageId(event, callId, req.rawBody),
+        type: Topics.retellCallWebhook.name,
+        source: 'gateway',
+        companyId: routed?.company.id ?? null,
+        subject: callId,
+        data: { event: event as (typeof retellCallEvents)[number], callId, agentId, receivedAt: new Date().toISOString(), call },
+      }),
+    });
+    retellWebhooks().inc({ event, outcome: routed ? 'accepted' : 'accepted_unrouted' });
+  }
+
+  private malformed(field: string, problem: string): never {
+    retellWebhooks().inc({ event: 'malformed', outcome: 'rejected' });
+    throw new BadRequestException(`${field}: ${problem}`);
+  }
+}
