@@ -13,9 +13,11 @@ import path from 'node:path';
 import { fmt, type Stats } from './lib';
 import type { OutboxBenchResult } from './outbox-latency';
 import type { RequestReplyBenchResult } from './request-reply';
+import type { AdminApiBenchResult } from './admin-api';
+import type { WebhookBenchResult } from './retell-webhooks';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -77,6 +79,20 @@ function printSummary(outcomes: Outcome[]): void {
       notes.push(
         `outbox: missing ${r.sequential.missing + r.burst.missing}, duplicates ${r.duplicates}, relay leader after ${fmt(r.relayStartupMs, 0)} ms`,
       );
+    } else if (o.name === 'admin-api') {
+      const r = o.result as AdminApiBenchResult;
+      for (const run of r.runs) {
+        console.log(row(`admin API GET (token), concurrency ${run.concurrency}`, run.latency, `${fmt(run.requestsPerSec, 0)} req/s`));
+      }
+      notes.push(
+        `admin API: auth + rate limit = ${r.runs.map((run) => `${fmt((run.authShare + run.rateLimitShare) * 100)} %`).join(' / ')}` +
+          ` of gateway request time at concurrency ${r.runs.map((run) => run.concurrency).join(' / ')}` +
+          ` (auth ${r.runs.map((run) => `${fmt(run.authShare * 100)} %`).join(' / ')}, limiter ${r.runs.map((run) => `${fmt(run.rateLimitShare * 100)} %`).join(' / ')})`,
+      );
+    } else if (o.name === 'retell-webhooks') {
+      const r = o.result as WebhookBenchResult;
+      console.log(row(`Retell webhook -> 204 (durable), ${r.concurrency} senders`, r.latency, `${fmt(r.perSecond, 0)} webhooks/s`));
+      notes.push(`webhooks: ${r.onKafka}/${r.sent} on Kafka, lost ${r.lost}`);
     } else {
       const r = o.result as RequestReplyBenchResult;
       console.log(row('raw kafkajs hop (floor, idle consumer)', r.hop.oneHop));

@@ -21,6 +21,20 @@ import { ON_EVENT, ON_REQUEST } from './decorators';
 import { KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_OPTIONS } from './tokens';
 import type { ServiceRuntimeOptions } from './service-runtime.module';
 
+export interface HealthCheckResult {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface RegisterCheckOptions {
+  /**
+   * Whether a failing check makes the instance unready (heartbeat `ready`, /health/ready). Default false: an
+   * outside dependency being down (e.g. Cal.com behind an open circuit breaker) is shown to operators, but
+   * taking the instance out of service or restarting it would not fix it.
+   */
+  affectsReadiness?: boolean;
+}
+
 /**
  * Owns the service's Kafka side: producer, outbox relay, the consumer of its @OnEvent handlers, responders
  * for its @OnRequest handlers and, if asked, a request client. Starts them after the app is built and
@@ -38,6 +52,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private heartbeatTimer?: NodeJS.Timeout;
   private lagTimer?: NodeJS.Timeout;
   private started = false;
+  private readonly extraChecks = new Map<string, { check: () => HealthCheckResult; affectsReadiness: boolean }>();
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -102,7 +117,30 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     void this.heartbeat();
   }
 
-  /** Readiness of the Kafka side, per part. */
+  /**
+   * Adds a check of the service's own (e.g. `calcom.breaker`) to its heartbeat's `checks`, so operators see it in
+   * the gateway's health views. The function is called for every heartbeat and must be cheap and synchronous.
+   */
+  registerCheck(name: string, check: () => HealthCheckResult, options: RegisterCheckOptions = {}): void {
+    this.extraChecks.set(name, { check, affectsReadiness: options.affectsReadiness ?? false });
+  }
+
+  /** The registered checks (see registerCheck); a throwing check reports not ok. */
+  contributedChecks(filter: 'readiness' | 'informational' | 'all' = 'all'): Record<string, HealthCheckResult> {
+    const parts: Record<string, HealthCheckResult> = {};
+    for (const [name, { check, affectsReadiness }] of this.extraChecks) {
+      if (filter !== 'all' && affectsReadiness !== (filter === 'readiness')) continue;
+      try {
+        const result = check();
+        parts[name] = result.detail === undefined ? { ok: result.ok } : { ok: result.ok, detail: result.detail };
+      } catch {
+        parts[name] = { ok: false, detail: 'check failed' };
+      }
+    }
+    return parts;
+  }
+
+  /** Readiness of the Kafka side, per part (plus registered checks that affect readiness). */
   status(): Record<string, { ok: boolean; detail?: string }> {
     const parts: Record<string, { ok: boolean; detail?: string }> = {
       'kafka.producer': { ok: this.producer.isConnected },
@@ -111,12 +149,13 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     for (const r of this.responders) parts[`kafka.responder.${r.topic}`] = { ok: r.isReady };
     if (this.options.requestClient) parts['kafka.request-client'] = { ok: !!this.requestClient?.isReady };
     parts['outbox.relay'] = { ok: this.started, detail: this.relay.isLeader ? 'active' : 'standby' };
-    return parts;
+    return { ...parts, ...this.contributedChecks('readiness') };
   }
 
   private async heartbeat(leaving = false): Promise<void> {
     try {
-      const checks = this.status();
+      const readiness = this.status();
+      const checks = { ...readiness, ...this.contributedChecks('informational') };
       await this.producer.publish({
         topic: Topics.serviceHeartbeat.name,
         key: this.options.service,
@@ -128,7 +167,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
           data: {
             service: this.options.service,
             instanceId: this.instanceId,
-            ready: !leaving && Object.values(checks).every((c) => c.ok),
+            ready: !leaving && Object.values(readiness).every((c) => c.ok),
             checks,
             ...(leaving ? { leaving: true } : {}),
             outboxBacklog: await this.relay.backlog(),

@@ -3,6 +3,7 @@ import { LOGGER, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { Logger } from 'pino';
 import type { BookingEnv } from '../config';
 import { CalcomClient, CalcomClientOptions } from './calcom.client';
+import { CalcomHealthContributor } from './calcom.health';
 
 /** Client options from the validated environment (apps/booking/src/config.ts). */
 export function calcomOptionsFromEnv(config: BookingEnv, logger?: Logger): CalcomClientOptions {
@@ -27,6 +28,7 @@ export function calcomOptionsFromEnv(config: BookingEnv, logger?: Logger): Calco
       useFactory: (config: BookingEnv, logger: Logger) => new CalcomClient(calcomOptionsFromEnv(config, logger)),
       inject: [SERVICE_CONFIG, LOGGER],
     },
+    CalcomHealthContributor,
   ],
   exports: [CalcomClient],
 })

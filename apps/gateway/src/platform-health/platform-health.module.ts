@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { CalcomProbe } from './calcom-probe';
 import { PlatformHealthController } from './platform-health.controller';
 import { ServiceStatusHandler } from './service-status.handler';
 import { ServiceStatusRepository } from './service-status.repository';
 
-/** Readiness of every service as seen over Kafka (heartbeats), and the operators' detailed health view. */
+/** Readiness of every service as seen over Kafka (heartbeats), and the operators' health views (detailed, metrics, Cal.com). */
 @Module({
   controllers: [PlatformHealthController],
-  providers: [ServiceStatusRepository, ServiceStatusHandler],
+  providers: [ServiceStatusRepository, ServiceStatusHandler, CalcomProbe],
 })
 export class PlatformHealthModule {}

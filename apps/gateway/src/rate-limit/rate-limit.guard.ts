@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { LOGGER, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
 import { RATE_LIMIT_METADATA, RateLimitCategory, RateLimitMetadata } from './rate-limit.decorator';
-import { rateLimitBackendErrors, rateLimitedRequests } from './rate-limit.metrics';
+import { rateLimitBackendErrors, rateLimitDuration, rateLimitedRequests } from './rate-limit.metrics';
 import { LimitDecision, SlidingWindowLimiter } from './sliding-window.limiter';
 
 /** What the auth guard (which runs before this one) leaves on the request; read structurally, may be absent. */
@@ -52,6 +52,39 @@ function windowText(windowMs: number): string {
   return Number.isInteger(seconds) ? `${seconds} seconds` : `${windowMs} ms`;
 }
 
+/** Sets the RateLimit-* headers for a decision; the reset is in whole seconds (at least 1). */
+export function setRateLimitHeaders(reply: FastifyReply, policy: RateLimitPolicy, decision: LimitDecision): number {
+  const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+  reply.header('RateLimit-Limit', String(policy.limit));
+  reply.header('RateLimit-Remaining', String(decision.remaining));
+  reply.header('RateLimit-Reset', String(resetSeconds));
+  reply.header('RateLimit-Policy', `${policy.limit};w=${Math.ceil(policy.windowMs / 1000)}`);
+  return resetSeconds;
+}
+
+/** The 429 every limit answers with: Retry-After plus a body that says when to retry. */
+export function tooManyRequests(reply: FastifyReply, policy: RateLimitPolicy, resetSeconds: number): HttpException {
+  reply.header('Retry-After', String(resetSeconds));
+  return new HttpException(
+    {
+      statusCode: HttpStatus.TOO_MANY_REQUESTS,
+      error: 'Too Many Requests',
+      message: `Rate limit of ${policy.limit} requests per ${windowText(policy.windowMs)} exceeded; retry in ${resetSeconds} seconds`,
+      retryAfterSeconds: resetSeconds,
+    },
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
+}
+
+/** Rejects after `timeoutMs`, so a slow Redis falls back to the category's failure mode instead of stalling requests. */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Global guard (APP_GUARD): every /api/v1 route is limited as `general` unless it names a category with
  * @RateLimit; other routes (webhooks, health, metrics) only when they carry @RateLimit. Sets the RateLimit-*
@@ -88,34 +121,29 @@ export class RateLimitGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const category = meta?.category ?? (isApiV1(request) ? 'general' : undefined);
     if (!category) return true;
+    const started = process.hrtime.bigint();
+    try {
+      return await this.decide(category, request, reply, meta || undefined);
+    } finally {
+      rateLimitDuration().observe({ category }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private async decide(category: RateLimitCategory, request: FastifyRequest, reply: FastifyReply, meta?: RateLimitMetadata): Promise<boolean> {
     const policy = this.policies[category];
-    const keys = this.keysFor(category, request, meta || undefined);
+    const keys = this.keysFor(category, request, meta);
 
     let decision: LimitDecision;
     try {
-      decision = await this.withTimeout(this.limiter.consume(keys, policy.limit, policy.windowMs));
+      decision = await withTimeout(this.limiter.consume(keys, policy.limit, policy.windowMs), this.timeoutMs);
     } catch (error) {
       return this.onBackendError(category, policy, reply, error as Error);
     }
 
-    const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
-    reply.header('RateLimit-Limit', String(policy.limit));
-    reply.header('RateLimit-Remaining', String(decision.remaining));
-    reply.header('RateLimit-Reset', String(resetSeconds));
-    reply.header('RateLimit-Policy', `${policy.limit};w=${Math.ceil(policy.windowMs / 1000)}`);
+    const resetSeconds = setRateLimitHeaders(reply, policy, decision);
     if (decision.allowed) return true;
-
     rateLimitedRequests().inc({ category });
-    reply.header('Retry-After', String(resetSeconds));
-    throw new HttpException(
-      {
-        statusCode: HttpStatus.TOO_MANY_REQUESTS,
-        error: 'Too Many Requests',
-        message: `Rate limit of ${policy.limit} requests per ${windowText(policy.windowMs)} exceeded; retry in ${resetSeconds} seconds`,
-        retryAfterSeconds: resetSeconds,
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    throw tooManyRequests(reply, policy, resetSeconds);
   }
 
   /** Redis keys for one request: `<prefix>:<category>:<scope>:<id>`; ids from outside are hashed. */
@@ -154,14 +182,6 @@ export class RateLimitGuard implements CanActivate {
       },
       HttpStatus.SERVICE_UNAVAILABLE,
     );
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
 
