@@ -15,7 +15,8 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  * `/api/webhooks/retell/function`), every request signed as Retell signs (`x-retell-signature: v=<ms>,d=<hex
  * HMAC-SHA256(apiKey, body + ms)>`, key SIM_RETELL_API_KEY or the request's `apiKey`). Like Retell it retries a
  * failed tool call up to twice with the same body, and gives up on a step after `timeoutMs` (Retell's tool timeout).
- * The answer lists every step with status, body and latency.
+ * The answer lists every step with status, body and latency. A step's string arguments may refer to earlier answers,
+ * as the agent's LLM would use them: `{{steps.1.data.options.0.start}}` is that value of step 1's reply body.
  */
 
 const stepSchema = z.object({
@@ -50,6 +51,25 @@ export interface SimulatedCall {
 
 export interface RetellState extends SimulatorState {
   calls: Map<string, SimulatedCall>;
+}
+
+/** Replaces `{{steps.<i>.<path>}}` in string arguments with values from earlier replies (the LLM's memory). */
+export function resolveArgs(args: Record<string, unknown>, replies: unknown[]): Record<string, unknown> {
+  const lookup = (expr: string): unknown => {
+    const parts = expr.trim().split('.');
+    if (parts[0] !== 'steps') return undefined;
+    let value: unknown = replies[Number(parts[1])];
+    for (const part of parts.slice(2)) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    return value;
+  };
+  return Object.fromEntries(
+    Object.entries(args).map(([k, v]) => {
+      if (typeof v !== 'string') return [k, v];
+      const whole = /^\{\{([^}]+)\}\}$/.exec(v);
+      if (whole) return [k, lookup(whole[1])];
+      return [k, v.replace(/\{\{([^}]+)\}\}/g, (_m, expr: string) => String(lookup(expr) ?? ''))];
+    }),
+  );
 }
 
 export function signLikeRetell(body: string, apiKey: string, now = Date.now()): string {
@@ -123,7 +143,8 @@ export const retellSimulator: Simulator<RetellState> = {
 
       const steps = [];
       for (const step of input.steps) {
-        const body = input.argsAtRoot ? step.args : { name: step.name, call: { ...call }, args: step.args };
+        const args = resolveArgs(step.args, steps.map((s) => s.body));
+        const body = input.argsAtRoot ? args : { name: step.name, call: { ...call }, args };
         const url = `${base}${step.route ?? '/api/webhooks/retell/function'}`;
         let result = await post(url, body, apiKey, input.timeoutMs);
         let attempts = 1;
