@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runtime';
 import type { ServiceEnv } from '@receptionist/config';
 import { CalcomModule } from './calcom';
+import { BookingCommonModule } from './common/common.module';
+import { CatalogueModule } from './catalogue/catalogue.module';
+import { bookingEntities } from './entities';
 import { migrations } from './migrations';
+import { RequestsModule } from './requests/requests.module';
 
 /** Owns customers, services, staff and appointments; talks to Cal.com. */
 @Module({})
@@ -10,7 +14,7 @@ export class AppModule {
   static forRoot(ctx: ServiceContext<ServiceEnv>): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceRuntimeModule.forRoot({ ...ctx, migrations }), CalcomModule],
+      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule],
     };
   }
 }

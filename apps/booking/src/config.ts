@@ -17,5 +17,15 @@ export const bookingEnvSchema = z.object({
   /** Total attempts for idempotent reads (1 = no retry); writes are never retried. */
   CALCOM_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
   CALCOM_RETRY_BASE_DELAY_MS: ms(100),
+  /** Free slots per (company, event type, day range) are cached this long; any booking change drops them. */
+  AVAILABILITY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** A slot being booked is held in Redis this long (released as soon as the booking is stored). */
+  SLOT_LOCK_TTL_MS: ms(300_000),
+  /**
+   * Only for instances sharing a broker with others (integration tests): comma-separated company ids, a trailing
+   * `*` matches a prefix. Set-up commands and requests of other companies are left to their own instance.
+   * Unset (production): every company.
+   */
+  BOOKING_SERVE_COMPANIES: z.string().optional(),
 });
 export type BookingEnv = z.infer<typeof bookingEnvSchema>;

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AvailabilityModule } from '../availability/availability.module';
+import { CalcomModule } from '../calcom';
+import { CatalogueModule } from '../catalogue/catalogue.module';
+import { CustomersModule } from '../customers/customers.module';
+import { AppointmentsStoreModule } from './appointments-store.module';
+import { AppointmentsService } from './appointments.service';
+import { SlotLocks } from './slot-lock';
+
+@Module({
+  imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
+  providers: [AppointmentsService, SlotLocks],
+  exports: [AppointmentsService],
+})
+export class AppointmentsModule {}

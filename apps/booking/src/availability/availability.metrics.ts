@@ -1,0 +1,29 @@
+import { Counter, Histogram } from 'prom-client';
+import { registry } from '@receptionist/observability';
+
+/** Same style as libs/observability/src/metrics.ts: the one registry, get-or-create. */
+function getOrCreate<T>(name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** `result`: hit or miss of the Redis slot cache (per Cal.com slots lookup). */
+export const availabilityCacheLookups = () =>
+  getOrCreate('booking_availability_cache_lookups_total', () =>
+    new Counter({
+      name: 'booking_availability_cache_lookups_total',
+      help: 'Availability (Cal.com slots) cache lookups by result: hit or miss',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+  );
+
+export const bookingOperationDuration = () =>
+  getOrCreate('booking_request_duration_seconds', () =>
+    new Histogram({
+      name: 'booking_request_duration_seconds',
+      help: 'Handling time of booking.request operations by operation and outcome (ok or error code)',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  );

@@ -1,0 +1,197 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { LOGGER, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { AppointmentsRepository } from '../appointments/appointments.repository';
+import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
+import type { BookingCompanyEntity, ServiceEntity } from '../catalogue/catalogue.entities';
+import { BookingFailure } from '../common/booking-failure';
+import { DAY_MS, MINUTE_MS, addDays, formatInZone, localDate, localMinutes, localToInstant } from '../common/zoned-time';
+import type { BookingEnv } from '../config';
+import { availabilityCacheLookups } from './availability.metrics';
+import { bookable } from './booking-rules';
+
+export interface SlotContext {
+  company: BookingCompanyEntity;
+  service: ServiceEntity;
+}
+
+export interface FreeStartsOptions {
+  /** Bypass the cache (the re-check right before booking). */
+  fresh?: boolean;
+  /** The appointment being moved does not block its own new slot. */
+  excludeAppointmentId?: string;
+  now?: number;
+  signal?: AbortSignal;
+}
+
+const MAX_RANGE_DAYS = 31;
+const ALTERNATIVE_DAYS = 7;
+
+/**
+ * Free start times of a service: Cal.com v2 slots of its event type (cached in Redis per company, event type and
+ * local day range), then our own rules on top — opening hours, minimum notice, horizon — and our own booked
+ * appointments (which Cal.com may not show yet). Any booking change of a company's event type bumps a version
+ * number that is part of every cache key, so stale entries are never read again (and a lookup racing with a
+ * booking writes under the old version, where nobody reads).
+ */
+@Injectable()
+export class AvailabilityService {
+  private readonly inflight = new Map<string, Promise<number[]>>();
+
+  constructor(
+    private readonly calcom: CalcomClient,
+    private readonly appointments: AppointmentsRepository,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SERVICE_CONFIG) private readonly config: BookingEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** `availability.get`: free starts in [from, to), as ISO instants in the company's zone. */
+  async get(ctx: SlotContext, from: string, to: string, signal?: AbortSignal) {
+    const fromMs = Date.parse(from);
+    const toMs = Date.parse(to);
+    if (!(toMs > fromMs)) throw new BookingFailure('invalid_request', 'to: must be after from');
+    if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) throw new BookingFailure('invalid_request', `to: range must not exceed ${MAX_RANGE_DAYS} days`);
+    const { starts, cached } = await this.freeStarts(ctx, fromMs, toMs, { signal });
+    const tz = ctx.company.timeZone;
+    return {
+      serviceId: ctx.service.id,
+      serviceName: ctx.service.name,
+      durationMinutes: ctx.service.durationMinutes,
+      timeZone: tz,
+      slots: starts.map((s) => formatInZone(s, tz)),
+      cached,
+    };
+  }
+
+  async freeStarts(ctx: SlotContext, fromMs: number, toMs: number, options: FreeStartsOptions = {}): Promise<{ starts: number[]; cached: boolean }> {
+    const now = options.now ?? Date.now();
+    const tz = ctx.company.timeZone;
+    const duration = ctx.service.durationMinutes;
+    const lower = Math.max(fromMs, now);
+    if (toMs <= lower) return { starts: [], cached: false };
+    const { starts, cached } = await this.calcomStarts(ctx, localDate(lower, tz), localDate(toMs - 1, tz), options);
+    const candidates = starts.filter(
+      (s) => s >= lower && s < toMs && bookable({ company: ctx.company, durationMinutes: duration, startMs: s, now }),
+    );
+    if (candidates.length === 0) return { starts: [], cached };
+    const booked = await this.appointments.overlapping(
+      ctx.company.companyId,
+      ctx.service.calcomEventTypeId,
+      new Date(candidates[0]),
+      new Date(candidates[candidates.length - 1] + duration * MINUTE_MS),
+      options.excludeAppointmentId,
+    );
+    const free = candidates.filter((s) => {
+      const end = s + duration * MINUTE_MS;
+      return !booked.some((a) => a.startsAt.getTime() < end && a.endsAt.getTime() > s);
+    });
+    return { starts: free, cached };
+  }
+
+  /** Fresh from Cal.com (not the cache) plus our own bookings: may `startMs` be booked right now? */
+  async isFree(ctx: SlotContext, startMs: number, options: Omit<FreeStartsOptions, 'fresh'> = {}): Promise<boolean> {
+    const { starts } = await this.freeStarts(ctx, startMs, startMs + 1, { ...options, fresh: true });
+    return starts.includes(startMs);
+  }
+
+  /**
+   * Up to `limit` free starts nearest to the wished one: the same local day first (closest in time), then the
+   * following days (earliest day first, closest to the wished time of day). Never the wished start itself.
+   * A lookup failure yields no alternatives rather than an error: the caller already has the main answer.
+   */
+  async alternatives(ctx: SlotContext, wishedMs: number, options: { limit?: number; excludeAppointmentId?: string } = {}): Promise<string[]> {
+    const tz = ctx.company.timeZone;
+    const day = localDate(wishedMs, tz);
+    const horizonEnd = Date.now() + ctx.company.policies.bookingHorizonDays * DAY_MS;
+    const toMs = Math.min(localToInstant(addDays(day, ALTERNATIVE_DAYS), 0, tz), horizonEnd + 1);
+    try {
+      const { starts } = await this.freeStarts(ctx, localToInstant(day, 0, tz), toMs, { excludeAppointmentId: options.excludeAppointmentId });
+      const wishedMinute = localMinutes(wishedMs, tz);
+      const ranked = starts
+        .filter((s) => s !== wishedMs)
+        .map((s) => {
+          const d = localDate(s, tz);
+          return d === day
+            ? { s, rank: [0, Math.abs(s - wishedMs)] }
+            : { s, rank: [1, Date.parse(`${d}T00:00:00Z`), Math.abs(localMinutes(s, tz) - wishedMinute), s] };
+        })
+        .sort((a, b) => {
+          for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
+            const diff = (a.rank[i] ?? 0) - (b.rank[i] ?? 0);
+            if (diff !== 0) return diff;
+          }
+          return 0;
+        });
+      return ranked.slice(0, options.limit ?? 3).map((r) => formatInZone(r.s, tz));
+    } catch (error) {
+      this.logger.warn({ err: error, companyId: ctx.company.companyId }, 'no alternatives: availability lookup failed');
+      return [];
+    }
+  }
+
+  /** Drops every cached range of this company's event type (booked, cancelled, moved — here or in Cal.com). */
+  async invalidate(companyId: string, calcomEventTypeId: number): Promise<void> {
+    const key = this.versionKey(companyId, calcomEventTypeId);
+    try {
+      await this.redis.multi().incr(key).expire(key, this.config.AVAILABILITY_CACHE_TTL_SECONDS * 2).exec();
+    } catch (error) {
+      this.logger.warn({ err: error, companyId, calcomEventTypeId }, 'availability cache not invalidated');
+    }
+  }
+
+  private versionKey(companyId: string, eventTypeId: number) {
+    return `booking:avail:v:${companyId}:${eventTypeId}`;
+  }
+
+  /** Cal.com slot starts (epoch ms, ascending) of the company's local days [fromDay, toDay]. */
+  private async calcomStarts(ctx: SlotContext, fromDay: string, toDay: string, options: FreeStartsOptions): Promise<{ starts: number[]; cached: boolean }> {
+    const companyId = ctx.company.companyId;
+    const eventTypeId = ctx.service.calcomEventTypeId;
+    const version = (await this.redis.get(this.versionKey(companyId, eventTypeId)).catch(() => null)) ?? '0';
+    const key = `booking:avail:${companyId}:${eventTypeId}:${version}:${fromDay}:${toDay}`;
+    if (!options.fresh) {
+      const hit = await this.redis.get(key).catch(() => null);
+      if (hit) {
+        availabilityCacheLookups().inc({ result: 'hit' });
+        return { starts: JSON.parse(hit) as number[], cached: true };
+      }
+      availabilityCacheLookups().inc({ result: 'miss' });
+      // Single flight: concurrent misses of one range (e.g. many callers told "taken") share one Cal.com call.
+      let pending = this.inflight.get(key);
+      if (!pending) {
+        pending = this.fetch(ctx, fromDay, toDay, key, options.signal).finally(() => this.inflight.delete(key));
+        this.inflight.set(key, pending);
+      }
+      return { starts: await pending, cached: false };
+    }
+    return { starts: await this.fetch(ctx, fromDay, toDay, key, options.signal), cached: false };
+  }
+
+  private async fetch(ctx: SlotContext, fromDay: string, toDay: string, key: string, signal?: AbortSignal): Promise<number[]> {
+    const tz = ctx.company.timeZone;
+    let slots;
+    try {
+      slots = await this.calcom.getSlots(
+        { eventTypeId: ctx.service.calcomEventTypeId },
+        {
+          start: new Date(localToInstant(fromDay, 0, tz)).toISOString(),
+          end: new Date(localToInstant(addDays(toDay, 1), 0, tz) - 1).toISOString(),
+          timeZone: tz,
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof CalcomUnavailableError) throw new BookingFailure('calendar_unavailable', `Cal.com slots: ${error.reason}`);
+      // Cal.com refused the question itself (unknown event type, bad key): a set-up problem; staff must call back.
+      if (error instanceof CalcomApiError) throw new BookingFailure('calendar_unavailable', `Cal.com slots answered ${error.statusCode}: ${error.message}`);
+      throw error;
+    }
+    const starts = [...new Set(Object.values(slots).flatMap((day) => day.map((s) => Date.parse(s.start))))]
+      .filter((s) => Number.isFinite(s))
+      .sort((a, b) => a - b);
+    await this.redis.set(key, JSON.stringify(starts), 'EX', this.config.AVAILABILITY_CACHE_TTL_SECONDS).catch(() => undefined);
+    return starts;
+  }
+}

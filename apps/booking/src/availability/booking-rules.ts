@@ -1,0 +1,52 @@
+import type { BookingCompanyEntity, OpeningHours } from '../catalogue/catalogue.entities';
+import { BookingFailure } from '../common/booking-failure';
+import { DAY_MS, MINUTE_MS, hhmmToMinutes, localDate, localMinutes, weekdayOf, zonedParts } from '../common/zoned-time';
+
+/**
+ * Whether [start, start+duration) lies inside one opening interval of its local weekday. A company without any
+ * hours configured is not restricted (Cal.com's own availability still applies); with hours, an unlisted day is closed.
+ */
+export function withinOpeningHours(hours: OpeningHours, startMs: number, durationMinutes: number, timeZone: string): boolean {
+  const days = Object.values(hours).filter((r) => r && r.length > 0);
+  if (days.length === 0) return true;
+  const date = localDate(startMs, timeZone);
+  const from = localMinutes(startMs, timeZone);
+  const to = from + durationMinutes;
+  // An appointment running past local midnight is never inside one day's hours.
+  if (localDate(startMs + durationMinutes * MINUTE_MS - 1, timeZone) !== date) return false;
+  const ranges = hours[weekdayOf(date)] ?? [];
+  return ranges.some(([open, close]) => from >= hhmmToMinutes(open) && to <= hhmmToMinutes(close));
+}
+
+export interface StartCheck {
+  company: Pick<BookingCompanyEntity, 'openingHours' | 'policies' | 'timeZone'>;
+  durationMinutes: number;
+  startMs: number;
+  now: number;
+}
+
+/** The rules every booking and reschedule target must pass, in the order a caller would want to hear them. */
+export function checkStart({ company, durationMinutes, startMs, now }: StartCheck): void {
+  const { minNoticeMinutes, bookingHorizonDays } = company.policies;
+  if (startMs <= now) throw new BookingFailure('in_the_past', 'start: lies in the past');
+  if (startMs < now + minNoticeMinutes * MINUTE_MS) {
+    throw new BookingFailure('too_short_notice', `start: must be at least ${minNoticeMinutes} minutes ahead`, { minNoticeMinutes });
+  }
+  if (startMs > now + bookingHorizonDays * DAY_MS) {
+    throw new BookingFailure('beyond_horizon', `start: must be within ${bookingHorizonDays} days`, { bookingHorizonDays });
+  }
+  if (!withinOpeningHours(company.openingHours, startMs, durationMinutes, company.timeZone)) {
+    const p = zonedParts(startMs, company.timeZone);
+    throw new BookingFailure('outside_opening_hours', `start: ${p.weekday} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} is outside opening hours`);
+  }
+}
+
+/** A slot the caller could be offered now: passes notice, horizon and opening hours. */
+export function bookable(check: StartCheck): boolean {
+  try {
+    checkStart(check);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type CallbackReason = 'calendar_unavailable' | 'no_slot' | 'policy' | 'other';
+
+/** A caller's wish we could not serve on the phone; staff call back. */
+@Entity('callback_request')
+export class CallbackRequestEntity {
+  @PrimaryColumn({ type: 'char', length: 36 })
+  id: string;
+
+  @Column({ name: 'company_id', type: 'varchar', length: 64 })
+  companyId: string;
+
+  @Column({ name: 'call_id', type: 'varchar', length: 128, nullable: true })
+  callId: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  name: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  phone: string | null;
+
+  @Column({ type: 'varchar', length: 1000 })
+  wish: string;
+
+  @Column({ type: 'varchar', length: 30 })
+  reason: CallbackReason;
+
+  @Column({ type: 'varchar', length: 20 })
+  status: 'open' | 'done';
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { z } from 'zod';
+import { bookingSetupSchema } from '@receptionist/contracts';
+import { PermanentMessageError } from '@receptionist/messaging';
+import { BookingFailure } from '../common/booking-failure';
+import { isTimeZone } from '../common/zoned-time';
+import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue.entities';
+import { CatalogueRepository } from './catalogue.repository';
+
+export type BookingSetup = z.output<typeof bookingSetupSchema>;
+export type ApplyOutcome = 'applied' | 'unchanged';
+
+export interface BookingContext {
+  company: BookingCompanyEntity;
+  service: ServiceEntity;
+  staff: StaffEntity | null;
+}
+
+/** What voice-agent and the portal see of a company's catalogue (`catalogue.get`): active entries only. */
+export interface CatalogueView {
+  companyId: string;
+  revision: string;
+  timeZone: string;
+  language: string;
+  calcomTeamSlug: string | null;
+  openingHours: BookingCompanyEntity['openingHours'];
+  branches: { branchId: string; key: string; openingHours: BookingCompanyEntity['openingHours'] }[];
+  policies: BookingCompanyEntity['policies'];
+  services: {
+    serviceId: string;
+    key: string;
+    name: string;
+    aliases: string[];
+    durationMinutes: number;
+    priceMinor: number | null;
+    calcomEventTypeId: number;
+    staffIds: string[];
+  }[];
+  staff: { staffId: string; key: string; name: string; serviceIds: string[] }[];
+}
+
+@Injectable()
+export class CatalogueService {
+  constructor(private readonly repo: CatalogueRepository) {}
+
+  /**
+   * Checks what the schema cannot (keys unique, staff refer to services of the document, a real time zone)
+   * before anything is written, so a bad document changes nothing. Throws PermanentMessageError (→ DLQ).
+   */
+  validate(doc: BookingSetup): void {
+    const problems: string[] = [];
+    if (!isTimeZone(doc.timeZone)) problems.push(`timeZone: unknown IANA time zone '${doc.timeZone}'`);
+    const dup = (items: { key: string }[], field: string) => {
+      const seen = new Set<string>();
+      items.forEach((it, i) => {
+        if (seen.has(it.key)) problems.push(`${field}[${i}].key: duplicate key '${it.key}'`);
+        seen.add(it.key);
+      });
+    };
+    dup(doc.services, 'services');
+    dup(doc.staff, 'staff');
+    dup(doc.branches, 'branches');
+    const serviceKeys = new Set(doc.services.map((s) => s.key));
+    doc.staff.forEach((s, i) =>
+      s.serviceKeys.forEach((k, j) => {
+        if (!serviceKeys.has(k)) problems.push(`staff[${i}].serviceKeys[${j}]: no service with key '${k}' in this document`);
+      }),
+    );
+    const hours = (h: BookingSetup['openingHours'], field: string) => {
+      for (const [day, ranges] of Object.entries(h)) {
+        (ranges ?? []).forEach(([from, to], i) => {
+          if (from >= to) problems.push(`${field}.${day}[${i}]: opening ${from} must be before closing ${to}`);
+        });
+      }
+    };
+    hours(doc.openingHours, 'openingHours');
+    doc.branches.forEach((b, i) => hours(b.openingHours, `branches[${i}].openingHours`));
+    if (problems.length) throw new PermanentMessageError(`invalid booking set-up: ${problems.join('; ')}`, 'invalid_setup');
+  }
+
+  /**
+   * Applies the booking part of a company's set-up inside the caller's transaction: upsert by (company, key),
+   * deactivate what the document no longer lists (never delete: appointments refer to services and staff),
+   * replace staff↔service links and branch hours. The same revision again changes nothing.
+   */
+  async apply(manager: EntityManager, doc: BookingSetup, now = new Date()): Promise<ApplyOutcome> {
+    const companyId = doc.companyId;
+    const existing = await this.repo.lockCompany(companyId, manager);
+    if (existing?.revision === doc.revision) return 'unchanged';
+
+    await manager.getRepository(BookingCompanyEntity).save({
+      companyId,
+      timeZone: doc.timeZone,
+      language: doc.language,
+      calcomTeamSlug: doc.calcomTeamSlug,
+      openingHours: doc.openingHours,
+      policies: doc.policies,
+      revision: doc.revision,
+      appliedAt: now,
+      createdAt: existing?.createdAt ?? now,
+    });
+
+    const serviceIds = await this.upsertByKey(manager, ServiceEntity, companyId, doc.services, now, (s) => ({
+      name: s.name,
+      aliases: s.aliases,
+      calcomEventTypeId: s.calcomEventTypeId,
+      durationMinutes: s.durationMinutes,
+      priceMinor: s.priceMinor,
+      active: s.active,
+    }));
+    const staffIds = await this.upsertByKey(manager, StaffEntity, companyId, doc.staff, now, (s) => ({
+      name: s.name,
+      calcomUserId: s.calcomUserId,
+      active: s.active,
+    }));
+
+    await manager.getRepository(StaffServiceEntity).delete({ companyId });
+    const links = doc.staff.flatMap((s) => s.serviceKeys.map((k) => ({ companyId, staffId: staffIds.get(s.key)!, serviceId: serviceIds.get(k)! })));
+    if (links.length) await manager.getRepository(StaffServiceEntity).insert(links);
+
+    await manager.getRepository(BranchHoursEntity).delete({ companyId });
+    if (doc.branches.length) {
+      await manager
+        .getRepository(BranchHoursEntity)
+        .insert(doc.branches.map((b) => ({ companyId, branchId: b.branchId, key: b.key, openingHours: b.openingHours, updatedAt: now })));
+    }
+    return 'applied';
+  }
+
+  private async upsertByKey<E extends ServiceEntity | StaffEntity, I extends { key: string }>(
+    manager: EntityManager,
+    entity: new () => E,
+    companyId: string,
+    items: I[],
+    now: Date,
+    fields: (item: I) => Partial<E>,
+  ): Promise<Map<string, string>> {
+    const repo = manager.getRepository<ServiceEntity | StaffEntity>(entity);
+    const current = new Map((await repo.findBy({ companyId })).map((row) => [row.key, row]));
+    const ids = new Map<string, string>();
+    for (const item of items) {
+      const row = current.get(item.key);
+      if (row) {
+        await repo.update({ id: row.id, companyId }, { ...fields(item), updatedAt: now } as never);
+        ids.set(item.key, row.id);
+        current.delete(item.key);
+      } else {
+        const id = randomUUID();
+        await repo.insert({ id, companyId, key: item.key, ...fields(item), createdAt: now, updatedAt: now } as never);
+        ids.set(item.key, id);
+      }
+    }
+    for (const gone of current.values()) {
+      if (gone.active) await repo.update({ id: gone.id, companyId }, { active: false, updatedAt: now } as never);
+    }
+    return ids;
+  }
+
+  /** The company's booking set-up, or `not_found` when it has none (onboarding did not reach booking yet). */
+  async requireCompany(companyId: string): Promise<BookingCompanyEntity> {
+    const company = await this.repo.findCompany(companyId);
+    if (!company) throw new BookingFailure('not_found', `companyId: company ${companyId} has no booking set-up`);
+    return company;
+  }
+
+  /** An active service (by id or key) and, if asked for, an active staff member who performs it. */
+  async requireBookable(companyId: string, serviceId: string, staffId: string | null): Promise<BookingContext> {
+    const company = await this.requireCompany(companyId);
+    const service = await this.repo.findService(companyId, serviceId);
+    if (!service || !service.active) throw new BookingFailure('unknown_service', `serviceId: no active service '${serviceId}'`);
+    let staff: StaffEntity | null = null;
+    if (staffId) {
+      staff = await this.repo.findStaff(companyId, staffId);
+      if (!staff || !staff.active) throw new BookingFailure('unknown_staff', `staffId: no active staff member '${staffId}'`);
+      if (!(await this.repo.staffPerforms(companyId, staff.id, service.id))) {
+        throw new BookingFailure('unknown_staff', `staffId: ${staff.name} does not perform ${service.name}`);
+      }
+    }
+    return { company, service, staff };
+  }
+
+  async get(companyId: string): Promise<CatalogueView> {
+    const company = await this.repo.findCompany(companyId);
+    if (!company) throw new BookingFailure('not_found', `company ${companyId} has no booking set-up`);
+    const [services, staff, links, branches] = await Promise.all([
+      this.repo.listServices(companyId, { activeOnly: true }),
+      this.repo.listStaff(companyId, { activeOnly: true }),
+      this.repo.listStaffServices(companyId),
+      this.repo.listBranchHours(companyId),
+    ]);
+    const activeStaff = new Set(staff.map((s) => s.id));
+    const activeServices = new Set(services.map((s) => s.id));
+    return {
+      companyId,
+      revision: company.revision,
+      timeZone: company.timeZone,
+      language: company.language,
+      calcomTeamSlug: company.calcomTeamSlug,
+      openingHours: company.openingHours,
+      branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours })),
+      policies: company.policies,
+      services: services.map((s) => ({
+        serviceId: s.id,
+        key: s.key,
+        name: s.name,
+        aliases: s.aliases,
+        durationMinutes: s.durationMinutes,
+        priceMinor: s.priceMinor,
+        calcomEventTypeId: s.calcomEventTypeId,
+        staffIds: links.filter((l) => l.serviceId === s.id && activeStaff.has(l.staffId)).map((l) => l.staffId),
+      })),
+      staff: staff.map((s) => ({
+        staffId: s.id,
+        key: s.key,
+        name: s.name,
+        serviceIds: links.filter((l) => l.staffId === s.id && activeServices.has(l.serviceId)).map((l) => l.serviceId),
+      })),
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@receptionist/service-runtime';
+import type { BookingEnv } from '../config';
+
+/**
+ * Which companies this instance serves (BOOKING_SERVE_COMPANIES; all when unset). Lets several booking
+ * instances with their own databases share one broker in integration tests without answering for each other.
+ */
+@Injectable()
+export class CompanyFilter {
+  private readonly exact = new Set<string>();
+  private readonly prefixes: string[] = [];
+  private readonly all: boolean;
+
+  constructor(@Inject(SERVICE_CONFIG) config: BookingEnv) {
+    const entries = (config.BOOKING_SERVE_COMPANIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    this.all = entries.length === 0;
+    for (const e of entries) {
+      if (e.endsWith('*')) this.prefixes.push(e.slice(0, -1));
+      else this.exact.add(e);
+    }
+  }
+
+  serves(companyId: string): boolean {
+    return this.all || this.exact.has(companyId) || this.prefixes.some((p) => companyId.startsWith(p));
+  }
+}

@@ -1,0 +1,17 @@
+import { AppointmentChangeEntity, AppointmentEntity } from './appointments/appointment.entities';
+import { CallbackRequestEntity } from './callbacks/callback-request.entity';
+import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue/catalogue.entities';
+import { CustomerEntity } from './customers/customer.entity';
+
+/** Every TypeORM entity of booking's own database. */
+export const bookingEntities = [
+  BookingCompanyEntity,
+  ServiceEntity,
+  StaffEntity,
+  StaffServiceEntity,
+  BranchHoursEntity,
+  CustomerEntity,
+  AppointmentEntity,
+  AppointmentChangeEntity,
+  CallbackRequestEntity,
+];

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AppointmentsModule } from '../appointments/appointments.module';
+import { AvailabilityModule } from '../availability/availability.module';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { CatalogueModule } from '../catalogue/catalogue.module';
+import { CustomersModule } from '../customers/customers.module';
+import { BookingRequestsHandler } from './booking-requests.handler';
+
+@Module({
+  imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsModule, CallbacksModule],
+  providers: [BookingRequestsHandler],
+})
+export class RequestsModule {}

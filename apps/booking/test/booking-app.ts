@@ -1,0 +1,145 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { BookingReply, BookingRequest, Topics } from '@receptionist/contracts';
+import { RequestClient } from '@receptionist/messaging';
+import { bootstrapService } from '@receptionist/service-runtime';
+import { createTestDatabase, silentLogger, testInfra, testKafka, uniqueName } from '@receptionist/testing';
+import { AppModule } from '../src/app.module';
+import { bookingEnvSchema } from '../src/config';
+import { bookingEntities } from '../src/entities';
+import { migrations } from '../src/migrations';
+
+/**
+ * Boots the booking service in-process for integration tests (as main.ts does) against the real MariaDB,
+ * Redis and Kafka, on a throwaway database. Reusable by other apps' tests:
+ *
+ *   const booking = await startBooking({ CALCOM_BASE_URL: sim.url }, { companies: [companyId] });
+ *   … send company.setup.booking / ask booking.request …
+ *   await booking.close();
+ *
+ * Each instance runs under its own service name (so its consumer groups are its own) and starts reading its
+ * topics at their current end, so it neither replays old commands nor steals another instance's. `companies`
+ * (ids, or prefixes ending in `*`) restricts what it answers, so parallel test files on the shared broker do not
+ * answer each other's requests; leave it out to serve every company.
+ */
+export interface TestBooking {
+  app: NestFastifyApplication;
+  url: string;
+  database: string;
+  /** The unique service name of this instance (envelope `source` of what it publishes). */
+  service: string;
+  close: () => Promise<void>;
+}
+
+export interface StartBookingOptions {
+  /** Share one database between instances; without it a throwaway one is created and dropped on close. */
+  database?: string;
+  /** Companies this instance answers for (BOOKING_SERVE_COMPANIES). */
+  companies?: string[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway booking database with booking's migrations. */
+export async function createBookingDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
+  const db = await createTestDatabase('booking', { entities: bookingEntities, migrations });
+  await db.dataSource.destroy();
+  return { database: db.database, drop: db.drop };
+}
+
+/** Commits the groups' offsets at the topics' current end, so a new group does not replay the retained history. */
+async function startGroupsAtEnd(groups: { groupId: string; topic: string }[]) {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    for (const g of groups) await admin.resetOffsets({ groupId: g.groupId, topic: g.topic, earliest: false });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function startBooking(extraEnv: Record<string, string> = {}, options: StartBookingOptions = {}): Promise<TestBooking> {
+  const own = options.database ? undefined : await createBookingDatabase();
+  const database = options.database ?? own!.database;
+  const port = await freePort();
+  const service = `booking-test-${randomBytes(3).toString('hex')}`;
+  await startGroupsAtEnd([
+    { groupId: service, topic: Topics.bookingSetup.name },
+    { groupId: service, topic: Topics.calcomBookingChanged.name },
+    { groupId: `${service}.${Topics.bookingRequest.name}`, topic: Topics.bookingRequest.name },
+  ]);
+  const env: Record<string, string> = {
+    APP_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_HOST: testInfra.db.host,
+    DB_PORT: String(testInfra.db.port),
+    DB_USERNAME: testInfra.db.username,
+    DB_PASSWORD: testInfra.db.password,
+    DB_DATABASE: database,
+    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+    REDIS_HOST: testInfra.redis.host,
+    REDIS_PORT: String(testInfra.redis.port),
+    ...(options.companies?.length ? { BOOKING_SERVE_COMPANIES: options.companies.join(',') } : {}),
+    ...extraEnv,
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let app: NestFastifyApplication;
+  try {
+    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), bookingEnvSchema);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    database,
+    service,
+    close: async () => {
+      await app.close();
+      await own?.drop();
+    },
+  };
+}
+
+/** A request client on `booking.request`, as voice-agent uses it. `ask` resolves with booking's reply. */
+export interface BookingRequester {
+  client: RequestClient;
+  ask: (request: BookingRequest, timeoutMs?: number) => Promise<BookingReply>;
+  stop: () => Promise<void>;
+}
+
+export async function startBookingRequester(): Promise<BookingRequester> {
+  const client = new RequestClient(testKafka(), {
+    service: 'booking-test-requester',
+    instanceId: uniqueName('r'),
+    logger: silentLogger,
+    deleteReplyTopicOnStop: true,
+  });
+  await client.start();
+  return {
+    client,
+    ask: (request, timeoutMs = 10_000) =>
+      client.request<BookingRequest, BookingReply>(
+        Topics.bookingRequest.name,
+        { key: request.companyId, companyId: request.companyId, subject: request.callId ?? null, data: request },
+        timeoutMs,
+      ),
+    stop: () => client.stop(),
+  };
+}
