@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runtime';
 import type { ServiceEnv } from '@receptionist/config';
+import { voiceAgentEntities } from './entities';
+import { VoiceFunctionsModule } from './functions/voice-functions.module';
 import { migrations } from './migrations';
 
 /** Owns calls: conversation state, call records, transcripts, recordings. */
@@ -10,7 +12,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceRuntimeModule.forRoot({ ...ctx, migrations, requestClient: true }),
+        ServiceRuntimeModule.forRoot({ ...ctx, migrations, entities: voiceAgentEntities, requestClient: true }),
+        VoiceFunctionsModule,
       ],
     };
   }

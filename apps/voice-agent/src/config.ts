@@ -8,4 +8,12 @@ export const voice_agentEnvSchema = z.object({
   AUDIO_LOCAL_DIR: z.string().default('.run/audio'),
   AUDIO_S3_BUCKET: z.string().optional(),
   AUDIO_S3_ENDPOINT: z.url().optional(),
+  /**
+   * Companies this instance answers voice functions for (comma-separated ids, `prefix*` allowed; all when
+   * unset). Lets several voice-agent instances share one broker in integration tests, as booking does.
+   */
+  VOICE_AGENT_SERVE_COMPANIES: z.string().optional(),
+  /** How often callback wishes booking has not yet taken (it was down) are offered again. */
+  CALLBACK_RETRY_MS: z.coerce.number().int().min(100).default(15_000),
 });
+export type VoiceAgentEnv = z.infer<typeof voice_agentEnvSchema>;

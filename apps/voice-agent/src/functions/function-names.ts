@@ -1,0 +1,58 @@
+/**
+ * The functions the voice agent answers, and every name existing Retell agents call them by (seed-behaviour
+ * §4): lower-cased, spaces and dashes as underscores, a `_vNN` version suffix stripped, then aliases.
+ */
+export const VOICE_FUNCTIONS = [
+  'initialize_call',
+  'check_availability',
+  'collect_appointment',
+  'book_appointment',
+  'get_customer_appointments',
+  'cancel_appointment',
+  'reschedule_appointment',
+  'list_services',
+  'request_callback',
+] as const;
+export type VoiceFunction = (typeof VOICE_FUNCTIONS)[number];
+
+const ALIASES: Record<string, VoiceFunction> = {
+  get_current_context: 'initialize_call',
+  current_context: 'initialize_call',
+  check_customer: 'initialize_call',
+  init_call: 'initialize_call',
+  initialize: 'initialize_call',
+  get_alternatives: 'check_availability',
+  find_next_available: 'check_availability',
+  check_slot: 'check_availability',
+  collect_appointment_data: 'collect_appointment',
+  collect_appointment_info: 'collect_appointment',
+  start_booking: 'book_appointment',
+  confirm_booking: 'book_appointment',
+  create_appointment: 'book_appointment',
+  book: 'book_appointment',
+  query_appointment: 'get_customer_appointments',
+  // Answered from the caller's number only; the name is never used to find someone (seed §4 "Fix: refuse").
+  query_appointment_by_name: 'get_customer_appointments',
+  get_appointments: 'get_customer_appointments',
+  list_appointments: 'get_customer_appointments',
+  cancel_booking: 'cancel_appointment',
+  reschedule_booking: 'reschedule_appointment',
+  move_appointment: 'reschedule_appointment',
+  get_available_services: 'list_services',
+  get_services: 'list_services',
+  callback_request: 'request_callback',
+};
+
+const KNOWN = new Set<string>(VOICE_FUNCTIONS);
+
+/** `Start_Booking_v17` → `book_appointment`; unknown names → null. */
+export function normaliseFunctionName(raw: unknown): VoiceFunction | null {
+  if (typeof raw !== 'string') return null;
+  const name = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_')
+    .replace(/_v\d+$/, '');
+  if (KNOWN.has(name)) return name as VoiceFunction;
+  return ALIASES[name] ?? null;
+}

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import type { BookingErrorCode } from '@receptionist/contracts';
+import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
+import { Catalogue, CatalogueService, readSlots } from '../booking/booking-data';
+import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
+import { CallbackWishes } from '../callbacks/callback-wishes.service';
+import { ParsedWhen, hhmm, mergeWhen, parseWhen, spokenTime } from '../dates';
+import { CallContext, VoiceFunctionReply, fail, slotView } from './context';
+import { phrases } from './phrases';
+import { Options, Wish, chooseOptions, resolveWish, searchRange } from './wish';
+
+/** Thrown by the desk with the reply the caller should hear; handlers return it as is. */
+export class Answer extends Error {
+  constructor(readonly reply: VoiceFunctionReply) {
+    super(reply.code ?? 'answer');
+  }
+}
+
+/** How far "whenever is free" and "the days after" look. */
+const ANY_HORIZON_DAYS = 14;
+const LATER_DAYS = 7;
+
+/**
+ * What several voice functions share: the company's catalogue, service and staff matching, reading the
+ * caller's "when", finding options in booking's availability, and the spoken fallback when the calendar
+ * cannot be reached.
+ */
+@Injectable()
+export class BookingDesk {
+  constructor(
+    readonly booking: BookingClient,
+    private readonly catalogues: CatalogueCache,
+    private readonly callbacks: CallbackWishes,
+  ) {}
+
+  /** The catalogue, or an Answer (fallback when booking is unreachable, refusal when it has no set-up). */
+  async catalogue(ctx: CallContext): Promise<Catalogue> {
+    try {
+      const catalogue = await this.catalogues.get(ctx.company.id, ctx.deadline);
+      if (!catalogue || catalogue.services.length === 0) throw new Answer(fail('no_services', phrases.noServices(ctx)));
+      return catalogue;
+    } catch (error) {
+      if (error instanceof BookingUnavailableError) throw new Answer(await this.calendarFallback(ctx, describeArgs(ctx)));
+      throw error;
+    }
+  }
+
+  service(ctx: CallContext, catalogue: Catalogue, query: string | undefined): CatalogueService {
+    const names = catalogue.services.map((s) => s.name);
+    if (!query) {
+      if (catalogue.services.length === 1) return catalogue.services[0];
+      throw new Answer(fail('missing_fields', phrases.whichService(ctx, names), { missing: ['service'], services: names }));
+    }
+    const m = matchService(query, catalogue);
+    if (m.kind === 'one') return m.item;
+    if (m.kind === 'several') throw new Answer(fail('ambiguous_service', phrases.severalServices(ctx, m.items.map((s) => s.name)), { services: m.items.map((s) => s.name) }));
+    throw new Answer(fail('unknown_service', phrases.unknownService(ctx, names), { services: names }));
+  }
+
+  staff(ctx: CallContext, catalogue: Catalogue, query: string | undefined, service: CatalogueService | null): string | null {
+    if (!query) return null;
+    const m = matchStaff(query, catalogue);
+    if (m.kind !== 'one' || (service && m.item.serviceIds.length && !m.item.serviceIds.includes(service.serviceId))) {
+      throw new Answer(fail('unknown_staff', phrases.unknownStaff(ctx)));
+    }
+    return m.item.staffId;
+  }
+
+  /** Reads date and time from `date`/`time`/`datetime` style arguments. */
+  when(ctx: CallContext, dateText: string | undefined, timeText: string | undefined, datetimeText?: string): { parsed: ParsedWhen; said: { date: boolean; time: boolean } } {
+    const parts = [parseWhen(datetimeText, ctx.now, 'date'), parseWhen(dateText, ctx.now, 'date'), parseWhen(timeText, ctx.now, 'time')];
+    const parsed = mergeWhen(...parts);
+    // A date argument that only held a time ("14 Uhr" in `datum`) is not a bad date.
+    const dateSaid = !!dateText && !parts[1].time;
+    return { parsed, said: { date: dateSaid || (!!datetimeText && !parts[0].time), time: !!timeText } };
+  }
+
+  /** Resolves the wish or throws the Answer explaining what was wrong with it. */
+  wish(ctx: CallContext, parsed: ParsedWhen, said: { date: boolean; time: boolean }): Wish {
+    const r = resolveWish(parsed, ctx.now, said);
+    if ('wish' in r) return r.wish;
+    switch (r.problem) {
+      case 'invalid_date':
+        throw new Answer(fail('invalid_date', phrases.invalidDate(ctx)));
+      case 'invalid_time':
+        throw new Answer(fail('invalid_time', phrases.invalidTime(ctx)));
+      case 'time_passed_today': {
+        const t = { hour: Math.floor(r.minuteOfDay! / 60), minute: r.minuteOfDay! % 60 };
+        throw new Answer(fail('date_in_past', phrases.timePassedToday(ctx, spokenTime(t, ctx.lang)), { time: hhmm(t) }));
+      }
+      default:
+        throw new Answer(fail('date_in_past', phrases.dateInPast(ctx)));
+    }
+  }
+
+  /** Free starts of a service in [from, to) from booking. */
+  async slots(ctx: CallContext, serviceId: string, staffId: string | null, from: Date, to: Date): Promise<Date[]> {
+    const reply = await this.booking.ask(
+      { operation: 'availability.get', companyId: ctx.company.id, callId: ctx.callId, serviceId, staffId, from: from.toISOString(), to: to.toISOString() },
+      ctx.deadline,
+    );
+    if (!reply.ok) throw reply.code === 'calendar_unavailable' ? new BookingUnavailableError('error') : new BookingRefusal(reply.code);
+    return readSlots(reply.data).filter((s) => s.getTime() > ctx.now.instant.getTime());
+  }
+
+  /** Options for a wish: the wished range first, then the days after it when that has nothing suitable. */
+  async options(ctx: CallContext, service: CatalogueService, staffId: string | null, wish: Wish): Promise<Options> {
+    return this.guard(ctx, async () => {
+      const range = searchRange(wish, ctx.now, ANY_HORIZON_DAYS);
+      const slots = await this.slots(ctx, service.serviceId, staffId, range.from, range.to);
+      let result = chooseOptions(wish, slots, [], ctx.company.timeZone);
+      const wantsMore = wish.kind === 'exact' ? result.available === false && result.options.length < 2 : wish.kind === 'window' && result.options.length === 0;
+      if (wantsMore) {
+        const later = await this.slots(ctx, service.serviceId, staffId, range.to, new Date(range.to.getTime() + LATER_DAYS * 86400000));
+        result = chooseOptions(wish, slots, later, ctx.company.timeZone);
+      }
+      return result;
+    });
+  }
+
+  /** Runs a booking conversation step; booking unreachable → spoken fallback, refusal → spoken refusal. */
+  async guard<T>(ctx: CallContext, step: () => Promise<T>, wish?: { name?: string | null; phone?: string | null; text?: string }): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof BookingUnavailableError) throw new Answer(await this.calendarFallback(ctx, wish?.text ?? describeArgs(ctx), wish));
+      if (error instanceof BookingRefusal) throw new Answer(this.refusal(ctx, error.code));
+      throw error;
+    }
+  }
+
+  refusal(ctx: CallContext, code: BookingErrorCode | undefined): VoiceFunctionReply {
+    const ours: Record<string, string> = { in_the_past: 'date_in_past' };
+    return fail(ours[code ?? ''] ?? code ?? 'booking_failed', phrases.bookingRefused(ctx, code));
+  }
+
+  /**
+   * Calendar or booking unreachable: record the caller's wish for a call back (durably, delivered to booking
+   * in the background) and say so politely. Without any number to call back, ask for one.
+   */
+  async calendarFallback(ctx: CallContext, what: string, who?: { name?: string | null; phone?: string | null }): Promise<VoiceFunctionReply> {
+    const phone = who?.phone ?? ctx.from;
+    if (!phone) return fail('calendar_unavailable', phrases.calendarFallbackNoNumber(ctx), { callbackRecorded: false });
+    const id = await this.recordCallback(ctx, { name: who?.name ?? null, phone }, `${ctx.fn}: ${what}`, 'calendar_unavailable');
+    return fail('calendar_unavailable', phrases.calendarFallback(ctx), { callbackRecorded: true, callbackWishId: id });
+  }
+
+  recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: 'calendar_unavailable' | 'no_slot' | 'policy' | 'other'): Promise<string> {
+    return this.callbacks.record({ companyId: ctx.company.id, callId: ctx.callId, customerName: who.name, phone: who.phone, wish: wish.slice(0, 1000), reason });
+  }
+
+  /** Data for a list of options. */
+  optionsData(ctx: CallContext, options: Date[]) {
+    return options.map((o) => slotView(ctx, o));
+  }
+}
+
+/** What the caller asked for, for the person calling back (`date=morgen, time=14 Uhr, service=Beratung`). */
+export function describeArgs(ctx: CallContext): string {
+  return Object.entries(ctx.args)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ') || '-';
+}
+
+/** Booking answered ok:false with a code (other than calendar_unavailable). */
+export class BookingRefusal extends Error {
+  constructor(readonly code: BookingErrorCode | undefined) {
+    super(`booking refused: ${code}`);
+  }
+}

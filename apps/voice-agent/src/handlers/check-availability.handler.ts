@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { isoInZone } from '../dates';
+import { BookingDesk } from './booking-desk';
+import { CallContext, VoiceFunctionReply, ok } from './context';
+import { phrases } from './phrases';
+
+/**
+ * check_availability (also get_alternatives, find_next_available): from a service and a day, a range, a time
+ * of day or nothing at all, up to three concrete options; when the wished time is taken, the nearest
+ * alternatives. Checking changes nothing.
+ */
+@Injectable()
+export class CheckAvailabilityHandler {
+  constructor(private readonly desk: BookingDesk) {}
+
+  async handle(ctx: CallContext): Promise<VoiceFunctionReply> {
+    const { args } = ctx;
+    const { parsed, said } = this.desk.when(ctx, args.date, args.time, args.datetime);
+    const wish = this.desk.wish(ctx, parsed, said);
+    const catalogue = await this.desk.catalogue(ctx);
+    const service = this.desk.service(ctx, catalogue, args.service);
+    const staffId = this.desk.staff(ctx, catalogue, args.staff, service);
+    const result = await this.desk.options(ctx, service, staffId, wish);
+
+    const data = {
+      serviceId: service.serviceId,
+      serviceName: service.name,
+      durationMinutes: service.durationMinutes,
+      requestedStart: wish.kind === 'exact' ? isoInZone(wish.start, ctx.company.timeZone) : null,
+      available: result.available,
+      options: this.desk.optionsData(ctx, result.options),
+    };
+    if (wish.kind === 'exact' && result.available) return ok(phrases.available(ctx, service.name, wish.start), data);
+    if (result.options.length === 0) return ok(phrases.nothingFree(ctx, service.name), data, 'no_availability');
+    if (wish.kind === 'exact') return ok(phrases.takenWithAlternatives(ctx, wish.start, result.options), data, 'slot_taken');
+    return ok(phrases.options(ctx, service.name, result.options, result.alternatives), data);
+  }
+}
