@@ -16,7 +16,7 @@ import { createKafka } from '@receptionist/messaging';
 import { testInfra } from '@receptionist/testing';
 import { migrateAll, startService, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
-import { signRetell } from '../../apps/gateway/src/retell/retell-signature';
+import { signLikeRetell as signRetell } from '@receptionist/simulators';
 import { benchLogger, envInt, fmt, now, printHeader, stats, statsLine, writeResult } from './lib';
 
 const N = envInt('BENCH_WH_N', 5000);
