@@ -67,7 +67,7 @@ export interface RequestReplyBenchResult {
  * previous one is consumed therefore measures that commit, not the hop. The floor leaves the consumer idle
  * (`IDLE_GAP_MS` between hops, as a responder between calls); the back-to-back figure shows the commit cost.
  */
-async function measureRawHop(kafka: Kafka, topic: string, groupId: string, idleCount: number, backToBackCount: number) {
+export async function measureRawHop(kafka: Kafka, topic: string, groupId: string, idleCount: number, backToBackCount: number) {
   const producer: Producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
   const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: true });
   const arrived = new Map<number, number>();

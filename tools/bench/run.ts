@@ -15,9 +15,10 @@ import type { OutboxBenchResult } from './outbox-latency';
 import type { RequestReplyBenchResult } from './request-reply';
 import type { AdminApiBenchResult } from './admin-api';
 import type { WebhookBenchResult } from './retell-webhooks';
+import type { ChainBenchResult } from './voice-chain';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -89,6 +90,11 @@ function printSummary(outcomes: Outcome[]): void {
           ` of gateway request time at concurrency ${r.runs.map((run) => run.concurrency).join(' / ')}` +
           ` (auth ${r.runs.map((run) => `${fmt(run.authShare * 100)} %`).join(' / ')}, limiter ${r.runs.map((run) => `${fmt(run.rateLimitShare * 100)} %`).join(' / ')})`,
       );
+    } else if (o.name === 'voice-chain') {
+      const r = o.result as ChainBenchResult;
+      console.log(row('check_availability in-process (no Kafka), hit', r.inProcess.hit));
+      for (const c of r.chain) console.log(row(`check_availability chain, ${c.cache}, ${c.concurrency} callers`, c.latency, `${fmt(c.perSecond, 0)}/s`));
+      notes.push(`voice chain: per Kafka hop ${fmt(r.perHopMs, 2)} ms vs raw hop p50 ${fmt(r.rawHop.p50, 2)} ms (x${fmt(r.perHopMs / r.rawHop.p50, 2)})`);
     } else if (o.name === 'retell-webhooks') {
       const r = o.result as WebhookBenchResult;
       console.log(row(`Retell webhook -> 204 (durable), ${r.concurrency} senders`, r.latency, `${fmt(r.perSecond, 0)} webhooks/s`));

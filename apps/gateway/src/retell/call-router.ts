@@ -17,6 +17,14 @@ export interface RoutedCall {
 
 /** A call's routing, remembered by exact call id so later tool calls without a call object still find it. */
 const CALL_TTL_SECONDS = 4 * 60 * 60;
+/**
+ * Agent id / number → company, kept in this process for 30 s: every tool call of every call needs it and it
+ * changes only on onboarding (a removed agent keeps answering for at most that long). Misses are not cached,
+ * so a newly imported agent works at once.
+ */
+const ROUTING_CACHE_MS = 30_000;
+const ROUTING_CACHE_MAX = 10_000;
+type Found = { company: CompanyEntity; branchId: string | null };
 
 /**
  * Finds the company a call belongs to: by Retell agent id, else by the number called, else by the exact call id
@@ -29,11 +37,26 @@ export class CallRouter {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
+  private readonly routing = new Map<string, { at: number; found: Found }>();
+  /** Call ids already remembered in Redis by this process (saves a write per tool call). */
+  private readonly remembered = new Map<string, number>();
+
+  private async cached(key: string, load: () => Promise<Found | null>): Promise<Found | null> {
+    const hit = this.routing.get(key);
+    if (hit && Date.now() - hit.at < ROUTING_CACHE_MS) return hit.found;
+    const found = await load();
+    if (found) {
+      if (this.routing.size >= ROUTING_CACHE_MAX) this.routing.clear();
+      this.routing.set(key, { at: Date.now(), found });
+    }
+    return found;
+  }
+
   async route(inv: Pick<RetellInvocation, 'callId' | 'agentId' | 'fromNumber' | 'toNumber'>): Promise<RoutedCall | null> {
     const toNumber = toE164(inv.toNumber);
     const found =
-      (inv.agentId ? await this.companies.findCompanyByAgentId(inv.agentId) : null) ??
-      (toNumber ? await this.companies.findCompanyByNumber(toNumber) : null);
+      (inv.agentId ? await this.cached(`agent:${inv.agentId}`, () => this.companies.findCompanyByAgentId(inv.agentId!)) : null) ??
+      (toNumber ? await this.cached(`number:${toNumber}`, () => this.companies.findCompanyByNumber(toNumber)) : null);
     if (found) {
       const routed: RoutedCall = {
         company: pick(found.company),
@@ -55,7 +78,12 @@ export class CallRouter {
   }
 
   private async remember(routed: RoutedCall): Promise<void> {
-    await this.redis.set(this.key(routed.callId!), JSON.stringify(routed), 'EX', CALL_TTL_SECONDS, 'NX');
+    const callId = routed.callId!;
+    const at = this.remembered.get(callId);
+    if (at && Date.now() - at < ROUTING_CACHE_MS) return;
+    await this.redis.set(this.key(callId), JSON.stringify(routed), 'EX', CALL_TTL_SECONDS, 'NX');
+    if (this.remembered.size >= ROUTING_CACHE_MAX) this.remembered.clear();
+    this.remembered.set(callId, Date.now());
   }
 }
 
