@@ -2,6 +2,7 @@ import type { Kafka, Producer, IHeaders } from 'kafkajs';
 import { Envelope } from '@receptionist/contracts';
 import { SpanKind, injectTraceHeaders, producedMessages, withSpan } from '@receptionist/observability';
 import { H } from './headers';
+import { SendQueue } from './send-queue';
 
 export interface OutgoingMessage {
   topic: string;
@@ -26,16 +27,12 @@ export function toKafkaMessage(m: OutgoingMessage) {
 export class MessageProducer {
   private readonly producer: Producer;
   private connected = false;
-  /**
-   * Messages waiting for the send in flight to finish. With one request in flight (idempotent producer, strict
-   * order), everything published meanwhile goes out in the next request: natural batching under load, no added
-   * latency when idle.
-   */
-  private queue: { topic: string; message: ReturnType<typeof toKafkaMessage>; done: (error?: Error) => void }[] = [];
-  private sending = false;
+  /** One request in flight (idempotent, ordered); what is published meanwhile leaves together. */
+  private readonly sender: SendQueue;
 
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.sender = new SendQueue(this.producer, { acks: -1, maxInFlight: 1 });
   }
 
   async connect(): Promise<void> {
@@ -63,33 +60,10 @@ export class MessageProducer {
       },
       async () => {
         const headers = injectTraceHeaders({ ...(message.headers ?? {}) });
-        await new Promise<void>((resolve, reject) => {
-          this.queue.push({ topic: message.topic, message: toKafkaMessage({ ...message, headers }), done: (e) => (e ? reject(e) : resolve()) });
-          void this.drain();
-        });
+        await this.sender.send(message.topic, toKafkaMessage({ ...message, headers }));
         producedMessages().inc({ topic: message.topic });
       },
     );
-  }
-
-  private async drain(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, 500);
-        const byTopic = new Map<string, ReturnType<typeof toKafkaMessage>[]>();
-        for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message]);
-        try {
-          await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-          for (const item of batch) item.done();
-        } catch (error) {
-          for (const item of batch) item.done(error as Error);
-        }
-      }
-    } finally {
-      this.sending = false;
-    }
   }
 
   /** Raw send for already-built Kafka messages (dead letters keep their original headers). */

@@ -12,6 +12,7 @@ import {
 import { RemoteHandlerError, RequestTimeoutError } from './errors';
 import { H, headerString } from './headers';
 import { toKafkaMessage } from './producer';
+import { SendQueue } from './send-queue';
 import { ensureTopics } from './topics-admin';
 
 interface ReplyBody {
@@ -43,6 +44,7 @@ export interface RequestClientOptions {
 export class RequestClient {
   readonly replyTopic: string;
   private readonly producer: Producer;
+  private readonly sender: SendQueue;
   private readonly consumer: Consumer;
   private readonly pending = new Map<string, Pending>();
   private ready = false;
@@ -53,6 +55,7 @@ export class RequestClient {
   ) {
     this.replyTopic = replyTopicName(options.service, options.instanceId);
     this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.sender = new SendQueue(this.producer, { acks: 1, maxInFlight: 2 });
     this.consumer = kafka.consumer({
       groupId: this.replyTopic,
       maxWaitTimeInMs: 100,
@@ -119,11 +122,8 @@ export class RequestClient {
           [H.deadline]: String(Date.now() + timeoutMs),
         });
         try {
-          await this.producer.send({
-            topic,
-            acks: 1, // a lost request surfaces as a timeout and a spoken fallback; speed matters more here
-            messages: [toKafkaMessage({ topic, key: input.key, envelope, headers })],
-          });
+          // acks 1: a lost request surfaces as a timeout and a spoken fallback; speed matters more here
+          await this.sender.send(topic, toKafkaMessage({ topic, key: input.key, envelope, headers }));
         } catch (error) {
           const p = this.pending.get(correlationId);
           if (p) clearTimeout(p.timer);
@@ -195,6 +195,7 @@ export interface ResponderOptions {
 export class RequestResponder {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly sender: SendQueue;
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -215,6 +216,7 @@ export class RequestResponder {
       readUncommitted: true,
     });
     this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.sender = new SendQueue(this.producer, { acks: 1, maxInFlight: 2 });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
   }
@@ -304,11 +306,7 @@ export class RequestResponder {
           body = { ok: false, error: { code: e.code ?? e.name ?? 'error', message: e.message } };
         }
         await withSpan(`send ${replyTopic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': replyTopic } }, async () => {
-          await this.producer.send({
-            topic: replyTopic,
-            acks: 1,
-            messages: [{ key: null, value: JSON.stringify(body), headers: injectTraceHeaders({ [H.correlationId]: correlationId }) }],
-          });
+          await this.sender.send(replyTopic, { key: null, value: JSON.stringify(body), headers: injectTraceHeaders({ [H.correlationId]: correlationId }) });
         });
       },
     );
