@@ -7,8 +7,49 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, migrateAll, startProcess, startService, waitReady } from './launch';
 import { SERVICES } from './services';
+import { runCompanyImport } from '../company-import';
 
 const RUN = path.join(ROOT, '.run');
+
+/**
+ * Local platform admin (created by the gateway at its first start when none exists), used to import the demo
+ * company. Override both with PLATFORM_ADMIN_EMAIL / PLATFORM_ADMIN_PASSWORD; never use the default beyond a laptop.
+ */
+const ADMIN_ENV = {
+  PLATFORM_ADMIN_EMAIL: process.env.PLATFORM_ADMIN_EMAIL || 'admin@receptionist.local',
+  PLATFORM_ADMIN_PASSWORD: process.env.PLATFORM_ADMIN_PASSWORD || 'local demo admin password',
+};
+/** The demo company imported once the services are ready; DEMO_COMPANY=off skips it, a path imports another file. */
+const DEMO_FILE = process.env.DEMO_COMPANY ?? path.join(ROOT, 'deploy/demo/company.yaml');
+
+/** Imports the demo company through the gateway's API, exactly as `npm run company:import` does. */
+async function importDemo(): Promise<string> {
+  if (DEMO_FILE === 'off') return '  demo company  not imported (DEMO_COMPANY=off)';
+  const lines: string[] = [];
+  const outcome = await runCompanyImport({
+    file: DEMO_FILE,
+    gatewayUrl: `http://127.0.0.1:${SERVICES.find((s) => s.name === 'gateway')!.port}`,
+    email: ADMIN_ENV.PLATFORM_ADMIN_EMAIL,
+    password: ADMIN_ENV.PLATFORM_ADMIN_PASSWORD,
+    waitSeconds: 30,
+    print: (line) => lines.push(line),
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const what = path.relative(ROOT, DEMO_FILE);
+  if (outcome.exitCode === 0) return `  demo company  ${what} imported, every part applied (admin: ${ADMIN_ENV.PLATFORM_ADMIN_EMAIL})`;
+  if (outcome.exitCode === 2) return `  demo company  ${what} imported, parts still pending: ${outcome.body.pending.join(', ')}`;
+  return `  demo company  ${what} NOT imported (see above; retry with npm run company:import -- ${what})`;
+}
+
+/**
+ * Local credentials when the simulators stand in for the outside services: the simulators accept them (and the
+ * Retell simulator signs with the same key the gateway verifies), so every path runs as with real keys.
+ */
+const SIMULATOR_ENV: NodeJS.ProcessEnv = {
+  CALCOM_API_KEY: 'cal_local_simulator',
+  RETELLAI_API_KEY: 'key_local_simulator',
+  SIM_RETELL_API_KEY: 'key_local_simulator',
+};
 
 async function main() {
   const t0 = Date.now();
@@ -19,15 +60,17 @@ async function main() {
   const pids: Record<string, number> = {};
   const simulatorsStarted = useSimulators;
   if (simulatorsStarted) {
-    const sim = startProcess('simulators', ['apps/simulators/src/main.ts'], process.env, { detached: true });
+    const sim = startProcess('simulators', ['apps/simulators/src/main.ts'], { ...process.env, ...SIMULATOR_ENV }, { detached: true });
     pids.simulators = sim.pid!;
     await waitReady('http://127.0.0.1:4060/__sim/health', 30000);
   }
-  for (const spec of SERVICES) pids[spec.name] = startService(spec, { detached: true }).pid!;
+  const env = { ...ADMIN_ENV, ...(simulatorsStarted ? SIMULATOR_ENV : {}) };
+  for (const spec of SERVICES) pids[spec.name] = startService(spec, { detached: true, env }).pid!;
   for (const [name, pid] of Object.entries(pids)) fs.writeFileSync(path.join(RUN, 'pids', `${name}.pid`), String(pid));
 
   const ready = await Promise.all(SERVICES.map((s) => waitReady(`http://127.0.0.1:${s.port}/health/ready`, 90000)));
   const total = Date.now() - t0;
+  const demo = await importDemo();
   const lines = SERVICES.map(
     (s, i) => `  ${s.name.padEnd(13)} http://127.0.0.1:${s.port}  (ready ${ready[i]} ms; /health/ready, /metrics; db ${s.database})`,
   );
@@ -39,6 +82,7 @@ async function main() {
       `  kafka         127.0.0.1:${(process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(':')[1]}`,
       simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4070 (calcom, retell, stripe, twilio, samedi, rates, translate)' : '  simulators    off (API keys set)',
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
+      demo,
       '  stop with     npm run stop',
       '',
     ].join('\n'),

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runtime';
 import type { ServiceEnv } from '@receptionist/config';
 import { migrations } from './migrations';
+import { PricingModule } from './pricing/pricing.module';
 
 /** Owns billing accounts, the ledger, prices, Stripe customers and invoices. */
 @Module({})
@@ -11,6 +12,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceRuntimeModule.forRoot({ ...ctx, migrations }),
+        PricingModule,
       ],
     };
   }

@@ -11,6 +11,8 @@ import { IdentityModule } from './identity/identity.module';
 import { RetellModule } from './retell/retell.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { PlatformHealthModule } from './platform-health/platform-health.module';
+import { OnboardingModule } from './onboarding/onboarding.module';
+import { CallsModule } from './calls/calls.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -26,6 +28,8 @@ export class AppModule {
         RetellModule, // after identity, before the limiter: sets the company the voice limit counts by
         RateLimitModule, // after the auth modules: its guard reads request.principal
         PlatformHealthModule,
+        OnboardingModule,
+        CallsModule,
       ],
       controllers: [PublicHealthController],
     };

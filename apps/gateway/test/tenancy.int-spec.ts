@@ -1,12 +1,19 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { waitFor } from '@receptionist/testing';
 import { startGateway, TestGateway } from './gateway-app';
+import { signRetell } from '../src/retell/retell-signature';
+// The call records behind /calls live in voice-agent: the real one answers, scoped by company.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startVoiceAgent, TestVoiceAgent } from '../../voice-agent/test/voice-agent-app';
 import { CompaniesRepository } from '../src/companies/companies.repository';
 
 jest.setTimeout(120000);
 
 const ADMIN = { email: 'root@tenancy.test', password: 'correct horse battery staple' };
+const RETELL_KEY = 'key_tenancy_test';
 
 interface Route {
   method: string;
@@ -47,13 +54,14 @@ const SAMPLE_BODIES: Record<string, unknown> = {
 
 describe('tenant isolation of the admin API', () => {
   let gw: TestGateway;
+  let voice: TestVoiceAgent;
   let platform: string;
   const tenants: Record<'A' | 'B', { companyId: string; token: string; tokenId: string; ids: Record<string, string> }> = {} as never;
 
   const call = (method: string, path: string, token: string, body?: unknown) => gw.call(method, path, { token, body });
 
   beforeAll(async () => {
-    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password });
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY });
     platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     for (const [key, n] of [['A', '4930111111'], ['B', '4930222222']] as const) {
       const company = await call('POST', '/api/v1/companies', platform, { name: `Company ${key}`, timeZone: 'Europe/Berlin' });
@@ -75,9 +83,28 @@ describe('tenant isolation of the admin API', () => {
         ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId },
       };
     }
+    // One call per company, recorded by the real voice-agent from signed Retell webhooks.
+    voice = await startVoiceAgent({}, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    for (const key of ['A', 'B'] as const) {
+      const callId = `call_${key}_${randomBytes(6).toString('hex')}`;
+      const agentId = `agent_${key}_${tenants[key].companyId.slice(0, 8)}`;
+      const start = Date.now() - 60_000;
+      for (const event of ['call_started', 'call_ended']) {
+        const raw = JSON.stringify({
+          event,
+          call: { call_id: callId, agent_id: agentId, call_type: 'phone_call', direction: 'inbound', from_number: '+491701234567', to_number: key === 'A' ? '+4930111111' : '+4930222222', call_status: event === 'call_ended' ? 'ended' : 'ongoing', start_timestamp: start, ...(event === 'call_ended' ? { end_timestamp: Date.now(), duration_ms: 60_000, disconnection_reason: 'user_hangup' } : {}) },
+        });
+        const res = await fetch(`${gw.url}/api/webhooks/retell`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': signRetell(raw, RETELL_KEY) }, body: raw });
+        expect(res.status).toBe(204);
+      }
+      tenants[key].ids.callId = callId;
+      const base = `/api/v1/companies/${tenants[key].companyId}/calls/${callId}`;
+      await waitFor(async () => (await call('GET', base, tenants[key].token)).status === 200, { timeoutMs: 20000, message: `call record of ${key}` });
+    }
   });
 
   afterAll(async () => {
+    await voice?.close();
     await gw?.close();
   });
 
@@ -133,7 +160,8 @@ describe('tenant isolation of the admin API', () => {
   it('lets the platform admin read every company', async () => {
     const list = await call('GET', '/api/v1/companies', platform);
     expect(list.body.data.map((c: { id: string }) => c.id).sort()).toEqual([tenants.A.companyId, tenants.B.companyId].sort());
-    const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId'));
+    // A recording exists only once downloaded (apps/voice-agent/test/call-records.int-spec.ts covers it).
+    const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId') && !r.path.endsWith('/recording'));
     for (const key of ['A', 'B'] as const) {
       for (const route of reads) {
         const path = fill(route.path, tenants[key].ids);

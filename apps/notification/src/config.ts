@@ -1,10 +1,36 @@
 import { z } from 'zod';
 
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
 /** notification's own settings on top of the shared service environment (libs/config). */
 export const notificationEnvSchema = z.object({
-  TWILIO_SID: z.string().optional(),
+  /** Twilio account; without SID and token nothing is sent (messages stay scheduled and the check reports it). */
+  TWILIO_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID (AC + 32 hex digits)').optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
+  /** Platform sender (E.164 number or alphanumeric id) for companies without their own. */
   TWILIO_FROM_NUMBER: z.string().optional(),
+  /** WhatsApp sender (E.164, without `whatsapp:`), if WhatsApp is offered; defaults to TWILIO_FROM_NUMBER. */
+  TWILIO_WHATSAPP_FROM: z.string().optional(),
   TWILIO_API_BASE: z.url().default('http://127.0.0.1:4040'),
+  TWILIO_TIMEOUT_MS: ms(10_000),
+  /** Public URL of the gateway; status callbacks go to `<APP_URL>/api/webhooks/twilio/status`. */
+  APP_URL: z.url().default('http://127.0.0.1:3000'),
   TRANSLATE_BASE_URL: z.url().default('http://127.0.0.1:4070'),
+  /** Due messages are looked for this often (and at once after a booking event). */
+  NOTIFICATION_POLL_MS: ms(500),
+  /** Messages claimed per round and sent concurrently. */
+  NOTIFICATION_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  NOTIFICATION_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /** Attempts for transient Twilio errors (429, 5xx, timeouts) before the message counts as failed. */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** First retry delay; grows ×4 per attempt (1 s, 4 s, 16 s, 64 s, …), capped at 15 min. */
+  NOTIFICATION_RETRY_BASE_MS: ms(1_000),
+  /** A claimed message not recorded after this long (instance died mid-send) is sent again unless Twilio told us. */
+  NOTIFICATION_CLAIM_TIMEOUT_MS: ms(120_000),
+  /**
+   * Only for instances sharing a broker with others (integration tests): comma-separated company ids, a trailing
+   * `*` matches a prefix. Unset (production): every company.
+   */
+  NOTIFICATION_SERVE_COMPANIES: z.string().optional(),
 });
+export type NotificationEnv = z.infer<typeof notificationEnvSchema>;

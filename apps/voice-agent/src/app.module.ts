@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runtime';
 import type { ServiceEnv } from '@receptionist/config';
 import { voiceAgentEntities } from './entities';
+import { CallsModule } from './calls/calls.module';
 import { VoiceFunctionsModule } from './functions/voice-functions.module';
 import { migrations } from './migrations';
 
@@ -14,6 +15,7 @@ export class AppModule {
       imports: [
         ServiceRuntimeModule.forRoot({ ...ctx, migrations, entities: voiceAgentEntities, requestClient: true }),
         VoiceFunctionsModule,
+        CallsModule,
       ],
     };
   }

@@ -15,5 +15,9 @@ export const voice_agentEnvSchema = z.object({
   VOICE_AGENT_SERVE_COMPANIES: z.string().optional(),
   /** How often callback wishes booking has not yet taken (it was down) are offered again. */
   CALLBACK_RETRY_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How often recordings whose download failed are tried again (each with its own back-off, see calls/recordings). */
+  RECORDING_RETRY_MS: z.coerce.number().int().min(100).default(30_000),
+  RECORDING_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  RECORDING_MAX_BYTES: z.coerce.number().int().min(1).default(200 * 1024 * 1024),
 });
 export type VoiceAgentEnv = z.infer<typeof voice_agentEnvSchema>;

@@ -36,6 +36,11 @@ export interface StartVoiceAgentOptions {
   database?: string;
   /** Companies this instance answers for (VOICE_AGENT_SERVE_COMPANIES). */
   companies?: string[];
+  /**
+   * Run under this service name (its consumer groups) instead of a new one: a restarted instance then resumes
+   * where the stopped one left off. A new name starts at the end of every topic it reads.
+   */
+  service?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -59,14 +64,18 @@ export async function startVoiceAgent(extraEnv: Record<string, string> = {}, opt
   const own = options.database ? undefined : await createVoiceAgentDatabase();
   const database = options.database ?? own!.database;
   const port = await freePort();
-  const service = `voice-agent-test-${randomBytes(3).toString('hex')}`;
-  // The new responder group starts at the end of voice.function.call instead of replaying its retained history.
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.resetOffsets({ groupId: `${service}.${Topics.voiceFunctionCall.name}`, topic: Topics.voiceFunctionCall.name, earliest: false });
-  } finally {
-    await admin.disconnect();
+  const service = options.service ?? `voice-agent-test-${randomBytes(3).toString('hex')}`;
+  // New groups start at the end of what they read instead of replaying the topics' retained history (other tests').
+  if (!options.service) {
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      await admin.resetOffsets({ groupId: `${service}.${Topics.voiceFunctionCall.name}`, topic: Topics.voiceFunctionCall.name, earliest: false });
+      await admin.resetOffsets({ groupId: `${service}.${Topics.voiceCallsRequest.name}`, topic: Topics.voiceCallsRequest.name, earliest: false });
+      for (const topic of [Topics.retellCallWebhook.name, Topics.bookingCreated.name]) await admin.resetOffsets({ groupId: service, topic, earliest: false });
+    } finally {
+      await admin.disconnect();
+    }
   }
   const env: Record<string, string> = {
     APP_ENV: 'test',

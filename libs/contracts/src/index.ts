@@ -8,4 +8,5 @@ export * from './messages/notifications';
 export * from './messages/platform';
 export * from './messages/setup';
 export * from './messages/booking-requests';
+export * from './messages/call-requests';
 export * from './phone';

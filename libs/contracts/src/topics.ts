@@ -19,6 +19,7 @@ import { notificationFailedSchema, notificationSentSchema } from './messages/not
 import { serviceHeartbeatSchema, voiceFunctionReplySchema, voiceFunctionRequestSchema } from './messages/platform';
 import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, setupAppliedSchema } from './messages/setup';
 import { bookingRequestSchema } from './messages/booking-requests';
+import { voiceCallsRequestSchema } from './messages/call-requests';
 import type { ServiceName } from './envelope';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
@@ -63,6 +64,7 @@ export const Topics = {
   notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
   notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),
   voiceFunctionCall: topic({ name: 'voice.function.call', kind: 'command', producer: 'gateway', key: 'callId', schema: voiceFunctionRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
+  voiceCallsRequest: topic({ name: 'voice.calls.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: voiceCallsRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   bookingRequest: topic({ name: 'booking.request', kind: 'command', producer: 'voice-agent', key: 'companyId', schema: bookingRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
   bookingSetup: topic({ name: 'company.setup.booking', kind: 'command', producer: 'gateway', key: 'companyId', schema: bookingSetupSchema, schemaVersion: 1, partitions: 3 }),
   billingSetup: topic({ name: 'company.setup.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingSetupSchema, schemaVersion: 1, partitions: 3 }),

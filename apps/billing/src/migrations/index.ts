@@ -1,4 +1,5 @@
 import { MessagingTables1732400000000 } from '@receptionist/messaging';
+import { CompanyPricing1732650000000 } from './1732650000000-company-pricing';
 
 /** billing's migrations, in order. Never schema sync. */
-export const migrations = [MessagingTables1732400000000];
+export const migrations = [MessagingTables1732400000000, CompanyPricing1732650000000];

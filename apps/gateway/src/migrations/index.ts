@@ -1,5 +1,6 @@
 import { MessagingTables1732400000000 } from '@receptionist/messaging';
 import { TenantsIdentity1732500000000 } from './1732500000000-tenants-identity';
+import { Onboarding1732650000000 } from './1732650000000-onboarding';
 
 /** gateway's migrations, in order. Never schema sync. */
-export const migrations = [MessagingTables1732400000000, TenantsIdentity1732500000000];
+export const migrations = [MessagingTables1732400000000, TenantsIdentity1732500000000, Onboarding1732650000000];

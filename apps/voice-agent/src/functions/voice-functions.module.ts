@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module';
 import { BookingClient } from '../booking/booking.client';
 import { CatalogueCache } from '../booking/catalogue';
 import { CallbackWishes } from '../callbacks/callback-wishes.service';
@@ -13,6 +14,7 @@ import { VoiceFunctionsResponder } from './voice-functions.responder';
 
 /** Retell's function calls during a call, answered over `voice.function.call`, asking booking over `booking.request`. */
 @Module({
+  imports: [CallsModule],
   providers: [
     BookingClient,
     CatalogueCache,

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Envelope, Topics, toE164, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { CallFunctionsLog } from '../calls/call-functions.log';
 import type { VoiceAgentEnv } from '../config';
 import { isTimeZone, spokenLanguage, zonedNow } from '../dates';
 import { AppointmentBookingHandler } from '../handlers/appointment-booking.handler';
@@ -39,6 +40,7 @@ export class VoiceFunctionsResponder {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
+    private readonly callLog: CallFunctionsLog,
   ) {
     const entries = (config.VOICE_AGENT_SERVE_COMPANIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     this.serve = (id) => entries.length === 0 || entries.some((e) => (e.endsWith('*') ? id.startsWith(e.slice(0, -1)) : id === e));
@@ -86,7 +88,10 @@ export class VoiceFunctionsResponder {
     if (replayKey && reply.code !== 'calendar_unavailable' && reply.code !== 'internal_error') {
       await this.redis.set(replayKey, JSON.stringify(reply), 'EX', REPLAY_TTL_S).catch(() => undefined);
     }
-    voiceFunctionDuration().observe({ function: fn, outcome: reply.code ?? 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    voiceFunctionDuration().observe({ function: fn, outcome: reply.code ?? 'ok' }, seconds);
+    // Recorded on the call before answering, so the booking is known to the call record when Retell hangs up.
+    await this.callLog.record({ companyId: company.id, callId: ctx.callId, requestKey: request.requestKey ?? envelope.id, name: fn, reply, durationMs: seconds * 1000 });
     return reply;
   }
 

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import yaml from 'js-yaml';
+import { bookingSetupSchema, billingSetupSchema, channel, notificationSetupSchema, setupKey, weekdays } from '@receptionist/contracts';
+import { CURRENCIES } from '../companies/entities';
+import { normalisePhoneNumber, timeZone } from '../companies/dto';
+import type { FieldProblem } from '../common/zod-body';
+
+/**
+ * The onboarding file (docs/onboarding.md): a company's whole set-up in one JSON or YAML document. Unknown
+ * fields are refused (a typo must not be silently ignored); money is integer minor units of the company's
+ * currency; times of day are `HH:MM` in the company's (or branch's) time zone.
+ */
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h), quoted in YAML');
+const interval = z.tuple([hhmm, hhmm]).refine(([from, to]) => from < to, 'opening must be before closing');
+const day = z.array(interval).refine((ranges) => {
+  const sorted = [...ranges].sort((a, b) => a[0].localeCompare(b[0]));
+  return sorted.every((r, i) => i === 0 || sorted[i - 1][1] <= r[0]);
+}, 'intervals must not overlap');
+/** `{ mon: [["09:00", "18:00"]], sat: [["09:00", "13:00"]] }`; a day left out is closed. */
+const openingHours = z.strictObject(Object.fromEntries(weekdays.map((d) => [d, day.optional()])) as Record<(typeof weekdays)[number], z.ZodOptional<typeof day>>);
+
+const name = z.string().trim().min(1).max(200);
+const language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as de or en-GB');
+const phone = z.string().transform((v, ctx) => {
+  const n = normalisePhoneNumber(v);
+  if (!n) {
+    ctx.addIssue({ code: 'custom', message: 'must be a phone number in E.164 form such as +4930123456' });
+    return z.NEVER;
+  }
+  return n;
+});
+const minor = z.number().int('must be a whole number of minor units (cents)').min(0);
+
+const policies = bookingSetupSchema.shape.policies;
+const pricing = billingSetupSchema.shape.pricing;
+const notifications = notificationSetupSchema.shape.settings;
+
+export const importDocumentSchema = z
+  .strictObject({
+    /** Format version of this document; only 1 exists. */
+    version: z.literal(1).default(1),
+    company: z.strictObject({
+      key: setupKey.optional(),
+      name,
+      timeZone,
+      language,
+      currency: z.enum(CURRENCIES),
+      calcomTeamSlug: z.string().trim().min(1).max(100).nullable().default(null),
+      settings: z.record(z.string(), z.unknown()).refine((s) => JSON.stringify(s).length <= 20000, 'is too large (max 20000 characters)').default({}),
+    }),
+    branches: z
+      .array(
+        z.strictObject({
+          key: setupKey,
+          name,
+          address: z.string().trim().max(500).nullable().default(null),
+          timeZone: timeZone.nullable().default(null),
+          /** Omitted: the company's opening hours. */
+          openingHours: openingHours.optional(),
+          active: z.boolean().default(true),
+        }),
+      )
+      .max(100)
+      .default([]),
+    phoneNumbers: z
+      .array(z.strictObject({ number: phone, branch: setupKey.nullable().default(null), label: z.string().trim().max(200).nullable().default(null) }))
+      .max(100)
+      .default([]),
+    retellAgents: z
+      .array(
+        z.strictObject({
+          agentId: z.string().trim().regex(/^[A-Za-z0-9_-]{3,100}$/, 'must be a Retell agent id (letters, digits, _ and -)'),
+          branch: setupKey.nullable().default(null),
+          label: z.string().trim().max(200).nullable().default(null),
+        }),
+      )
+      .max(100)
+      .default([]),
+    services: z
+      .array(
+        z.strictObject({
+          key: setupKey,
+          name,
+          aliases: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
+          calcomEventTypeId: z.number().int('must be a whole number').positive(),
+          durationMinutes: z.number().int().min(5).max(24 * 60),
+          priceMinor: minor.nullable().default(null),
+          active: z.boolean().default(true),
+        }),
+      )
+      .min(1, 'at least one service is needed')
+      .max(500),
+    staff: z
+      .array(
+        z.strictObject({
+          key: setupKey,
+          name,
+          calcomUserId: z.number().int().positive().nullable().default(null),
+          /** Keys of the services this person performs. */
+          services: z.array(setupKey).default([]),
+          active: z.boolean().default(true),
+        }),
+      )
+      .max(500)
+      .default([]),
+    openingHours,
+    policies: z.strictObject(policies.shape).default(policies.parse({})),
+    pricing: z.strictObject({ ...pricing.shape, perMinuteMinor: minor, perBookingMinor: minor.default(0), lowBalanceThresholdMinor: minor.default(1000), topUpMinor: minor.default(5000) }),
+    notifications: z
+      .strictObject({ ...notifications.shape, channels: z.array(channel).min(1).default(['sms']), senderId: z.string().trim().min(1).max(32).nullable().default(null) })
+      .default(notifications.parse({ senderId: null })),
+  })
+  .superRefine((doc, ctx) => {
+    const unique = <T>(items: T[], field: string, prop: keyof T & string, what: string) => {
+      const seen = new Set<unknown>();
+      items.forEach((item, i) => {
+        const value = item[prop];
+        if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [field, i, prop], message: `duplicate ${what}` });
+        seen.add(value);
+      });
+    };
+    unique(doc.branches, 'branches', 'key', 'key');
+    unique(doc.services, 'services', 'key', 'key');
+    unique(doc.services, 'services', 'calcomEventTypeId', 'event type: another service already uses it');
+    unique(doc.staff, 'staff', 'key', 'key');
+    unique(doc.phoneNumbers, 'phoneNumbers', 'number', 'number');
+    unique(doc.retellAgents, 'retellAgents', 'agentId', 'agent id');
+    const branches = new Set(doc.branches.map((b) => b.key));
+    const services = new Set(doc.services.map((s) => s.key));
+    for (const field of ['phoneNumbers', 'retellAgents'] as const) {
+      doc[field].forEach((item, i) => {
+        if (item.branch !== null && !branches.has(item.branch)) ctx.addIssue({ code: 'custom', path: [field, i, 'branch'], message: `no branch with key '${item.branch}' in this file` });
+      });
+    }
+    doc.staff.forEach((s, i) =>
+      s.services.forEach((k, j) => {
+        if (!services.has(k)) ctx.addIssue({ code: 'custom', path: ['staff', i, 'services', j], message: `no service with key '${k}' in this file` });
+      }),
+    );
+  });
+
+export type ImportDocument = z.output<typeof importDocumentSchema>;
+
+/** `['services', 2, 'calcomEventTypeId']` → `services[2].calcomEventTypeId`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || 'document';
+}
+
+export class ImportDocumentError extends Error {
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  }
+}
+
+export type DocumentFormat = 'json' | 'yaml';
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+/** The format named by a Content-Type (`application/json`, `application/yaml`, …), or null. */
+export function formatOfContentType(contentType: string | undefined): DocumentFormat | null {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (YAML_TYPES.includes(type)) return 'yaml';
+  return null;
+}
+
+export const YAML_CONTENT_TYPES = YAML_TYPES;
+
+/** The format named by a file name's extension (`.yaml`, `.yml`, `.json`), or null. */
+export function formatOfFileName(file: string): DocumentFormat | null {
+  if (/\.ya?ml$/i.test(file)) return 'yaml';
+  if (/\.json$/i.test(file)) return 'json';
+  return null;
+}
+
+const MAX_NODES = 50_000;
+
+/**
+ * Walks what the YAML parser built and refuses documents that expand too far: YAML aliases share nodes, so a
+ * small file ("billion laughs") can stand for an enormous tree that JSON.stringify or zod would walk forever.
+ */
+function checkSize(value: unknown): void {
+  let nodes = 0;
+  const walk = (v: unknown, depth: number) => {
+    if (++nodes > MAX_NODES) throw new ImportDocumentError([{ field: 'document', message: `is too large (more than ${MAX_NODES} values once aliases are expanded)` }]);
+    if (depth > 20) throw new ImportDocumentError([{ field: 'document', message: 'is nested too deeply' }]);
+    if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach((x) => walk(x, depth + 1));
+  };
+  walk(value, 0);
+}
+
+/** YAML text → plain data (core schema: no dates or custom tags; duplicate keys are an error). */
+export function parseYaml(text: string): unknown {
+  let value: unknown;
+  try {
+    value = yaml.load(text, { schema: yaml.CORE_SCHEMA, json: false });
+  } catch (error) {
+    const e = error as { reason?: string; mark?: { line: number; column: number } };
+    const where = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
+    throw new ImportDocumentError([{ field: 'document', message: `is not valid YAML: ${e.reason ?? 'syntax error'}${where}` }]);
+  }
+  checkSize(value);
+  return value;
+}
+
+/** Validates parsed data; every problem names its field as `services[2].calcomEventTypeId`. */
+export function validateImportDocument(value: unknown): ImportDocument {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ImportDocumentError([{ field: 'document', message: 'must be an object with company, services, openingHours, pricing, …' }]);
+  }
+  checkSize(value);
+  const result = importDocumentSchema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ImportDocumentError(
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => ({ field: fieldPath([...issue.path, k]), message: 'is not a field of this format (see docs/onboarding.md)' }))
+        : [{ field: fieldPath(issue.path), message: issue.message }],
+    ),
+  );
+}

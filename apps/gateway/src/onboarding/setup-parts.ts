@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, SetupPart, Topics } from '@receptionist/contracts';
+import type { ImportDocument } from './import-document';
+
+export type BookingSetup = z.input<typeof bookingSetupSchema>;
+export type BillingSetup = z.input<typeof billingSetupSchema>;
+export type NotificationSetup = z.input<typeof notificationSetupSchema>;
+
+/** JSON with object keys sorted at every level, so equal content always gives equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A part's revision: a stable hash of its content (the company id included, the revision itself not). */
+export function revisionOf(part: Record<string, unknown>): string {
+  const { revision: _ignored, ...content } = part;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32);
+}
+
+export interface PartCommand {
+  part: SetupPart;
+  topic: string;
+  revision: string;
+  data: BookingSetup | BillingSetup | NotificationSetup;
+}
+
+/**
+ * The three commands of a set-up, each with its revision. Branch ids are the gateway's (booking keys branch
+ * hours by them); a branch without its own hours gets the company's.
+ */
+export function buildParts(companyId: string, doc: ImportDocument, branchIds: Map<string, string>): PartCommand[] {
+  const booking: Omit<BookingSetup, 'revision'> = {
+    companyId,
+    timeZone: doc.company.timeZone,
+    language: doc.company.language,
+    calcomTeamSlug: doc.company.calcomTeamSlug,
+    services: doc.services.map((s) => ({
+      key: s.key,
+      name: s.name,
+      aliases: s.aliases,
+      calcomEventTypeId: s.calcomEventTypeId,
+      durationMinutes: s.durationMinutes,
+      priceMinor: s.priceMinor,
+      active: s.active,
+    })),
+    staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active })),
+    branches: doc.branches
+      .filter((b) => b.active)
+      .map((b) => ({ branchId: branchIds.get(b.key)!, key: b.key, openingHours: b.openingHours ?? doc.openingHours })),
+    openingHours: doc.openingHours,
+    policies: doc.policies,
+  };
+  const billing: Omit<BillingSetup, 'revision'> = { companyId, currency: doc.company.currency, pricing: doc.pricing };
+  const notification: Omit<NotificationSetup, 'revision'> = {
+    companyId,
+    companyName: doc.company.name,
+    timeZone: doc.company.timeZone,
+    language: doc.company.language,
+    settings: doc.notifications,
+  };
+  const parts: [SetupPart, string, Record<string, unknown>][] = [
+    ['booking', Topics.bookingSetup.name, booking],
+    ['billing', Topics.billingSetup.name, billing],
+    ['notification', Topics.notificationSetup.name, notification],
+  ];
+  return parts.map(([part, topic, content]) => {
+    const revision = revisionOf(content);
+    return { part, topic, revision, data: { ...content, revision } as PartCommand['data'] };
+  });
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CallEventsHandler } from './call-events.handler';
+import { CallFunctionsLog } from './call-functions.log';
+import { CallRecordsService } from './call-records.service';
+import { CallsResponder } from './calls.responder';
+import { RecordingsService } from './recordings/recordings.service';
+import { audioStorageProvider } from './recordings/storage.provider';
+
+/** Call records from Retell's call webhooks: transcript, analysis, recording, functions, bookings; call.* facts. */
+@Module({
+  providers: [audioStorageProvider, CallRecordsService, RecordingsService, CallEventsHandler, CallsResponder, CallFunctionsLog],
+  exports: [CallFunctionsLog],
+})
+export class CallsModule {}
