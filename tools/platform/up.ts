@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ROOT, migrateAll, startProcess, startService, waitReady } from './launch';
 import { SERVICES } from './services';
 import { runCompanyImport } from '../company-import';
+import { runDemoCall } from '../demo/voice-call';
 
 const RUN = path.join(ROOT, '.run');
 
@@ -71,6 +72,14 @@ async function main() {
   const ready = await Promise.all(SERVICES.map((s) => waitReady(`http://127.0.0.1:${s.port}/health/ready`, 90000)));
   const total = Date.now() - t0;
   const demo = await importDemo();
+  // The main job: a simulated call that ends in a booked (billed, confirmed) appointment. DEMO_CALL=off skips it.
+  const demoCall =
+    simulatorsStarted && process.env.DEMO_CALL !== 'off' && DEMO_FILE !== 'off'
+      ? await runDemoCall().then(
+          (r) => (r.booked ? `  demo call     booked appointment ${r.appointmentId} (call ${r.callId}); again: npm run demo:call` : '  demo call     did not book (see above)'),
+          (e: Error) => `  demo call     failed: ${e.message}`,
+        )
+      : '  demo call     skipped (real API keys set, or DEMO_CALL=off)';
   const lines = SERVICES.map(
     (s, i) => `  ${s.name.padEnd(13)} http://127.0.0.1:${s.port}  (ready ${ready[i]} ms; /health/ready, /metrics; db ${s.database})`,
   );
@@ -83,6 +92,7 @@ async function main() {
       simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4070 (calcom, retell, stripe, twilio, samedi, rates, translate)' : '  simulators    off (API keys set)',
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
       demo,
+      demoCall,
       '  stop with     npm run stop',
       '',
     ].join('\n'),

@@ -13,6 +13,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { PlatformHealthModule } from './platform-health/platform-health.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { CallsModule } from './calls/calls.module';
+import { PortalModule } from './portal/portal.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         PlatformHealthModule,
         OnboardingModule,
         CallsModule,
+        PortalModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -21,6 +21,13 @@ export const gatewayEnvSchema = z.object({
   PLATFORM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Lifetime of the personal access token handed out by POST /api/v1/auth/login. */
   LOGIN_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(720),
+  // Customer portal (apps/gateway/src/portal)
+  /** Lifetime of a portal token handed out by POST /api/portal/login. */
+  PORTAL_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
+  /** How long an invitation link stays usable unless the invitation names its own expiry. */
+  PORTAL_INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+  /** Where the portal's registration page lives; the invitation link is `<PORTAL_URL>/register#token=…`. */
+  PORTAL_URL: z.url().optional(),
   // Rate limits (apps/gateway/src/rate-limit): requests allowed per RATE_LIMIT_WINDOW_MS and category.
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   RATE_LIMIT_GENERAL: perWindow(60),

@@ -1,6 +1,7 @@
 import { AuditLogEntity } from './audit/audit-log.entity';
 import { BranchEntity, CompanyEntity, PhoneNumberEntity, RetellAgentEntity } from './companies/entities';
 import { AccessTokenEntity, RolePermissionEntity, UserEntity } from './identity/entities';
+import { PortalCustomerEntity, PortalInvitationEntity, PortalTokenEntity } from './portal/entities';
 
 /** Every TypeORM entity of the gateway's own database. */
 export const gatewayEntities = [
@@ -12,4 +13,7 @@ export const gatewayEntities = [
   AccessTokenEntity,
   RolePermissionEntity,
   AuditLogEntity,
+  PortalInvitationEntity,
+  PortalCustomerEntity,
+  PortalTokenEntity,
 ];

@@ -50,6 +50,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/agents': { agentId: 'agent_intruder' },
   'POST /api/v1/companies/:companyId/users': { email: 'intruder@b.test', name: 'Intruder', password: 'intruder password 1', role: 'company_admin' },
   'PATCH /api/v1/companies/:companyId/users/:userId': { role: 'company_staff', name: 'Demoted by B' },
+  'POST /api/v1/companies/:companyId/portal-invitations': { name: 'Invited by B', phone: '+4915199999999' },
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -76,11 +77,16 @@ describe('tenant isolation of the admin API', () => {
       expect([branch.status, phone.status, agent.status, user.status]).toEqual([201, 201, 201, 201]);
       const login = await gw.call('POST', '/api/v1/auth/login', { body: { email, password: `${key} admin password` } });
       expect(login.status).toBe(200);
+      // A registered portal customer and a pending invitation (the customer portal's admin records).
+      const used = await call('POST', `${base}/portal-invitations`, login.body.token, { name: `${key} customer`, email: `customer@${key.toLowerCase()}.test` });
+      const registered = await gw.call('POST', '/api/portal/register', { body: { token: used.body.token, password: `${key} customer password` } });
+      const pending = await call('POST', `${base}/portal-invitations`, login.body.token, { name: `${key} invitee`, phone: key === 'A' ? '+4915111111111' : '+4915122222222' });
+      expect([used.status, registered.status, pending.status]).toEqual([201, 201, 201]);
       tenants[key] = {
         companyId,
         token: login.body.token,
         tokenId: login.body.tokenId,
-        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId },
+        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId, invitationId: pending.body.id, portalCustomerId: registered.body.id },
       };
     }
     // One call per company, recorded by the real voice-agent from signed Retell webhooks.
@@ -153,6 +159,10 @@ describe('tenant isolation of the admin API', () => {
     expect(listB.body.data.map((c: { id: string }) => c.id)).toEqual([tenants.B.companyId]);
     const tokensB = await call('GET', '/api/v1/tokens', tenants.B.token);
     expect(tokensB.body.data.map((t: { id: string }) => t.id)).not.toContain(A.tokenId);
+    const invitations = (await call('GET', `${base}/portal-invitations`, A.token)).body.data;
+    expect(invitations.map((i: { name: string; status: string }) => [i.name, i.status]).sort()).toEqual([['A customer', 'used'], ['A invitee', 'pending']]);
+    const portalCustomers = (await call('GET', `${base}/portal-customers`, A.token)).body.data;
+    expect(portalCustomers.map((c: { id: string; disabledAt: string | null }) => [c.id, c.disabledAt])).toEqual([[A.ids.portalCustomerId, null]]);
     const auditA = await call('GET', `${base}/audit-log`, A.token);
     expect(auditA.body.data.every((e: { action: string }) => !JSON.stringify(e).includes(tenants.B.companyId))).toBe(true);
   });

@@ -11,7 +11,7 @@ export interface Actor {
 
 export const CurrentActor = createParamDecorator((_data: unknown, ctx: ExecutionContext): Actor => {
   const request = ctx.switchToHttp().getRequest<RequestWithPrincipal>();
-  if (!request.principal) throw new UnauthorizedException();
+  if (request.principal?.kind !== 'token') throw new UnauthorizedException();
   return { principal: request.principal, ...requestMeta(request) };
 });
 

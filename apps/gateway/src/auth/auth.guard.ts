@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
@@ -11,7 +11,7 @@ import { AccessTokensService } from '../identity/access-tokens.service';
 import { UUID_RE } from '../common/zod-body';
 import { FailedTokenLimiter } from '../rate-limit/failed-token.limiter';
 import { GUARD_BUCKETS } from '../rate-limit/rate-limit.metrics';
-import { isPlatformAdmin, REQUIRED_ABILITIES_KEY, RequestWithPrincipal } from './principal';
+import { isPlatformAdmin, PORTAL_API_KEY, PORTAL_AUTHENTICATOR, PortalAuthenticator, REQUIRED_ABILITIES_KEY, RequestWithPrincipal } from './principal';
 
 /**
  * Time the guard spends on one authenticated route (token lookup, last-used write, tenant and ability checks), by
@@ -37,13 +37,17 @@ export const authDuration = () =>
  * the only one for ids of child records).
  * A presented token that is not accepted counts against the client's failed-token limit (FailedTokenLimiter):
  * 401 within it, 429 beyond.
+ * Routes marked `@PortalApi()` accept only portal tokens (and nothing else does): a token of the other kind is
+ * simply not accepted there.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly failedTokens: FailedTokenLimiter;
+  private portalAuthenticator?: PortalAuthenticator | null;
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
     private readonly tokens: AccessTokensService,
     @Inject(REDIS) redis: Redis,
     @Inject(SERVICE_CONFIG) config: GatewayEnv,
@@ -75,11 +79,14 @@ export class AuthGuard implements CanActivate {
     // No credentials at all is not a guess: plain 401, not counted.
     if (header === undefined) throw new UnauthorizedException();
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match ? await this.tokens.authenticate(match[1]) : null;
+    const portalRoute = this.reflector.getAllAndOverride<boolean>(PORTAL_API_KEY, targets) === true;
+    const principal = !match ? null : portalRoute ? await this.portal()?.authenticate(match[1]) : await this.tokens.authenticate(match[1]);
     if (!principal) {
       throw await this.failedTokens.recordFailure(request, context.switchToHttp().getResponse<FastifyReply>(), () => new UnauthorizedException());
     }
     request.principal = principal;
+    // Portal routes name no company and need no ability: the portal principal's own company scopes everything.
+    if (principal.kind === 'portal') return true;
 
     const companyId = (request.params as Record<string, string> | undefined)?.companyId;
     if (companyId !== undefined && !isPlatformAdmin(principal)) {
@@ -91,6 +98,17 @@ export class AuthGuard implements CanActivate {
       if (!principal.abilities.includes(ability)) throw new ForbiddenException(`missing ability: ${ability}`);
     }
     return true;
+  }
+
+  private portal(): PortalAuthenticator | null {
+    if (this.portalAuthenticator === undefined) {
+      try {
+        this.portalAuthenticator = this.moduleRef.get<PortalAuthenticator>(PORTAL_AUTHENTICATOR, { strict: false });
+      } catch {
+        this.portalAuthenticator = null; // no portal module loaded: no portal token is accepted
+      }
+    }
+    return this.portalAuthenticator;
   }
 }
 

@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'billing.manage',
   'services.manage',
   'health.read',
+  'portal.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -41,13 +42,14 @@ const companyAdmin: Permission[] = [
   'billing.read',
   'billing.manage',
   'services.manage',
+  'portal.manage',
 ];
 
-/** The seed mapping (migration 1732500000000). Change it with a migration, not here alone. */
+/** The seed mapping (migration 1732500000000; `portal.manage` added by 1732760000000). Change it with a migration, not here alone. */
 export const SEED_ROLE_PERMISSIONS: Record<Role, Permission[]> = {
   platform_admin: [...PERMISSIONS],
   company_admin: companyAdmin,
-  company_staff: ['companies.read', 'users.read', 'tokens.manage', 'appointments.read', 'appointments.manage', 'calls.read'],
+  company_staff: ['companies.read', 'users.read', 'tokens.manage', 'appointments.read', 'appointments.manage', 'calls.read', 'portal.manage'],
 };
 
 /** Which roles a principal of a given role may hand out. */

@@ -16,7 +16,32 @@ export interface Principal {
   abilities: string[];
 }
 
-export type RequestWithPrincipal = FastifyRequest & { principal?: Principal };
+/**
+ * A customer signed in to the portal (portal token `rpt_<id>.<secret>`). It passes only routes marked
+ * `@PortalApi()`, and a personal access token never passes those. `customerId` is the portal account id (what
+ * the portal rate limit counts by); `companyId` and `phone` are what the portal asks booking with, never input.
+ */
+export interface PortalPrincipal {
+  kind: 'portal';
+  tokenId: string;
+  customerId: string;
+  companyId: string;
+  /** E.164; null when the customer was invited by e-mail only (then booking knows no appointments of theirs). */
+  phone: string | null;
+  email: string | null;
+}
+
+export type RequestWithPrincipal = FastifyRequest & { principal?: Principal | PortalPrincipal };
+
+export const PORTAL_API_KEY = 'gateway:portal-api';
+/** The route (or controller) belongs to the customer portal: only portal tokens pass, admin tokens never. */
+export const PortalApi = () => SetMetadata(PORTAL_API_KEY, true);
+
+/** Resolves portal tokens for the AuthGuard; provided by the portal module (looked up lazily, no module cycle). */
+export const PORTAL_AUTHENTICATOR = Symbol('PORTAL_AUTHENTICATOR');
+export interface PortalAuthenticator {
+  authenticate(bearer: string): Promise<PortalPrincipal | null>;
+}
 
 export const REQUIRED_ABILITIES_KEY = 'gateway:required-abilities';
 
@@ -26,7 +51,14 @@ export const RequireAbility = (...abilities: string[]) => SetMetadata(REQUIRED_A
 /** The authenticated principal of the request (only on non-public routes). */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const principal = ctx.switchToHttp().getRequest<RequestWithPrincipal>().principal;
-  if (!principal) throw new UnauthorizedException();
+  if (principal?.kind !== 'token') throw new UnauthorizedException();
+  return principal;
+});
+
+/** The signed-in portal customer (only on `@PortalApi()` routes). */
+export const CurrentPortalPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): PortalPrincipal => {
+  const principal = ctx.switchToHttp().getRequest<RequestWithPrincipal>().principal;
+  if (principal?.kind !== 'portal') throw new UnauthorizedException();
   return principal;
 });
 

@@ -5,6 +5,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodBody } from '../common/zod-body';
 
+/** Portal routes a customer calls without a portal token. */
+const PORTAL_PUBLIC = new Set(['/api/portal/register', '/api/portal/login']);
+
 /**
  * The OpenAPI document of the admin and portal API, generated from the code: paths and methods from Nest's
  * routes (@nestjs/swagger), request bodies from the zod schemas the routes validate with (`ZodBody`), so the
@@ -15,6 +18,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('AI receptionist platform: admin and portal API')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal access token rcp_<id>.<secret>' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Portal token rpt_<id>.<secret> (POST /api/portal/login)' }, 'portal')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey}_${methodKey}`,
@@ -44,10 +48,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         };
       }
       if (path.startsWith('/api/v1/') && !path.startsWith('/api/v1/auth/login')) operation.security = [{ bearer: [] }];
+      if (path.startsWith('/api/portal/') && !PORTAL_PUBLIC.has(path)) operation.security = [{ portal: [] }];
     }
   }
   // Only the public API is described; service internals (health, metrics) are for operators.
-  document.paths = Object.fromEntries(Object.entries(document.paths).filter(([p]) => p.startsWith('/api/v1/')));
+  document.paths = Object.fromEntries(Object.entries(document.paths).filter(([p]) => p.startsWith('/api/v1/') || p.startsWith('/api/portal/')));
   return document;
 }
 

@@ -1,0 +1,80 @@
+import { BadRequestException, ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { BookingRequest, bookingReplySchema, Topics } from '@receptionist/contracts';
+import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
+import type { PortalPrincipal } from '../auth/principal';
+
+/** How long the portal waits for booking (which owns appointments) before answering 503. */
+export const PORTAL_BOOKING_TIMEOUT_MS = 8000;
+
+type WithoutScope<T> = T extends unknown ? Omit<T, 'companyId' | 'customer' | 'callId'> : never;
+/** What the portal may ask; company and customer are filled in from the principal only. */
+export type PortalBookingAsk = WithoutScope<Extract<BookingRequest, { operation: 'appointment.list' | 'appointment.cancel' | 'appointment.reschedule' }>> | Omit<Extract<BookingRequest, { operation: 'availability.get' }>, 'companyId' | 'callId'>;
+
+/**
+ * Asks booking over request-reply on `booking.request`, always as the signed-in customer: `companyId` and
+ * `customer.phone` come from the portal principal, never from input. Booking answers another customer's (or
+ * another company's) appointment as `not_found`, which is a 404 here like any unknown id.
+ */
+@Injectable()
+export class PortalBookingClient {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async ask(principal: PortalPrincipal, ask: PortalBookingAsk): Promise<Record<string, unknown>> {
+    const request = {
+      ...ask,
+      companyId: principal.companyId,
+      ...(ask.operation === 'availability.get' ? {} : { customer: { phone: principal.phone! } }),
+    } as BookingRequest;
+    let raw: unknown;
+    try {
+      raw = await this.messaging.client.request(
+        Topics.bookingRequest.name,
+        { key: principal.companyId, companyId: principal.companyId, subject: 'appointmentId' in ask ? ask.appointmentId : null, data: request },
+        PORTAL_BOOKING_TIMEOUT_MS,
+      );
+    } catch (error) {
+      const e = error as Error;
+      this.logger.warn({ err: { name: e.name, message: e.message }, operation: ask.operation, companyId: principal.companyId }, 'booking.request from the portal failed');
+      throw unavailable();
+    }
+    const reply = bookingReplySchema.safeParse(raw);
+    if (!reply.success) throw unavailable();
+    if (reply.data.ok) return reply.data.data ?? {};
+    throw refusal(reply.data.code, reply.data.detail, reply.data.data);
+  }
+}
+
+const unavailable = () => new ServiceUnavailableException('appointments are not available right now; try again shortly');
+
+/** Booking's refusal codes as HTTP answers; `detail` names the field and rule (booking never puts internals there). */
+export function refusal(code: string | undefined, detail: string | undefined, data?: Record<string, unknown>): HttpException {
+  const message = detail ?? code ?? 'refused';
+  const field = /^(\w+):/.exec(message)?.[1];
+  const extra = { ...(code ? { code } : {}), ...(field ? { field } : {}) };
+  switch (code) {
+    case 'not_found':
+    case 'unknown_service':
+    case 'unknown_staff':
+      return new NotFoundException({ statusCode: 404, error: 'Not Found', message: 'appointment not found', ...(code === 'not_found' ? {} : extra) });
+    case 'invalid_request':
+      return new BadRequestException({ statusCode: 400, error: 'Bad Request', message, ...extra });
+    case 'slot_taken': {
+      const alternatives = Array.isArray(data?.alternatives) ? (data.alternatives as unknown[]).filter((a) => typeof a === 'string').join(',') : '';
+      // alternatives as a comma separated list: the exception filter keeps only primitive fields
+      return new ConflictException({ statusCode: 409, error: 'Conflict', message, ...extra, field: 'start', alternatives });
+    }
+    case 'policy_denied':
+      return new ConflictException({ statusCode: 409, error: 'Conflict', message, ...extra, ...(typeof data?.rule === 'string' ? { rule: data.rule } : {}) });
+    case 'outside_opening_hours':
+    case 'too_short_notice':
+    case 'beyond_horizon':
+    case 'in_the_past':
+      return new UnprocessableEntityException({ statusCode: 422, error: 'Unprocessable Entity', message, ...extra, field: 'start' });
+    default:
+      return unavailable();
+  }
+}
