@@ -16,9 +16,10 @@ import type { RequestReplyBenchResult } from './request-reply';
 import type { AdminApiBenchResult } from './admin-api';
 import type { WebhookBenchResult } from './retell-webhooks';
 import type { ChainBenchResult } from './voice-chain';
+import type { NotificationBenchResult } from './notification-burst';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -90,6 +91,10 @@ function printSummary(outcomes: Outcome[]): void {
           ` of gateway request time at concurrency ${r.runs.map((run) => run.concurrency).join(' / ')}` +
           ` (auth ${r.runs.map((run) => `${fmt(run.authShare * 100)} %`).join(' / ')}, limiter ${r.runs.map((run) => `${fmt(run.rateLimitShare * 100)} %`).join(' / ')})`,
       );
+    } else if (o.name === 'notification-burst') {
+      const r = o.result as NotificationBenchResult;
+      console.log(row(`booking.created -> SMS at Twilio, burst of ${r.events}`, r.delay, `${fmt(r.sentPerSecond, 0)} msgs/s`));
+      notes.push(`notifications: missing ${r.missing}, duplicates ${r.duplicates}`);
     } else if (o.name === 'voice-chain') {
       const r = o.result as ChainBenchResult;
       console.log(row('check_availability in-process (no Kafka), hit', r.inProcess.hit));

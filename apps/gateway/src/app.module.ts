@@ -14,6 +14,7 @@ import { PlatformHealthModule } from './platform-health/platform-health.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
+import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         OnboardingModule,
         CallsModule,
         PortalModule,
+        TwilioWebhooksModule,
       ],
       controllers: [PublicHealthController],
     };

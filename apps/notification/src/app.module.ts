@@ -3,6 +3,7 @@ import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runt
 import type { ServiceEnv } from '@receptionist/config';
 import { migrations } from './migrations';
 import { NotificationSettingsModule } from './settings/settings.module';
+import { MessagesModule } from './messages/messages.module';
 
 /** Owns messages, templates, reminders and opt-outs; sends through Twilio. */
 @Module({})
@@ -13,6 +14,7 @@ export class AppModule {
       imports: [
         ServiceRuntimeModule.forRoot({ ...ctx, migrations }),
         NotificationSettingsModule,
+        MessagesModule,
       ],
     };
   }

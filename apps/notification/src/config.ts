@@ -21,6 +21,8 @@ export const notificationEnvSchema = z.object({
   /** Messages claimed per round and sent concurrently. */
   NOTIFICATION_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   NOTIFICATION_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /** Claim-send-record loops per instance (one sends while another records and claims). */
+  NOTIFICATION_DISPATCH_LOOPS: z.coerce.number().int().min(1).max(16).default(2),
   /** Attempts for transient Twilio errors (429, 5xx, timeouts) before the message counts as failed. */
   NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   /** First retry delay; grows ×4 per attempt (1 s, 4 s, 16 s, 64 s, …), capped at 15 min. */

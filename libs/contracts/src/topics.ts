@@ -15,7 +15,7 @@ import {
   paymentFailedSchema,
   paymentSucceededSchema,
 } from './messages/billing';
-import { notificationFailedSchema, notificationSentSchema } from './messages/notifications';
+import { notificationFailedSchema, notificationSentSchema, twilioInboundMessageSchema, twilioMessageStatusSchema } from './messages/notifications';
 import { serviceHeartbeatSchema, voiceFunctionReplySchema, voiceFunctionRequestSchema } from './messages/platform';
 import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, setupAppliedSchema } from './messages/setup';
 import { bookingRequestSchema } from './messages/booking-requests';
@@ -63,6 +63,8 @@ export const Topics = {
   balanceExhausted: topic({ name: 'balance.exhausted', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceExhaustedSchema, schemaVersion: 1, partitions: 3 }),
   notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
   notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),
+  twilioMessageStatus: topic({ name: 'twilio.message.status', kind: 'event', producer: 'gateway', key: 'messageSid', schema: twilioMessageStatusSchema, schemaVersion: 1, partitions: 3 }),
+  twilioMessageInbound: topic({ name: 'twilio.message.inbound', kind: 'event', producer: 'gateway', key: 'from', schema: twilioInboundMessageSchema, schemaVersion: 1, partitions: 3 }),
   voiceFunctionCall: topic({ name: 'voice.function.call', kind: 'command', producer: 'gateway', key: 'callId', schema: voiceFunctionRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
   voiceCallsRequest: topic({ name: 'voice.calls.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: voiceCallsRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   bookingRequest: topic({ name: 'booking.request', kind: 'command', producer: 'voice-agent', key: 'companyId', schema: bookingRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),

@@ -1,5 +1,6 @@
 import { MessagingTables1732400000000 } from '@receptionist/messaging';
 import { NotificationSettings1732650000000 } from './1732650000000-notification-settings';
+import { NotificationMessages1732700000000 } from './1732700000000-messages';
 
 /** notification's migrations, in order. Never schema sync. */
-export const migrations = [MessagingTables1732400000000, NotificationSettings1732650000000];
+export const migrations = [MessagingTables1732400000000, NotificationSettings1732650000000, NotificationMessages1732700000000];

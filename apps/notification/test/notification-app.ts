@@ -1,0 +1,156 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { createEnvelope, Topics } from '@receptionist/contracts';
+import { MessageProducer } from '@receptionist/messaging';
+import { bootstrapService } from '@receptionist/service-runtime';
+import { createTestDatabase, testInfra, testKafka } from '@receptionist/testing';
+import { AppModule } from '../src/app.module';
+import { notificationEnvSchema } from '../src/config';
+import { migrations } from '../src/migrations';
+
+/**
+ * Boots the notification service in-process for integration tests (as main.ts does) against the real MariaDB,
+ * Redis and Kafka, on a throwaway database (or a shared one, for two instances or a restart). Each instance runs
+ * under its own service name, so its consumer group is its own, and starts at the topics' current end.
+ * `companies` restricts what it handles (NOTIFICATION_SERVE_COMPANIES), so test files sharing the broker do not
+ * message each other's customers.
+ */
+export interface TestNotification {
+  app: NestFastifyApplication;
+  url: string;
+  database: string;
+  service: string;
+  close: () => Promise<void>;
+}
+
+export const TEST_TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+export const TEST_TWILIO_TOKEN = 'test-twilio-auth-token';
+export const TEST_FROM = '+4930555000111';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function createNotificationDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
+  const db = await createTestDatabase('notification', { entities: [], migrations });
+  await db.dataSource.destroy();
+  return { database: db.database, drop: db.drop };
+}
+
+const CONSUMED = [
+  Topics.bookingCreated.name,
+  Topics.bookingRescheduled.name,
+  Topics.bookingCancelled.name,
+  Topics.notificationSetup.name,
+  Topics.twilioMessageStatus.name,
+  Topics.twilioMessageInbound.name,
+];
+
+/**
+ * Commits the group's offsets at the topics' current end, so a new group does not replay the retained history.
+ * kafkajs' admin.resetOffsets does one topic at a time and waits out a 5 s fetch for each; this seeks all of them
+ * in one short-lived group member.
+ */
+async function startGroupAtEnd(groupId: string) {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await Promise.all(CONSUMED.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: CONSUMED, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer.on(consumer.events.FETCH, () => void consumer.stop().then(resolve, reject));
+    consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+    consumer.pause(CONSUMED.map((topic) => ({ topic })));
+    for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
+  });
+  await consumer.disconnect();
+}
+
+export interface StartNotificationOptions {
+  database?: string;
+  companies?: string[];
+  /** Reuse a consumer group (a restarted instance continues where the previous one stopped). */
+  service?: string;
+}
+
+export async function startNotification(extraEnv: Record<string, string> = {}, options: StartNotificationOptions = {}): Promise<TestNotification> {
+  const own = options.database ? undefined : await createNotificationDatabase();
+  const database = options.database ?? own!.database;
+  const port = await freePort();
+  const service = options.service ?? `notification-test-${randomBytes(3).toString('hex')}`;
+  if (!options.service) await startGroupAtEnd(service);
+  const env: Record<string, string> = {
+    APP_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_HOST: testInfra.db.host,
+    DB_PORT: String(testInfra.db.port),
+    DB_USERNAME: testInfra.db.username,
+    DB_PASSWORD: testInfra.db.password,
+    DB_DATABASE: database,
+    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+    REDIS_HOST: testInfra.redis.host,
+    REDIS_PORT: String(testInfra.redis.port),
+    TWILIO_SID: TEST_TWILIO_SID,
+    TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN,
+    TWILIO_FROM_NUMBER: TEST_FROM,
+    NOTIFICATION_POLL_MS: '100',
+    NOTIFICATION_RETRY_BASE_MS: '100',
+    OUTBOX_POLL_MS: '100',
+    ...(options.companies?.length ? { NOTIFICATION_SERVE_COMPANIES: options.companies.join(',') } : {}),
+    ...extraEnv,
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let app: NestFastifyApplication;
+  try {
+    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), notificationEnvSchema);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    database,
+    service,
+    close: async () => {
+      await app.close();
+      await own?.drop();
+    },
+  };
+}
+
+/** Publishes test facts as their owners would (envelope, catalogue key). */
+export class TestPublisher {
+  private readonly producer = new MessageProducer(testKafka());
+
+  async start() {
+    await this.producer.connect();
+    return this;
+  }
+
+  async publish(topic: string, key: string, companyId: string | null, data: unknown, id?: string): Promise<string> {
+    const envelope = createEnvelope({ id, type: topic, source: 'test', companyId, subject: key, data });
+    await this.producer.publish({ topic, key, envelope });
+    return envelope.id;
+  }
+
+  async stop() {
+    await this.producer.disconnect();
+  }
+}
