@@ -17,9 +17,10 @@ import type { AdminApiBenchResult } from './admin-api';
 import type { WebhookBenchResult } from './retell-webhooks';
 import type { ChainBenchResult } from './voice-chain';
 import type { NotificationBenchResult } from './notification-burst';
+import type { UnderstandingBenchResult } from './understanding';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -95,6 +96,12 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as NotificationBenchResult;
       console.log(row(`booking.created -> SMS at Twilio, burst of ${r.events}`, r.delay, `${fmt(r.sentPerSecond, 0)} msgs/s`));
       notes.push(`notifications: missing ${r.missing}, duplicates ${r.duplicates}`);
+    } else if (o.name === 'understanding') {
+      const r = o.result as UnderstandingBenchResult;
+      notes.push(
+        `understanding: parser ${fmt(r.phrasesPerSecond, 0)} phrases/s (${fmt(r.microsPerPhrase, 1)} µs), alternatives ${fmt(r.microsPerAlternatives, 1)} µs` +
+          (r.share === null ? '' : `; ${fmt(r.share * 100, 2)} % of a check_availability round trip (p50 ${fmt(r.voiceFunctionP50Ms!)} ms)`),
+      );
     } else if (o.name === 'voice-chain') {
       const r = o.result as ChainBenchResult;
       console.log(row('check_availability in-process (no Kafka), hit', r.inProcess.hit));

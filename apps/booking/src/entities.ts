@@ -2,6 +2,7 @@ import { AppointmentChangeEntity, AppointmentEntity } from './appointments/appoi
 import { CallbackRequestEntity } from './callbacks/callback-request.entity';
 import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue/catalogue.entities';
 import { CustomerEntity } from './customers/customer.entity';
+import { PolicyDecisionEntity } from './appointments/policy-decision.entity';
 
 /** Every TypeORM entity of booking's own database. */
 export const bookingEntities = [
@@ -14,4 +15,5 @@ export const bookingEntities = [
   AppointmentEntity,
   AppointmentChangeEntity,
   CallbackRequestEntity,
+  PolicyDecisionEntity,
 ];

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, LessThan, MoreThan, MoreThanOrEqual, Not } from 'typeorm';
+import { randomUUID } from 'node:crypto';
 import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
+import { PolicyDecisionEntity } from './policy-decision.entity';
 
 /** Appointments of one company; every query is scoped by company id. */
 @Injectable()
@@ -53,5 +55,20 @@ export class AppointmentsRepository {
 
   findChangeByKey(companyId: string, idempotencyKey: string, manager?: EntityManager): Promise<AppointmentChangeEntity | null> {
     return this.m(manager).getRepository(AppointmentChangeEntity).findOneBy({ companyId, idempotencyKey });
+  }
+
+  /** Records one policy decision (in the caller's transaction when given one). */
+  async recordDecision(
+    d: Omit<PolicyDecisionEntity, 'id' | 'decidedAt'> & { decidedAt?: Date },
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.m(manager).getRepository(PolicyDecisionEntity).insert({ id: randomUUID(), decidedAt: new Date(), ...d });
+  }
+
+  decisions(companyId: string, appointmentId?: string): Promise<PolicyDecisionEntity[]> {
+    return this.dataSource.manager.getRepository(PolicyDecisionEntity).find({
+      where: appointmentId ? { companyId, appointmentId } : { companyId },
+      order: { decidedAt: 'ASC' },
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { Topics, bookingRequestSchema } from '@receptionist/contracts';
 import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
@@ -19,6 +20,7 @@ import { CustomerRef, CustomersService, customerView } from '../customers/custom
 import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
 import { appointmentEventData, appointmentView } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
+import { PolicyDecision, decideCancel, decideReschedule, effectivePolicies } from './policy';
 import { HeldLock, SlotLocks } from './slot-lock';
 
 type Req = z.output<typeof bookingRequestSchema>;
@@ -29,7 +31,6 @@ export type RescheduleRequest = Extract<Req, { operation: 'appointment.reschedul
 
 /** How long a retried request waits for its own first attempt (same idempotency key) still in flight. */
 const SAME_REQUEST_WAIT_MS = 8_000;
-const HOUR_MS = 60 * MINUTE_MS;
 
 /**
  * Booking, listing, cancelling and moving appointments. Every write to Cal.com happens under a Redis lock
@@ -59,7 +60,7 @@ export class AppointmentsService {
     if (replay) return replay;
 
     const startMs = Date.parse(req.start);
-    await this.checkStartWithAlternatives(ctx, startMs);
+    await this.checkStartWithAlternatives(ctx, startMs, undefined, req.callId);
 
     const owner = SlotLocks.owner(`book:${req.idempotencyKey}`);
     const lockKey = this.locks.slotKey(req.companyId, ctx.service.calcomEventTypeId, startMs);
@@ -206,17 +207,12 @@ export class AppointmentsService {
     return this.withAppointmentLock(req.companyId, appointment.id, `cancel:${req.appointmentId}`, async () => {
       const current = (await this.appointments.findById(req.companyId, appointment.id))!;
       if (current.status === 'cancelled') return { ...(await this.describe(current)), alreadyCancelled: true };
-      if (req.cancelledBy === 'customer') {
-        const hoursLeft = (current.startsAt.getTime() - Date.now()) / HOUR_MS;
-        const notice = company.policies.cancellationNoticeHours;
-        if (hoursLeft <= 0) throw new BookingFailure('policy_denied', 'appointmentId: the appointment has already started', { rule: 'started' });
-        if (hoursLeft < notice) {
-          throw new BookingFailure('policy_denied', `appointmentId: cancelling needs ${notice} hours notice`, {
-            rule: 'cancellation_notice',
-            noticeHours: notice,
-            hoursLeft: Math.floor(hoursLeft * 10) / 10,
-          });
-        }
+      const service = await this.serviceOf(current);
+      // Only a customer's own cancellation is subject to the notice; the business may always cancel.
+      const decision = req.cancelledBy === 'customer' ? decideCancel(effectivePolicies(company.policies, service.policies), current.startsAt.getTime(), Date.now()) : null;
+      if (decision && !decision.allowed) {
+        await this.recordDecision(req.companyId, current, req.callId, decision);
+        throw new BookingFailure('policy_denied', decision.detail, decision.data);
       }
       if (current.calcomBookingUid) {
         try {
@@ -226,9 +222,9 @@ export class AppointmentsService {
           if (!(error instanceof CalcomApiError && (error.isNotFound || /cancel/i.test(error.message)))) throw this.unavailable(error);
         }
       }
-      const service = await this.serviceOf(current);
       const now = new Date();
       const changed = await this.outbox.transaction(async (manager, publish) => {
+        if (decision) await this.recordDecision(req.companyId, current, req.callId, decision, manager);
         const result = await manager
           .getRepository(AppointmentEntity)
           .update(
@@ -277,19 +273,17 @@ export class AppointmentsService {
       if (again) return again;
       const current = (await this.appointments.findById(req.companyId, appointment.id))!;
       if (current.status !== 'booked') throw new BookingFailure('not_found', 'appointmentId: the appointment is cancelled');
-      const hoursLeft = (current.startsAt.getTime() - Date.now()) / HOUR_MS;
-      const { cancellationNoticeHours: notice, maxReschedules } = company.policies;
-      if (hoursLeft < notice) {
-        throw new BookingFailure('policy_denied', `appointmentId: moving needs ${notice} hours notice`, { rule: 'reschedule_notice', noticeHours: notice, hoursLeft: Math.floor(hoursLeft * 10) / 10 });
-      }
-      if (current.rescheduledCount >= maxReschedules) {
-        throw new BookingFailure('policy_denied', `appointmentId: already moved ${current.rescheduledCount} times (maximum ${maxReschedules})`, { rule: 'max_reschedules', maxReschedules });
-      }
       const service = await this.serviceOf(current);
+      // The policy first, before availability or confirmation (seed-behaviour §4: the original checked it last).
+      const decision = decideReschedule(effectivePolicies(company.policies, service.policies), current.startsAt.getTime(), Date.now(), current.rescheduledCount);
+      if (!decision.allowed) {
+        await this.recordDecision(req.companyId, current, req.callId, decision);
+        throw new BookingFailure('policy_denied', decision.detail, decision.data);
+      }
       if (!service.active) throw new BookingFailure('unknown_service', `serviceId: service '${service.key}' is no longer offered`);
       const ctx: BookingContext = { company, service, staff: null };
       const startMs = Date.parse(req.newStart);
-      await this.checkStartWithAlternatives(ctx, startMs, current.id);
+      await this.checkStartWithAlternatives(ctx, startMs, current.id, req.callId);
       if (startMs === current.startsAt.getTime()) return { ...(await this.describe(current)), replayed: false };
 
       const slotKey = this.locks.slotKey(req.companyId, current.calcomEventTypeId, startMs);
@@ -323,6 +317,7 @@ export class AppointmentsService {
           updatedAt: now,
         };
         await this.outbox.transaction(async (manager, publish) => {
+          await this.recordDecision(req.companyId, current, req.callId, decision, manager);
           await manager.getRepository(AppointmentChangeEntity).insert({
             id: randomUUID(),
             companyId: req.companyId,
@@ -395,16 +390,47 @@ export class AppointmentsService {
     }
   }
 
-  private async checkStartWithAlternatives(ctx: BookingContext, startMs: number, excludeAppointmentId?: string) {
+  private async checkStartWithAlternatives(ctx: BookingContext, startMs: number, excludeAppointmentId?: string, callId: string | null = null) {
     try {
-      checkStart({ company: ctx.company, durationMinutes: ctx.service.durationMinutes, startMs, now: Date.now() });
+      checkStart({ company: ctx.company, servicePolicies: ctx.service.policies, durationMinutes: ctx.service.durationMinutes, startMs, now: Date.now() });
     } catch (error) {
-      if (error instanceof BookingFailure && (error.code === 'outside_opening_hours' || error.code === 'too_short_notice')) {
+      // Notice and horizon are policies: their refusals are recorded (opening hours and the past are facts).
+      if (error instanceof BookingFailure && (error.code === 'too_short_notice' || error.code === 'beyond_horizon')) {
+        await this.appointments
+          .recordDecision({
+            companyId: ctx.company.companyId,
+            appointmentId: excludeAppointmentId ?? null,
+            serviceId: ctx.service.id,
+            callId,
+            action: excludeAppointmentId ? 'reschedule' : 'book',
+            allowed: false,
+            rule: error.code,
+            detail: { start: new Date(startMs).toISOString(), ...(error.data ?? {}) },
+          })
+          .catch((e) => this.logger.warn({ err: e }, 'policy decision not recorded'));
+      }
+      if (error instanceof BookingFailure && (error.code === 'outside_opening_hours' || error.code === 'too_short_notice' || error.code === 'beyond_horizon')) {
         const alternatives = await this.availability.alternatives(ctx, startMs, { excludeAppointmentId });
         throw new BookingFailure(error.code, error.detail, { ...error.data, alternatives });
       }
       throw error;
     }
+  }
+
+  private recordDecision(companyId: string, a: AppointmentEntity, callId: string | null, d: PolicyDecision, manager?: EntityManager): Promise<void> {
+    return this.appointments.recordDecision(
+      {
+        companyId,
+        appointmentId: a.id,
+        serviceId: a.serviceId,
+        callId,
+        action: d.action,
+        allowed: d.allowed,
+        rule: d.allowed ? null : d.rule,
+        detail: d.allowed ? { hoursLeft: d.hoursLeft } : d.data,
+      },
+      manager,
+    );
   }
 
   private async slotTaken(ctx: SlotContext, startMs: number, why: string, excludeAppointmentId?: string): Promise<BookingFailure> {

@@ -6,7 +6,9 @@ import { AppointmentsRepository } from '../appointments/appointments.repository'
 import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
 import type { BookingCompanyEntity, ServiceEntity } from '../catalogue/catalogue.entities';
 import { BookingFailure } from '../common/booking-failure';
-import { DAY_MS, MINUTE_MS, addDays, formatInZone, localDate, localMinutes, localToInstant } from '../common/zoned-time';
+import { pickAlternatives } from '@receptionist/dates';
+import { effectivePolicies } from '../appointments/policy';
+import { DAY_MS, MINUTE_MS, addDays, formatInZone, localDate, localToInstant } from '../common/zoned-time';
 import type { BookingEnv } from '../config';
 import { availabilityCacheLookups } from './availability.metrics';
 import { bookable } from './booking-rules';
@@ -73,7 +75,7 @@ export class AvailabilityService {
     if (toMs <= lower) return { starts: [], cached: false };
     const { starts, cached } = await this.calcomStarts(ctx, localDate(lower, tz), localDate(toMs - 1, tz), options);
     const candidates = starts.filter(
-      (s) => s >= lower && s < toMs && bookable({ company: ctx.company, durationMinutes: duration, startMs: s, now }),
+      (s) => s >= lower && s < toMs && bookable({ company: ctx.company, servicePolicies: ctx.service.policies, durationMinutes: duration, startMs: s, now }),
     );
     if (candidates.length === 0) return { starts: [], cached };
     const booked = await this.appointments.overlapping(
@@ -97,34 +99,21 @@ export class AvailabilityService {
   }
 
   /**
-   * Up to `limit` free starts nearest to the wished one: the same local day first (closest in time), then the
-   * following days (earliest day first, closest to the wished time of day). Never the wished start itself.
+   * Up to `limit` free starts to offer instead of the wished one (taken, closed or too soon): the nearest
+   * before and after it on the same local day, then the following days at the same time of day, all already
+   * inside opening hours, notice and horizon. Never the wished start itself.
    * A lookup failure yields no alternatives rather than an error: the caller already has the main answer.
    */
   async alternatives(ctx: SlotContext, wishedMs: number, options: { limit?: number; excludeAppointmentId?: string } = {}): Promise<string[]> {
     const tz = ctx.company.timeZone;
     const day = localDate(wishedMs, tz);
-    const horizonEnd = Date.now() + ctx.company.policies.bookingHorizonDays * DAY_MS;
+    const horizonEnd = Date.now() + effectivePolicies(ctx.company.policies, ctx.service.policies).bookingHorizonDays * DAY_MS;
     const toMs = Math.min(localToInstant(addDays(day, ALTERNATIVE_DAYS), 0, tz), horizonEnd + 1);
     try {
       const { starts } = await this.freeStarts(ctx, localToInstant(day, 0, tz), toMs, { excludeAppointmentId: options.excludeAppointmentId });
-      const wishedMinute = localMinutes(wishedMs, tz);
-      const ranked = starts
-        .filter((s) => s !== wishedMs)
-        .map((s) => {
-          const d = localDate(s, tz);
-          return d === day
-            ? { s, rank: [0, Math.abs(s - wishedMs)] }
-            : { s, rank: [1, Date.parse(`${d}T00:00:00Z`), Math.abs(localMinutes(s, tz) - wishedMinute), s] };
-        })
-        .sort((a, b) => {
-          for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
-            const diff = (a.rank[i] ?? 0) - (b.rank[i] ?? 0);
-            if (diff !== 0) return diff;
-          }
-          return 0;
-        });
-      return ranked.slice(0, options.limit ?? 3).map((r) => formatInZone(r.s, tz));
+      // One rule for the whole platform (libs/dates): nearest before/after that day, then the same time on the next days.
+      const picked = pickAlternatives(starts, wishedMs, tz, { limit: options.limit ?? 3 });
+      return picked.map((a) => formatInZone(a.start, tz));
     } catch (error) {
       this.logger.warn({ err: error, companyId: ctx.company.companyId }, 'no alternatives: availability lookup failed');
       return [];

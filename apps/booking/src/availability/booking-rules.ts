@@ -1,4 +1,5 @@
-import type { BookingCompanyEntity, OpeningHours } from '../catalogue/catalogue.entities';
+import { effectivePolicies } from '../appointments/policy';
+import type { BookingCompanyEntity, OpeningHours, ServicePolicies } from '../catalogue/catalogue.entities';
 import { BookingFailure } from '../common/booking-failure';
 import { DAY_MS, MINUTE_MS, hhmmToMinutes, localDate, localMinutes, weekdayOf, zonedParts } from '../common/zoned-time';
 
@@ -20,14 +21,16 @@ export function withinOpeningHours(hours: OpeningHours, startMs: number, duratio
 
 export interface StartCheck {
   company: Pick<BookingCompanyEntity, 'openingHours' | 'policies' | 'timeZone'>;
+  /** The service's own overrides of the company's policies. */
+  servicePolicies?: ServicePolicies | null;
   durationMinutes: number;
   startMs: number;
   now: number;
 }
 
 /** The rules every booking and reschedule target must pass, in the order a caller would want to hear them. */
-export function checkStart({ company, durationMinutes, startMs, now }: StartCheck): void {
-  const { minNoticeMinutes, bookingHorizonDays } = company.policies;
+export function checkStart({ company, servicePolicies, durationMinutes, startMs, now }: StartCheck): void {
+  const { minNoticeMinutes, bookingHorizonDays } = effectivePolicies(company.policies, servicePolicies);
   if (startMs <= now) throw new BookingFailure('in_the_past', 'start: lies in the past');
   if (startMs < now + minNoticeMinutes * MINUTE_MS) {
     throw new BookingFailure('too_short_notice', `start: must be at least ${minNoticeMinutes} minutes ahead`, { minNoticeMinutes });

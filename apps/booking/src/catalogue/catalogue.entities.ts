@@ -8,7 +8,12 @@ export interface BookingPolicies {
   cancellationNoticeHours: number;
   maxReschedules: number;
   bookingHorizonDays: number;
+  /** Notice for moving an appointment; absent/null = the cancellation notice. */
+  rescheduleNoticeHours?: number | null;
 }
+
+/** A service's own overrides of the company's policies (any subset). */
+export type ServicePolicies = Partial<Omit<BookingPolicies, 'rescheduleNoticeHours'> & { rescheduleNoticeHours: number }>;
 
 /** The company as booking knows it: zone, language, Cal.com team, hours, policies and the applied set-up revision. */
 @Entity('booking_company')
@@ -71,6 +76,10 @@ export class ServiceEntity {
 
   @Column({ type: 'boolean' })
   active: boolean;
+
+  /** Overrides of the company's booking policies for this service (null: the company's apply). */
+  @Column({ type: 'simple-json', nullable: true })
+  policies?: ServicePolicies | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -109,6 +109,7 @@ export class CatalogueService {
       durationMinutes: s.durationMinutes,
       priceMinor: s.priceMinor,
       active: s.active,
+      policies: s.policies && Object.keys(s.policies).length ? s.policies : null,
     }));
     const staffIds = await this.upsertByKey(manager, StaffEntity, companyId, doc.staff, now, (s) => ({
       name: s.name,

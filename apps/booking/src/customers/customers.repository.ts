@@ -8,6 +8,8 @@ export interface CustomerDetails {
   phone: string | null;
   email: string | null;
   language: string;
+  /** false: a number the caller only said (their own was withheld) — never overwrites an existing customer. */
+  numberVerified?: boolean;
 }
 
 /** Customers of one company; every query is scoped by company id. */
@@ -35,19 +37,24 @@ export class CustomersRepository {
     const repo = manager.getRepository(CustomerEntity);
     if (details.phone) {
       // Insert-or-update in one statement: two calls from the same number cannot create two customers.
+      const update = details.numberVerified === false
+        ? 'updated_at = updated_at'
+        : 'name = VALUES(name), email = COALESCE(VALUES(email), email), language = VALUES(language), updated_at = VALUES(updated_at)';
       await manager.query(
         `INSERT INTO customer (id, company_id, phone, name, email, language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE name = VALUES(name), email = COALESCE(VALUES(email), email), language = VALUES(language), updated_at = VALUES(updated_at)`,
+         ON DUPLICATE KEY UPDATE ${update}`,
         [randomUUID(), companyId, details.phone, details.name, details.email, details.language, now, now],
       );
       return (await repo.findOneBy({ companyId, phone: details.phone }))!;
     }
-    const byEmail = details.email ? await repo.findOne({ where: { companyId, email: details.email }, order: { createdAt: 'ASC' } }) : null;
+    const { numberVerified, ...fields } = details;
+    const byEmail = fields.email ? await repo.findOne({ where: { companyId, email: fields.email }, order: { createdAt: 'ASC' } }) : null;
     if (byEmail) {
-      await repo.update({ id: byEmail.id, companyId }, { name: details.name, language: details.language, updatedAt: now });
-      return { ...byEmail, name: details.name, language: details.language, updatedAt: now };
+      if (numberVerified === false) return byEmail;
+      await repo.update({ id: byEmail.id, companyId }, { name: fields.name, language: fields.language, updatedAt: now });
+      return { ...byEmail, name: fields.name, language: fields.language, updatedAt: now };
     }
-    const created: CustomerEntity = { id: randomUUID(), companyId, ...details, createdAt: now, updatedAt: now };
+    const created: CustomerEntity = { id: randomUUID(), companyId, ...fields, createdAt: now, updatedAt: now };
     await repo.insert(created);
     return created;
   }

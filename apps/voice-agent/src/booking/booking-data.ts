@@ -25,6 +25,8 @@ const catalogueSchema = z.object({
   services: z.array(serviceSchema).default([]),
   staff: z.array(staffSchema).default([]),
   policies: z.record(z.string(), z.unknown()).optional(),
+  /** Weekday → [['09:00','17:00']] in the company's zone; settles "halb drei" (02:30 or 14:30). */
+  openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))).optional(),
 });
 export type Catalogue = z.infer<typeof catalogueSchema>;
 export type CatalogueService = Catalogue['services'][number];

@@ -1,3 +1,2 @@
-export * from './zone';
-export * from './parse';
-export * from './spoken';
+// Dates and times live in the shared library (libs/dates); this path stays for older imports.
+export * from '@receptionist/dates';

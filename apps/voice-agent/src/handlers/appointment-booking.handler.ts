@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Catalogue, CatalogueService, readAlternatives, readAppointment } from '../booking/booking-data';
-import { LocalDate, addDays, compareDates, hhmm, isoDate, isoInZone, toInstant } from '../dates';
+import { LocalDate, addDays, compareDates, hhmm, isoDate, isoInZone, resolveWish, settleTime, spokenTime, toInstant } from '@receptionist/dates';
 import { companyCountry, missingFields, normalisePhone, validateEmail, validateName } from '../drafts/draft-fields';
 import { CallDraftEntity } from '../drafts/draft.entity';
 import { DraftPatch, DraftsRepository } from '../drafts/drafts.repository';
-import { Answer, BookingDesk } from './booking-desk';
+import { Answer, BookingDesk, openingHoursOf } from './booking-desk';
 import { CallContext, VoiceFunctionReply, fail, ok, slotView } from './context';
 import { dateTimeOf, phrases } from './phrases';
 
@@ -64,7 +64,9 @@ export class AppointmentBookingHandler {
           ? ok(phrases.takenWithAlternatives(ctx, start, options.options), data, 'slot_taken')
           : ok(phrases.nothingFree(ctx, service.name), data, 'no_availability');
       }
-      if (!missing.length) return ok(phrases.confirmDraft(ctx, service.name, start, booking.customerName!), { ...draftData, available: true, awaitingConfirmation: true });
+      if (!missing.length) {
+        return ok(phrases.confirmDraft(ctx, service.name, start, booking.customerName!, ctx.from ? null : booking.phone), { ...draftData, available: true, awaitingConfirmation: true });
+      }
     }
     if (missing.length) return this.missing(ctx, missing, draftData, true);
     return ok(phrases.noted(ctx, ''), draftData);
@@ -82,6 +84,10 @@ export class AppointmentBookingHandler {
       if (missing.length || !service) return this.missing(ctx, missing, this.draftData(ctx, booking, service ?? null), false);
     }
     const start = this.start(ctx, booking)!;
+    // A withheld number: the callback number the caller gave is read back and must be confirmed before booking.
+    if (!ctx.from && ctx.args.confirm !== true) {
+      return ok(phrases.confirmDraft(ctx, service.name, start, booking.customerName!, booking.phone), { ...this.draftData(ctx, booking, service), awaitingConfirmation: true }, 'awaiting_confirmation');
+    }
     const who = { name: booking.customerName, phone: booking.phone, text: `${service.name}, ${dateTimeOf(ctx, start)}, ${booking.customerName}` };
     const reply = await this.desk.guard(
       ctx,
@@ -94,7 +100,8 @@ export class AppointmentBookingHandler {
             serviceId: service!.serviceId,
             staffId: booking!.staffId,
             start: start.toISOString(),
-            customer: { name: booking!.customerName!, phone: booking!.phone, email: booking!.email, language: ctx.lang },
+            // Only the number the network showed is the caller's; one they said must not rename an existing customer.
+            customer: { name: booking!.customerName!, phone: booking!.phone, email: booking!.email, language: ctx.lang, numberVerified: !!ctx.from && booking!.phone === ctx.from },
             notes: booking!.notes,
             idempotencyKey: bookingIdempotencyKey(ctx.company.id, ctx.callId ?? booking!.phone ?? 'unknown', service!.serviceId, start),
           },
@@ -125,7 +132,7 @@ export class AppointmentBookingHandler {
       if (ctx.callId) await this.drafts.save(ctx.company.id, ctx.callId, { status: 'callback' });
       return this.desk.calendarFallback(ctx, who.text, who);
     }
-    return this.desk.refusal(ctx, reply.code);
+    return this.desk.refusal(ctx, reply.code, reply.data);
   }
 
   /** Validates this call's arguments and merges them over the draft; any bad value → Answer, nothing saved. */
@@ -184,13 +191,23 @@ export class AppointmentBookingHandler {
         if (parsed.date?.kind === 'range') throw new Answer(fail('missing_fields', phrases.ask(ctx, 'date'), { missing: ['date'] }));
         if (parsed.time?.kind === 'period') throw new Answer(fail('missing_fields', phrases.ask(ctx, 'time'), { missing: ['time'] }));
         const date = parsed.date?.kind === 'day' ? parsed.date.date : null;
-        const time = parsed.time?.kind === 'time' ? parsed.time : null;
+        const spoken = parsed.time?.kind === 'time' ? parsed.time : null;
         if (date) patch.wishDate = isoDate(date);
-        if (time) patch.wishTime = hhmm(time);
-        // A time alone, with no day yet: today if still ahead, else tomorrow (as check_availability reads it).
-        if (time && !date && !draft?.wishDate) {
-          const nowMinute = ctx.now.local.hour * 60 + ctx.now.local.minute;
-          patch.wishDate = isoDate(time.hour * 60 + time.minute > nowMinute ? ctx.now.local : addDays(ctx.now.local, 1));
+        const nowMinute = ctx.now.local.hour * 60 + ctx.now.local.minute;
+        // A time alone, with no day yet: resolved as check_availability reads it (today if still ahead, else tomorrow).
+        if (spoken && !date && !draft?.wishDate) {
+          const r = resolveWish({ date: null, time: spoken }, ctx.now, { date: false, time: true }, openingHoursOf(catalogue));
+          if ('wish' in r && r.wish.kind === 'exact') patch.wishDate = isoDate(r.wish.date);
+          else patch.wishDate = isoDate(spoken.hour * 60 + spoken.minute > nowMinute ? ctx.now.local : addDays(ctx.now.local, 1));
+        }
+        if (spoken) {
+          // "halb drei": 02:30 or 14:30 — the company's opening hours on that day decide, else ask.
+          const day = this.localDate(patch.wishDate ?? draft?.wishDate ?? isoDate(ctx.now.local));
+          const settled = settleTime(spoken, day, openingHoursOf(catalogue), compareDates(day, ctx.now.local) === 0 ? nowMinute : undefined);
+          if ('options' in settled) {
+            throw new Answer(fail('ambiguous_time', phrases.whichTime(ctx, settled.options.map((o) => spokenTime(o, ctx.lang))), { options: settled.options.map(hhmm) }));
+          }
+          patch.wishTime = hhmm(settled);
         }
         const wishDate = patch.wishDate ?? draft?.wishDate ?? null;
         const wishTime = patch.wishTime ?? draft?.wishTime ?? null;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { BookingErrorCode } from '@receptionist/contracts';
 import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
-import { Catalogue, CatalogueService, readSlots } from '../booking/booking-data';
+import { Catalogue, CatalogueService, readAlternatives, readSlots } from '../booking/booking-data';
 import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
 import { CallbackWishes } from '../callbacks/callback-wishes.service';
-import { ParsedWhen, hhmm, mergeWhen, parseWhen, spokenTime } from '../dates';
+import { OpeningHours, ParsedWhen, hhmm, mergeWhen, parseWhen, spokenTime } from '@receptionist/dates';
 import { CallContext, VoiceFunctionReply, fail, slotView } from './context';
 import { phrases } from './phrases';
 import { Options, Wish, chooseOptions, resolveWish, searchRange } from './wish';
@@ -76,10 +76,14 @@ export class BookingDesk {
   }
 
   /** Resolves the wish or throws the Answer explaining what was wrong with it. */
-  wish(ctx: CallContext, parsed: ParsedWhen, said: { date: boolean; time: boolean }): Wish {
-    const r = resolveWish(parsed, ctx.now, said);
+  wish(ctx: CallContext, parsed: ParsedWhen, said: { date: boolean; time: boolean }, catalogue?: Catalogue | null): Wish {
+    const r = resolveWish(parsed, ctx.now, said, openingHoursOf(catalogue));
     if ('wish' in r) return r.wish;
     switch (r.problem) {
+      case 'ambiguous_time': {
+        const options = r.options.map((o) => spokenTime(o, ctx.lang));
+        throw new Answer(fail('ambiguous_time', phrases.whichTime(ctx, options), { options: r.options.map(hhmm) }));
+      }
       case 'invalid_date':
         throw new Answer(fail('invalid_date', phrases.invalidDate(ctx)));
       case 'invalid_time':
@@ -99,7 +103,7 @@ export class BookingDesk {
       { operation: 'availability.get', companyId: ctx.company.id, callId: ctx.callId, serviceId, staffId, from: from.toISOString(), to: to.toISOString() },
       ctx.deadline,
     );
-    if (!reply.ok) throw reply.code === 'calendar_unavailable' ? new BookingUnavailableError('error') : new BookingRefusal(reply.code);
+    if (!reply.ok) throw reply.code === 'calendar_unavailable' ? new BookingUnavailableError('error') : new BookingRefusal(reply.code, reply.data);
     return readSlots(reply.data).filter((s) => s.getTime() > ctx.now.instant.getTime());
   }
 
@@ -109,7 +113,9 @@ export class BookingDesk {
       const range = searchRange(wish, ctx.now, ANY_HORIZON_DAYS);
       const slots = await this.slots(ctx, service.serviceId, staffId, range.from, range.to);
       let result = chooseOptions(wish, slots, [], ctx.company.timeZone);
-      const wantsMore = wish.kind === 'exact' ? result.available === false && result.options.length < 2 : wish.kind === 'window' && result.options.length === 0;
+      // A taken exact time: the following days too, so the offer is "before, after, or the same time tomorrow"
+      // exactly as booking offers it on slot_taken (one rule, libs/dates pickAlternatives).
+      const wantsMore = wish.kind === 'exact' ? result.available === false && !(wish.approximate && result.options.length) : wish.kind === 'window' && result.options.length === 0;
       if (wantsMore) {
         const later = await this.slots(ctx, service.serviceId, staffId, range.to, new Date(range.to.getTime() + LATER_DAYS * 86400000));
         result = chooseOptions(wish, slots, later, ctx.company.timeZone);
@@ -124,14 +130,26 @@ export class BookingDesk {
       return await step();
     } catch (error) {
       if (error instanceof BookingUnavailableError) throw new Answer(await this.calendarFallback(ctx, wish?.text ?? describeArgs(ctx), wish));
-      if (error instanceof BookingRefusal) throw new Answer(this.refusal(ctx, error.code));
+      if (error instanceof BookingRefusal) throw new Answer(this.refusal(ctx, error.code, error.data));
       throw error;
     }
   }
 
-  refusal(ctx: CallContext, code: BookingErrorCode | undefined): VoiceFunctionReply {
+  /**
+   * Booking said no: the sentence for its code; a policy refusal names the rule ("nur bis 24 Stunden vorher"),
+   * and a refused start (closed, too soon, too far) comes with booking's alternatives when it has any.
+   */
+  refusal(ctx: CallContext, code: BookingErrorCode | undefined, data?: Record<string, unknown>): VoiceFunctionReply {
     const ours: Record<string, string> = { in_the_past: 'date_in_past' };
-    return fail(ours[code ?? ''] ?? code ?? 'booking_failed', phrases.bookingRefused(ctx, code));
+    const outCode = ours[code ?? ''] ?? code ?? 'booking_failed';
+    if (code === 'policy_denied') {
+      return fail(outCode, phrases.policyRefused(ctx, data ?? {}), { rule: data?.rule ?? null, callbackOffered: true });
+    }
+    const alternatives = readAlternatives(data).filter((d) => d.getTime() > ctx.now.instant.getTime()).slice(0, 3);
+    if (alternatives.length && (code === 'outside_opening_hours' || code === 'too_short_notice' || code === 'beyond_horizon')) {
+      return fail(outCode, phrases.refusedWithAlternatives(ctx, code, alternatives), { options: this.optionsData(ctx, alternatives) });
+    }
+    return fail(outCode, phrases.bookingRefused(ctx, code));
   }
 
   /**
@@ -155,6 +173,11 @@ export class BookingDesk {
   }
 }
 
+/** The company's opening hours from its catalogue (null: not known, nothing is settled by them). */
+export function openingHoursOf(catalogue: Catalogue | null | undefined): OpeningHours | null {
+  return (catalogue?.openingHours as OpeningHours | undefined) ?? null;
+}
+
 /** What the caller asked for, for the person calling back (`date=morgen, time=14 Uhr, service=Beratung`). */
 export function describeArgs(ctx: CallContext): string {
   return Object.entries(ctx.args)
@@ -165,7 +188,10 @@ export function describeArgs(ctx: CallContext): string {
 
 /** Booking answered ok:false with a code (other than calendar_unavailable). */
 export class BookingRefusal extends Error {
-  constructor(readonly code: BookingErrorCode | undefined) {
+  constructor(
+    readonly code: BookingErrorCode | undefined,
+    readonly data?: Record<string, unknown>,
+  ) {
     super(`booking refused: ${code}`);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isoInZone } from '../dates';
-import { BookingDesk } from './booking-desk';
+import { isoInZone, openAt } from '@receptionist/dates';
+import { BookingDesk, openingHoursOf } from './booking-desk';
 import { CallContext, VoiceFunctionReply, ok } from './context';
 import { phrases } from './phrases';
 
@@ -16,8 +16,8 @@ export class CheckAvailabilityHandler {
   async handle(ctx: CallContext): Promise<VoiceFunctionReply> {
     const { args } = ctx;
     const { parsed, said } = this.desk.when(ctx, args.date, args.time, args.datetime);
-    const wish = this.desk.wish(ctx, parsed, said);
     const catalogue = await this.desk.catalogue(ctx);
+    const wish = this.desk.wish(ctx, parsed, said, catalogue);
     const service = this.desk.service(ctx, catalogue, args.service);
     const staffId = this.desk.staff(ctx, catalogue, args.staff, service);
     const result = await this.desk.options(ctx, service, staffId, wish);
@@ -32,7 +32,13 @@ export class CheckAvailabilityHandler {
     };
     if (wish.kind === 'exact' && result.available) return ok(phrases.available(ctx, service.name, wish.start), data);
     if (result.options.length === 0) return ok(phrases.nothingFree(ctx, service.name), data, 'no_availability');
-    if (wish.kind === 'exact') return ok(phrases.takenWithAlternatives(ctx, wish.start, result.options), data, 'slot_taken');
+    if (wish.kind === 'exact') {
+      // Closed then (by the company's hours) is said as such, not as "taken".
+      const hours = openingHoursOf(catalogue);
+      if (hours && !openAt(hours, wish.date, wish.minuteOfDay)) return ok(phrases.closedWithAlternatives(ctx, wish.start, result.options), data, 'outside_opening_hours');
+      if (!result.alternatives) return ok(phrases.nearWish(ctx, service.name, wish.start, result.options[0]), data);
+      return ok(phrases.takenWithAlternatives(ctx, wish.start, result.options), data, 'slot_taken');
+    }
     return ok(phrases.options(ctx, service.name, result.options, result.alternatives), data);
   }
 }

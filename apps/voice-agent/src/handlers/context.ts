@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { voiceFunctionReplySchema, voiceFunctionRequestSchema } from '@receptionist/contracts';
-import { SpokenLanguage, ZonedNow, isoInZone, spokenDateTime } from '../dates';
+import { SpokenLanguage, ZonedNow, isoInZone, spokenClock, spokenDateTime, zonedParts } from '@receptionist/dates';
 import type { FunctionArgs } from '../functions/function-args';
 import type { VoiceFunction } from '../functions/function-names';
 
@@ -38,5 +38,10 @@ export function fail(code: string, message: string, data?: Record<string, unknow
 
 /** A start time as handlers put it in `data`: ISO with the company's offset, plus how it is said. */
 export function slotView(ctx: CallContext, start: Date) {
-  return { start: isoInZone(start, ctx.company.timeZone), spoken: spokenDateTime(start, ctx.company.timeZone, ctx.lang, ctx.now.local.year) };
+  return {
+    start: isoInZone(start, ctx.company.timeZone),
+    spoken: spokenDateTime(start, ctx.company.timeZone, ctx.lang, ctx.now.local.year),
+    /** The time as people say it ("halb drei"), for agents that prefer words. */
+    spokenTime: spokenClock(zonedParts(start, ctx.company.timeZone), ctx.lang),
+  };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BookingUnavailableError } from '../booking/booking.client';
 import { Appointment, Catalogue, Customer, readAppointments, readCustomer } from '../booking/booking-data';
 import { CatalogueCache } from '../booking/catalogue';
-import { addDays, germanDate, hhmm, isoDate, isoInZone, spokenLanguage, weekdayName } from '../dates';
+import { addDays, germanDate, hhmm, isoDate, isoInZone, spokenLanguage, weekdayName } from '@receptionist/dates';
 import { BookingDesk } from './booking-desk';
 import { CallContext, VoiceFunctionReply, ok, slotView } from './context';
 import { phrases } from './phrases';

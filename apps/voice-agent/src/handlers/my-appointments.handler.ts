@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { BookingUnavailableError } from '../booking/booking.client';
 import { Appointment, readAlternatives, readAppointment, readAppointments } from '../booking/booking-data';
-import { compareDates, parseWhen, zonedParts } from '../dates';
+import { compareDates, parseWhen, zonedParts } from '@receptionist/dates';
 import { Answer, BookingDesk, BookingRefusal } from './booking-desk';
 import { CallContext, VoiceFunctionReply, fail, ok, slotView } from './context';
 import { phrases } from './phrases';
@@ -48,7 +48,7 @@ export class MyAppointmentsHandler {
         ),
       { phone, text: `cancel ${target.serviceName} ${start.toISOString()}` },
     );
-    if (!reply.ok) return this.refused(ctx, reply.code, `cancel ${target.appointmentId}`);
+    if (!reply.ok) return this.refused(ctx, reply.code, `cancel ${target.appointmentId}`, reply.data);
     return ok(phrases.cancelled(ctx, target.serviceName, start), { cancelled: true, appointment: this.view(ctx, readAppointment(reply.data) ?? target) });
   }
 
@@ -71,8 +71,8 @@ export class MyAppointmentsHandler {
       const p = zonedParts(oldStart, ctx.company.timeZone);
       parsed.date = { kind: 'day', date: { year: p.year, month: p.month, day: p.day } };
     }
-    const wish = this.desk.wish(ctx, parsed, said);
     const catalogue = await this.desk.catalogue(ctx);
+    const wish = this.desk.wish(ctx, parsed, said, catalogue);
     const service = catalogue.services.find((s) => s.serviceId === target.serviceId);
     if (wish.kind !== 'exact') {
       // A day without a time: offer times on it.
@@ -113,7 +113,7 @@ export class MyAppointmentsHandler {
       if (!alternatives.length && service) alternatives = (await this.desk.options(ctx, service, target.staffId ?? null, wish)).options;
       return ok(phrases.slotTaken(ctx, alternatives), { rescheduled: false, appointment: this.view(ctx, target), options: this.desk.optionsData(ctx, alternatives) }, 'slot_taken');
     }
-    return this.refused(ctx, reply.code, `reschedule ${target.appointmentId}`);
+    return this.refused(ctx, reply.code, `reschedule ${target.appointmentId}`, reply.data);
   }
 
   /** The caller's number, or the refusal for a withheld one. */
@@ -177,9 +177,9 @@ export class MyAppointmentsHandler {
     );
   }
 
-  private refused(ctx: CallContext, code: Parameters<BookingDesk['refusal']>[1], what: string): Promise<VoiceFunctionReply> | VoiceFunctionReply {
+  private refused(ctx: CallContext, code: Parameters<BookingDesk['refusal']>[1], what: string, data?: Record<string, unknown>): Promise<VoiceFunctionReply> | VoiceFunctionReply {
     if (code === 'calendar_unavailable') return this.desk.calendarFallback(ctx, what, { phone: ctx.from });
-    return this.desk.refusal(ctx, code);
+    return this.desk.refusal(ctx, code, data);
   }
 
   private view(ctx: CallContext, a: Appointment) {

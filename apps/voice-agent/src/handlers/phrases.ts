@@ -1,5 +1,5 @@
 import type { BookingErrorCode } from '@receptionist/contracts';
-import { SpokenLanguage, joinAlternatives, joinAll, spokenDate, spokenDateTime, spokenTime, zonedParts } from '../dates';
+import { SpokenLanguage, joinAlternatives, joinAll, spokenDate, spokenDateTime, spokenTime, zonedParts } from '@receptionist/dates';
 import type { RequiredField } from '../drafts/draft-fields';
 import type { CallContext, Phrase } from './context';
 
@@ -24,6 +24,15 @@ export function offerList(ctx: Ctx, options: Date[]): string {
   return joinAlternatives(options.map((d) => pick(ctx, { de: `am ${dateTimeOf(ctx, d)}`, en: `on ${dateTimeOf(ctx, d)}` })), ctx.lang);
 }
 
+/** A number read back digit by digit in groups ("0 1 7 1, 2 3 4, 5 6 7 8"); German numbers in national form. */
+export function spokenNumber(e164: string): string {
+  const national = e164.startsWith('+49') ? `0${e164.slice(3)}` : e164;
+  const digits = national.replace(/[^\d+]/g, '');
+  const groups: string[] = [];
+  for (let i = 0; i < digits.length; i += i === 0 ? 4 : 3) groups.push(digits.slice(i, i === 0 ? 4 : i + 3).split('').join(' '));
+  return groups.join(', ');
+}
+
 export const phrases = {
   greetingKnown: (ctx: Ctx, name: string) =>
     pick(ctx, { de: `Willkommen zurück, ${name}! Wie kann ich Ihnen helfen?`, en: `Welcome back, ${name}! How can I help you?` }),
@@ -38,6 +47,17 @@ export const phrases = {
     pick(ctx, {
       de: `Am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} ist leider schon belegt. Ich kann Ihnen ${offerList(ctx, options)} anbieten. Welcher Termin würde Ihnen besser passen?`,
       en: `Unfortunately ${dateOf(ctx, start)} at ${timeOf(ctx, start)} is already taken. I can offer you ${offerList(ctx, options)}. Which would suit you better?`,
+    }),
+  closedWithAlternatives: (ctx: Ctx, start: Date, options: Date[]) =>
+    pick(ctx, {
+      de: `Am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} haben wir leider geschlossen. Ich kann Ihnen ${offerList(ctx, options)} anbieten. Welcher Termin würde Ihnen passen?`,
+      en: `We are closed on ${dateOf(ctx, start)} at ${timeOf(ctx, start)}, I'm afraid. I can offer you ${offerList(ctx, options)}. Which would suit you?`,
+    }),
+  /** "gegen halb drei": the nearest free time is offered as the answer, not as an alternative. */
+  nearWish: (ctx: Ctx, service: string, wished: Date, offered: Date) =>
+    pick(ctx, {
+      de: `Ja, am ${dateOf(ctx, wished)} hätte ich um ${timeOf(ctx, offered)} einen Termin für ${service} frei. Soll ich den Termin für Sie buchen?`,
+      en: `Yes, on ${dateOf(ctx, wished)} I have ${service} at ${timeOf(ctx, offered)}. Shall I book it for you?`,
     }),
   options: (ctx: Ctx, service: string, options: Date[], outsideWish: boolean) => {
     const lead = outsideWish ? pick(ctx, { de: 'Zur gewünschten Zeit ist leider nichts mehr frei. ', en: 'Nothing is free at the time you asked for. ' }) : '';
@@ -89,6 +109,11 @@ export const phrases = {
       en: `${time} has already passed today. Do you mean tomorrow at ${time}?`,
     }),
 
+  whichTime: (ctx: Ctx, options: string[]) =>
+    pick(ctx, {
+      de: `Meinen Sie ${joinAlternatives(options, 'de')}?`,
+      en: `Do you mean ${joinAlternatives(options, 'en')}?`,
+    }),
   whichService: (ctx: Ctx, names: string[]) =>
     pick(ctx, {
       de: `Für welche Dienstleistung möchten Sie einen Termin? Wir bieten ${joinAlternatives(names, 'de')} an.`,
@@ -140,11 +165,17 @@ export const phrases = {
       de: 'Die E-Mail-Adresse habe ich leider nicht richtig verstanden. Können Sie sie bitte noch einmal buchstabieren?',
       en: 'Sorry, I did not catch the e-mail address. Could you spell it again?',
     }),
-  confirmDraft: (ctx: Ctx, service: string, start: Date, name: string) =>
-    pick(ctx, {
-      de: `Der Termin für ${service} am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} ist noch frei. Soll ich ihn auf den Namen ${name} für Sie buchen?`,
-      en: `${service} on ${dateOf(ctx, start)} at ${timeOf(ctx, start)} is still available. Shall I book it for you under the name ${name}?`,
-    }),
+  /** With `callbackNumber` (a caller whose own number is withheld) the number is read back for confirmation. */
+  confirmDraft: (ctx: Ctx, service: string, start: Date, name: string, callbackNumber?: string | null) =>
+    callbackNumber
+      ? pick(ctx, {
+          de: `Der Termin für ${service} am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} ist noch frei. Ich habe den Namen ${name} und die Rückrufnummer ${spokenNumber(callbackNumber)} notiert. Stimmt das, und soll ich den Termin buchen?`,
+          en: `${service} on ${dateOf(ctx, start)} at ${timeOf(ctx, start)} is still available. I have the name ${name} and the callback number ${spokenNumber(callbackNumber)}. Is that correct, and shall I book it?`,
+        })
+      : pick(ctx, {
+          de: `Der Termin für ${service} am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} ist noch frei. Soll ich ihn auf den Namen ${name} für Sie buchen?`,
+          en: `${service} on ${dateOf(ctx, start)} at ${timeOf(ctx, start)} is still available. Shall I book it for you under the name ${name}?`,
+        }),
   noted: (ctx: Ctx, next: string) => pick(ctx, { de: `Vielen Dank, das habe ich notiert. ${next}`, en: `Thank you, I have noted that. ${next}` }),
   booked: (ctx: Ctx, service: string, start: Date) =>
     pick(ctx, {
@@ -213,6 +244,31 @@ export const phrases = {
       en: `Your appointment for ${service} has been moved to ${dateOf(ctx, start)} at ${timeOf(ctx, start)}. Is there anything else I can do for you?`,
     }),
 
+  policyRefused: (ctx: Ctx, data: Record<string, unknown>) => {
+    const n = Number(data.noticeHours);
+    const left = Number(data.hoursLeft);
+    const leftDe = Number.isFinite(left) ? (left < 1 ? ' Ihr Termin beginnt in weniger als einer Stunde.' : ` Ihr Termin beginnt in ${Math.floor(left)} Stunden.`) : '';
+    const leftEn = Number.isFinite(left) ? (left < 1 ? ' Your appointment starts in less than an hour.' : ` Your appointment starts in ${Math.floor(left)} hours.`) : '';
+    const offer: Phrase = { de: ' Soll ich Sie von einem Mitarbeiter zurückrufen lassen?', en: ' Shall I have a member of our team call you back?' };
+    const rule: Record<string, Phrase> = {
+      cancellation_notice: { de: `Eine Stornierung ist leider nur bis ${n} Stunden vor dem Termin möglich.${leftDe}`, en: `Appointments can only be cancelled up to ${n} hours in advance.${leftEn}` },
+      reschedule_notice: { de: `Ein Termin kann leider nur bis ${n} Stunden vorher verschoben werden.${leftDe}`, en: `Appointments can only be moved up to ${n} hours in advance.${leftEn}` },
+      max_reschedules: { de: `Dieser Termin wurde bereits ${Number(data.rescheduledCount)} Mal verschoben, öfter ist das leider nicht möglich.`, en: `This appointment has already been moved ${Number(data.rescheduledCount)} times, which is the limit.` },
+      started: { de: 'Dieser Termin hat bereits begonnen und kann nicht mehr geändert werden.', en: 'This appointment has already started and can no longer be changed.' },
+    };
+    return pick(ctx, rule[String(data.rule)] ?? { de: 'Das ist so kurzfristig leider nicht mehr möglich.', en: 'That is no longer possible at such short notice.' }) + pick(ctx, offer);
+  },
+  refusedWithAlternatives: (ctx: Ctx, code: BookingErrorCode, options: Date[]) => {
+    const why: Partial<Record<BookingErrorCode, Phrase>> = {
+      outside_opening_hours: { de: 'Zu dieser Zeit haben wir leider geschlossen.', en: 'We are closed at that time, I\'m afraid.' },
+      too_short_notice: { de: 'So kurzfristig kann ich leider keinen Termin mehr eintragen.', en: 'That is too short notice, I\'m afraid.' },
+      beyond_horizon: { de: 'So weit im Voraus kann ich leider noch keine Termine vergeben.', en: 'I cannot book that far ahead yet.' },
+    };
+    return `${pick(ctx, why[code] ?? { de: 'Das geht leider nicht.', en: 'That is not possible, I\'m afraid.' })} ${pick(ctx, {
+      de: `Ich kann Ihnen ${offerList(ctx, options)} anbieten. Welcher Termin würde Ihnen passen?`,
+      en: `I can offer you ${offerList(ctx, options)}. Which would suit you?`,
+    })}`;
+  },
   bookingRefused: (ctx: Ctx, code: BookingErrorCode | undefined) =>
     pick(ctx, ({
       outside_opening_hours: { de: 'Zu dieser Zeit haben wir leider geschlossen. Darf ich Ihnen einen anderen Termin vorschlagen?', en: 'We are closed at that time, I\'m afraid. May I suggest another time?' },

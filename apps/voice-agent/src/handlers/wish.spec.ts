@@ -1,4 +1,4 @@
-import { parseWhen, toInstant, zonedNow } from '../dates';
+import { parseWhen, toInstant, zonedNow } from '@receptionist/dates';
 import { chooseOptions, resolveWish, spread } from './wish';
 
 const TZ = 'Europe/Berlin';

@@ -1,71 +1,11 @@
-import {
-  LocalDate,
-  ParsedWhen,
-  ZonedNow,
-  addDays,
-  compareDates,
-  daysBetween,
-  startOfDay,
-  toInstant,
-  zonedParts,
-} from '../dates';
+import { Wish, pickAlternatives, zonedParts } from '@receptionist/dates';
 
 /**
- * A caller's wish resolved against "now": one exact start, a window of days (optionally limited to a time
- * of day), or "whenever is free". Pure, so the choice of options is unit-tested without booking.
+ * Choosing what to offer for a caller's wish (resolved by `resolveWish` in libs/dates). Pure, so the choice
+ * of options is unit-tested without booking.
  */
-export type Wish =
-  | { kind: 'exact'; start: Date; date: LocalDate; minuteOfDay: number }
-  | { kind: 'window'; days: LocalDate[]; window: [number, number] | null; minuteOfDay: number | null }
-  | { kind: 'any' };
-
-export type WishProblem = { problem: 'invalid_date' | 'invalid_time' | 'date_in_past' | 'time_passed_today'; minuteOfDay?: number };
-
-const MAX_RANGE_DAYS = 14;
-
-export function resolveWish(parsed: ParsedWhen, now: ZonedNow, said: { date: boolean; time: boolean }): { wish: Wish } | WishProblem {
-  if (said.date && !parsed.date) return { problem: 'invalid_date' };
-  if (said.time && !parsed.time) return { problem: 'invalid_time' };
-  const today: LocalDate = { year: now.local.year, month: now.local.month, day: now.local.day };
-  const nowMinute = now.local.hour * 60 + now.local.minute;
-  const time = parsed.time;
-  const minuteOfDay = time?.kind === 'time' ? time.hour * 60 + time.minute : null;
-  const window: [number, number] | null = time?.kind === 'period' ? [time.from, time.to] : null;
-
-  let days: LocalDate[];
-  if (parsed.date?.kind === 'day') {
-    if (compareDates(parsed.date.date, today) < 0) return { problem: 'date_in_past' };
-    days = [parsed.date.date];
-  } else if (parsed.date?.kind === 'range') {
-    if (compareDates(parsed.date.to, today) < 0) return { problem: 'date_in_past' };
-    const from = compareDates(parsed.date.from, today) < 0 ? today : parsed.date.from;
-    const n = Math.min(daysBetween(from, parsed.date.to) + 1, MAX_RANGE_DAYS);
-    days = Array.from({ length: n }, (_, i) => addDays(from, i));
-  } else if (minuteOfDay !== null) {
-    // A time without a day: today if it is still ahead, else tomorrow.
-    days = [minuteOfDay > nowMinute ? today : addDays(today, 1)];
-  } else if (window) {
-    days = [window[1] > nowMinute ? today : addDays(today, 1)];
-  } else {
-    return { wish: { kind: 'any' } };
-  }
-
-  if (days.length === 1 && minuteOfDay !== null) {
-    const date = days[0];
-    const start = toInstant({ ...date, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 }, now.timeZone);
-    if (start.getTime() <= now.instant.getTime()) return { problem: 'time_passed_today', minuteOfDay };
-    return { wish: { kind: 'exact', start, date, minuteOfDay } };
-  }
-  return { wish: { kind: 'window', days, window, minuteOfDay } };
-}
-
-/** The instants a wish needs free slots for: [from, to). */
-export function searchRange(wish: Wish, now: ZonedNow, horizonDays: number): { from: Date; to: Date } {
-  if (wish.kind === 'any') return { from: now.instant, to: new Date(now.instant.getTime() + horizonDays * 86400000) };
-  const days = wish.kind === 'exact' ? [wish.date] : wish.days;
-  const from = startOfDay(days[0], now.timeZone);
-  return { from: from < now.instant ? now.instant : from, to: startOfDay(addDays(days[days.length - 1], 1), now.timeZone) };
-}
+export { resolveWish, searchRange } from '@receptionist/dates';
+export type { Wish, WishProblem } from '@receptionist/dates';
 
 const minuteOf = (d: Date, tz: string) => {
   const p = zonedParts(d, tz);
@@ -130,13 +70,13 @@ export function chooseOptions(wish: Wish, slots: Date[], later: Date[], tz: stri
   }
   if (wish.kind === 'exact') {
     if (slots.some((s) => s.getTime() === wish.start.getTime())) return { available: true, options: [wish.start], alternatives: false };
-    const sameDay = [...slots]
-      // Nearest first; at equal distance the later one (callers rarely mind a little later).
-      .sort((a, b) => Math.abs(a.getTime() - wish.start.getTime()) - Math.abs(b.getTime() - wish.start.getTime()) || b.getTime() - a.getTime())
-      .slice(0, max)
-      .sort((a, b) => a.getTime() - b.getTime());
-    const more = sameDay.length >= 2 ? [] : onePerDay(later, tz, max - sameDay.length, closestTo(wish.minuteOfDay, tz));
-    return { available: false, options: [...sameDay, ...more], alternatives: true };
+    // "gegen halb drei": a free start within half an hour is what was asked for.
+    if (wish.approximate) {
+      const near = slots.filter((s) => Math.abs(s.getTime() - wish.start.getTime()) <= 30 * 60000);
+      if (near.length) return { available: false, options: [closestTo(wish.minuteOfDay, tz)(near)], alternatives: false };
+    }
+    const picked = pickAlternatives([...slots, ...later].map((d) => d.getTime()), wish.start.getTime(), tz, { limit: max });
+    return { available: false, options: picked.map((a) => new Date(a.start)), alternatives: true };
   }
   const { days, window, minuteOfDay } = wish;
   const fits = window ? slots.filter(inWindow(window, tz)) : slots;

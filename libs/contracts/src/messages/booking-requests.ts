@@ -29,7 +29,17 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     serviceId: z.string().min(1),
     staffId: z.string().nullable().default(null),
     start: isoInstant,
-    customer: z.object({ name: z.string().min(1), phone: e164.nullable(), email: z.email().nullable(), language }),
+    customer: z.object({
+      name: z.string().min(1),
+      phone: e164.nullable(),
+      email: z.email().nullable(),
+      language,
+      /**
+       * false: the number was given by a caller whose own number was withheld. The appointment is booked under
+       * it, but an existing customer with that number keeps their name and details.
+       */
+      numberVerified: z.boolean().default(true),
+    }),
     notes: z.string().max(1000).nullable().default(null),
     /** Same key → same answer and never a second booking (Retell retries a tool call up to twice). */
     idempotencyKey: z.string().min(1).max(200),

@@ -28,6 +28,8 @@ export const bookingSetupSchema = z.object({
       durationMinutes: z.number().int().min(5).max(24 * 60),
       priceMinor: minorUnits.nullable(),
       active: z.boolean().default(true),
+      /** This service's own rules where they differ from the company's (e.g. longer notice for a colouring). */
+      policies: z.lazy(() => servicePoliciesSchema).optional(),
     }),
   ),
   staff: z.array(
@@ -49,8 +51,19 @@ export const bookingSetupSchema = z.object({
     maxReschedules: z.number().int().min(0).default(2),
     /** How far ahead callers may book. */
     bookingHorizonDays: z.number().int().min(1).max(365).default(60),
+    /** Moving closer to the start than this is refused; null = the cancellation notice. */
+    rescheduleNoticeHours: z.number().int().min(0).nullable().optional(),
   }),
 });
+
+/** Per-service overrides of the company's booking policies (any subset). */
+export const servicePoliciesSchema = z.object({
+  minNoticeMinutes: z.number().int().min(0),
+  cancellationNoticeHours: z.number().int().min(0),
+  rescheduleNoticeHours: z.number().int().min(0),
+  maxReschedules: z.number().int().min(0),
+  bookingHorizonDays: z.number().int().min(1).max(365),
+}).partial();
 
 export const billingSetupSchema = z.object({
   companyId: z.string().min(1),

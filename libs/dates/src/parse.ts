@@ -19,11 +19,16 @@ export type DateWish =
   | { kind: 'range'; from: LocalDate; to: LocalDate; label: 'this_week' | 'next_week' | 'week_after_next' };
 
 export type TimeWish =
-  | { kind: 'time'; hour: number; minute: number }
+  /**
+   * `ambiguous`: said without am/pm or a 24-hour figure ("halb drei", "um 9"), so `hour` is only the usual
+   * reading and `hour ± 12` is possible too; `settleTime` decides with the company's opening hours.
+   * `approximate`: "gegen", "etwa", "around" — a slot near it is what was asked for.
+   */
+  | { kind: 'time'; hour: number; minute: number; ambiguous?: true; approximate?: true }
   /** Minutes after local midnight, `from` inclusive, `to` exclusive. */
   | { kind: 'period'; from: number; to: number; label: PeriodLabel };
 
-export type PeriodLabel = 'early' | 'morning' | 'forenoon' | 'midday' | 'afternoon' | 'evening' | 'late' | 'after' | 'before' | 'between';
+export type PeriodLabel = 'early' | 'morning' | 'forenoon' | 'midday' | 'after_lunch' | 'afternoon' | 'evening' | 'late' | 'after' | 'before' | 'between';
 
 export interface ParsedWhen {
   date: DateWish | null;
@@ -36,6 +41,7 @@ export const PERIODS: Record<Exclude<PeriodLabel, 'after' | 'before' | 'between'
   morning: [8, 12],
   forenoon: [9, 12],
   midday: [11, 14],
+  after_lunch: [13, 17],
   afternoon: [13, 17],
   evening: [17, 21],
   late: [19, 22],
@@ -106,6 +112,8 @@ const NUMBER_WORDS: Record<string, number> = {
 const NUMBER_WORD_LIST = Object.keys(NUMBER_WORDS).sort((a, b) => b.length - a.length).join('|');
 const NUMBER_WORD = `(${NUMBER_WORD_LIST})`;
 const num = (s: string): number => (/^\d+$/.test(s) ? Number(s) : (NUMBER_WORDS[s] ?? NaN));
+/** Counts in "in einer Woche", "in a week", "in 3 Tagen". */
+const count = (s: string): number => (/^(ein|einer|einem|eine|a|an|one)$/.test(s) ? 1 : num(s));
 const HOUR_TOKEN = `(\\d{1,2}|(?:${NUMBER_WORD_LIST}))`;
 
 // ---- dates ----------------------------------------------------------------------------------------------------
@@ -205,12 +213,30 @@ function findDate(text: string, now: ZonedNow, prefer: 'date' | 'time'): Found<D
     if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31) return day(nearestYear(today, mo, d), m) ?? { value: null, rest: blank(text, m) };
   }
 
+  // A day of the month alone ("am 3.", "den 15.", "on the 3rd"): this month, or next month once it is past.
+  if ((m = /\b(?:am|den|zum|on the|the)\s+(\d{1,2})(?:\.(?!\d)|st\b|nd\b|rd\b|th\b)/.exec(text))) {
+    const d = Number(m[1]);
+    for (let i = 0; i < 3; i++) {
+      const first = addDays({ year: today.year, month: today.month, day: 1 }, 0);
+      const y = first.year + Math.floor((first.month - 1 + i) / 12);
+      const mo = ((first.month - 1 + i) % 12) + 1;
+      if (isValidDate(y, mo, d) && compareDates({ year: y, month: mo, day: d }, today) >= 0) return day({ year: y, month: mo, day: d }, m)!;
+    }
+    return { value: null, rest: blank(text, m) };
+  }
+
   // Relative days ("morgen früh" is tomorrow + early; "morgens" is a period, handled with times).
   if ((m = /\b(u(?:e)?bermorgen|day after tomorrow)\b/.exec(text))) return day(addDays(today, 2), m)!;
+  if ((m = /\b(vorgestern)\b/.exec(text))) return day(addDays(today, -2), m)!;
+  if ((m = /\b(gestern|yesterday)\b/.exec(text))) return day(addDays(today, -1), m)!;
   if ((m = /\b(heute|today)\b/.exec(text))) return day(today, m)!;
   if (/\btonight\b/.test(text)) return { value: { kind: 'day', date: today }, rest: text }; // keeps "evening"
   if ((m = /(?<!\b(?:am|den|jeden|the) )\b(morgen|tomorrow)\b(?!s)/.exec(text))) return day(addDays(today, 1), m)!;
-  if ((m = /\bin (\d{1,2}|[a-z]+) (tagen|tage|days?)\b/.exec(text)) && Number.isFinite(num(m[1]))) return day(addDays(today, num(m[1])), m)!;
+  if ((m = /\bin (\d{1,2}|[a-z]+) (tagen|tage|tag|days?)\b/.exec(text)) && Number.isFinite(count(m[1]))) return day(addDays(today, count(m[1])), m)!;
+  // "in zwei Wochen", "in a week": the same weekday that many weeks on (a weekday named too wins below).
+  if ((m = /\bin (\d{1,2}|[a-z]+) (wochen|woche|weeks?)\b/.exec(text)) && Number.isFinite(count(m[1])) && weekdayIn(text) === null) {
+    return day(addDays(today, 7 * count(m[1])), m)!;
+  }
 
   // Weekdays, with or without "(this|next) week".
   const week = new RegExp(`\\b(?:(${NEXT}|diese|this|ubernachste|uebernachste|the week after next)\\s+woche|(next|this)\\s+week|week after next)\\b`).exec(text);
@@ -243,115 +269,172 @@ function findDate(text: string, now: ZonedNow, prefer: 'date' | 'time'): Found<D
 
 // ---- times ----------------------------------------------------------------------------------------------------
 
+interface Hour {
+  hour: number;
+  ambiguous: boolean;
+}
+
 /**
- * A caller booking an appointment means 14:00 by "zwei Uhr" or "halb drei": hours 1-6 without am/pm or a
- * leading zero are read in the afternoon.
+ * The hour a caller booking an appointment most likely means: "zwei Uhr" or "halb drei" in the afternoon (1-6
+ * → 13-18), "um 9" in the morning. Such hours are marked ambiguous (the other reading is 12 hours off); an
+ * am/pm suffix, a leading zero or a figure above 12 is not.
  */
-function businessHour(hour: number, suffix: string | undefined, raw: string): number | null {
+function businessHour(hour: number, suffix: string | undefined, raw: string): Hour | null {
   if (!Number.isFinite(hour)) return null;
   if (suffix) {
     if (hour < 1 || hour > 12) return null;
     const pm = /^p/.test(suffix);
-    return pm ? (hour % 12) + 12 : hour % 12;
+    return { hour: pm ? (hour % 12) + 12 : hour % 12, ambiguous: false };
   }
   if (hour > 24) return null;
-  if (hour === 24) return 0;
-  if (hour >= 1 && hour <= 6 && !raw.startsWith('0')) return hour + 12;
-  return hour;
+  if (hour === 24) return { hour: 0, ambiguous: false };
+  if (hour === 0 || hour >= 12 || raw.startsWith('0')) return { hour, ambiguous: false };
+  return { hour: hour <= 6 ? hour + 12 : hour, ambiguous: true };
 }
 
 /** "am" without dots only at the end of a phrase: "um 2 am Montag" is German. */
 const AMPM = '(a\\.m\\.?|am(?!\\s*[#a-z0-9])|p\\.?m\\.?)';
+const APPROX = /\b(gegen|ca\.?|circa|zirka|etwa|ungefahr|so um|so gegen|around|about|approximately|roughly|ish)\b|-ish\b/;
 
-function period(label: Exclude<PeriodLabel, 'after' | 'before' | 'between'>): TimeWish {
+type NamedPeriod = Exclude<PeriodLabel, 'after' | 'before' | 'between'>;
+function period(label: NamedPeriod): TimeWish {
   const [a, b] = PERIODS[label];
   return { kind: 'period', from: a * 60, to: b * 60, label };
 }
 
-function findTime(text: string, prefer: 'date' | 'time'): TimeWish | null {
+/** A part of the day named in words ("nachmittags", "after lunch", "heute Abend"). */
+function findPeriod(text: string): NamedPeriod | null {
+  if (/\b(after lunch|nach dem mittagessen|nach der mittagspause|nach mittag|nach dem essen)\b/.test(text)) return 'after_lunch';
+  if (/\b(before lunch|vor dem mittagessen|vor der mittagspause)\b/.test(text)) return 'forenoon';
+  if (/\bnachmittags?\b|\bafternoon\b/.test(text)) return 'afternoon';
+  if (/\bvormittags?\b|\bforenoon\b/.test(text)) return 'forenoon';
+  if (/\b(morgens|am morgen|fruh am morgen|morning)\b/.test(text)) return 'morning';
+  if (/\b(mittags?|midday|lunchtime|lunch time|lunch|mittagszeit)\b/.test(text)) return 'midday';
+  if (/\b(abends?|am abend|evening|tonight)\b/.test(text)) return 'evening';
+  if (/\b(fruh|fruhmorgens|early)\b/.test(text)) return 'early';
+  if (/\b(spat|spater am tag|late)\b/.test(text)) return 'late';
+  return null;
+}
+
+const time = (h: Hour, minute: number): TimeWish => ({ kind: 'time', hour: h.hour, minute, ...(h.ambiguous ? { ambiguous: true as const } : {}) });
+
+function findClock(text: string, prefer: 'date' | 'time'): TimeWish | null {
   let m: RegExpExecArray | null;
   const clock = `(\\d{1,2})(?:[:.](\\d{2}))?\\s*(?:uhr|h|o'?clock)?\\s*${AMPM}?`;
-  const hourOf = (raw: string, min: string | undefined, ampm: string | undefined) => {
+  const hourOf = (raw: string, min: string | undefined, ampm: string | undefined): { h: Hour; minutes: number } | null => {
     const h = businessHour(num(raw), ampm?.replace(/\./g, ''), raw);
     const mi = min ? Number(min) : 0;
-    return h === null || mi > 59 ? null : h * 60 + mi;
+    return h === null || mi > 59 ? null : { h, minutes: h.hour * 60 + mi };
+  };
+  const at = (raw: string, min: string | undefined, ampm: string | undefined) => {
+    const r = hourOf(raw, min, ampm);
+    return r ? time(r.h, r.minutes % 60) : null;
   };
 
-  // "halb drei" = 14:30, "viertel nach drei" = 15:15, "viertel vor drei" = 14:45, "half past two", "quarter to three".
+  // "halb drei" = 14:30, "viertel nach drei" = 15:15, "viertel vor drei" = 14:45, "dreiviertel drei" = 14:45,
+  // "half past two", "quarter to three". The next hour is named, in 12-hour words.
   if ((m = new RegExp(`\\bhalb\\s+${HOUR_TOKEN}\\b`).exec(text))) {
     const h = businessHour(num(m[1]) - 1 || 12, undefined, m[1]);
-    if (h !== null) return { kind: 'time', hour: h, minute: 30 };
+    if (h) return time(h, 30);
   }
-  if ((m = new RegExp(`\\bviertel\\s+(nach|vor)\\s+${HOUR_TOKEN}\\b`).exec(text))) {
+  if ((m = new RegExp(`\\b(viertel\\s+nach|viertel\\s+vor|dreiviertel|drei viertel)\\s+${HOUR_TOKEN}\\b`).exec(text))) {
     const base = num(m[2]);
-    const h = businessHour(m[1] === 'nach' ? base : base - 1 || 12, undefined, m[2]);
-    if (h !== null) return { kind: 'time', hour: h, minute: m[1] === 'nach' ? 15 : 45 };
+    const after = /nach/.test(m[1]);
+    const h = businessHour(after ? base : base - 1 || 12, undefined, m[2]);
+    if (h) return time(h, after ? 15 : 45);
   }
-  if ((m = new RegExp(`\\b(half|quarter)\\s+(past|to)\\s+${HOUR_TOKEN}\\s*${AMPM}?`).exec(text))) {
+  if ((m = new RegExp(`\\b(half|quarter)\\s+(past|after|to|before)\\s+${HOUR_TOKEN}\\s*${AMPM}?`).exec(text))) {
     const base = num(m[3]);
-    const minute = m[1] === 'half' ? 30 : m[2] === 'past' ? 15 : 45;
-    const h = businessHour(m[2] === 'to' ? base - 1 || 12 : base, m[4]?.replace(/\./g, ''), m[3]);
-    if (h !== null) return { kind: 'time', hour: h, minute };
+    const past = m[2] === 'past' || m[2] === 'after';
+    const minute = m[1] === 'half' ? 30 : past ? 15 : 45;
+    const h = businessHour(past ? base : base - 1 || 12, m[4]?.replace(/\./g, ''), m[3]);
+    if (h) return time(h, minute);
   }
 
   // Ranges: "zwischen 10 und 12", "between 2 and 4 pm", "von 9 bis 11", "ab 14 Uhr", "vor 11", "after 3pm".
   if ((m = new RegExp(`\\b(?:zwischen|between|von|from)\\s+${clock}\\s*(?:und|and|bis|to|-)\\s*${clock}`).exec(text))) {
-    const a = hourOf(m[1], m[2], m[3] ?? m[6]);
     const b = hourOf(m[4], m[5], m[6]);
-    if (a !== null && b !== null && b > a) return { kind: 'period', from: a, to: b, label: 'between' };
+    let a = hourOf(m[1], m[2], m[3] ?? m[6]);
+    // "zwischen 11 und 2": the second figure fixes the first's half of the day.
+    if (a && b && a.minutes >= b.minutes && a.h.ambiguous && a.minutes - 720 >= 0 && a.minutes - 720 < b.minutes) a = { ...a, minutes: a.minutes - 720 };
+    if (a && b && b.minutes > a.minutes) return { kind: 'period', from: a.minutes, to: b.minutes, label: 'between' };
   }
-  if ((m = new RegExp(`\\b(?:ab|nach|after|from)\\s+${clock}`).exec(text))) {
+  if ((m = new RegExp(`\\b(?:ab|nach|after|from|later than|spater als)\\s+${clock}`).exec(text))) {
     const a = hourOf(m[1], m[2], m[3]);
-    if (a !== null) return { kind: 'period', from: a, to: Math.max(a + 60, DAY_CLOSE), label: 'after' };
+    if (a) return { kind: 'period', from: a.minutes, to: Math.max(a.minutes + 60, DAY_CLOSE), label: 'after' };
   }
-  if ((m = new RegExp(`\\b(?:vor|bis|before|until|by)\\s+${clock}`).exec(text))) {
+  if ((m = new RegExp(`\\b(?:vor|bis|before|until|by|fruher als|earlier than)\\s+${clock}`).exec(text))) {
     const b = hourOf(m[1], m[2], m[3]);
-    if (b !== null) return { kind: 'period', from: Math.min(DAY_OPEN, b - 60), to: b, label: 'before' };
+    if (b) return { kind: 'period', from: Math.min(DAY_OPEN, b.minutes - 60), to: b.minutes, label: 'before' };
   }
 
   // Digits: "14:30", "14.30 Uhr", "14 Uhr 30", "14h30", "2:30 pm", "2pm".
   if ((m = new RegExp(`\\b(\\d{1,2})[:](\\d{2})\\s*(?:uhr|h)?\\s*${AMPM}?`).exec(text))
     || (m = new RegExp(`\\b(\\d{1,2})\\.(\\d{2})\\s*(?:uhr|h\\b)\\s*${AMPM}?`).exec(text))
     || (prefer === 'time' && (m = new RegExp(`^\\s*(?:um\\s+|at\\s+)?(\\d{1,2})\\.(\\d{2})\\s*${AMPM}?\\s*$`).exec(text)))) {
-    const t = hourOf(m[1], m[2], m[3]);
-    if (t !== null) return { kind: 'time', hour: Math.floor(t / 60), minute: t % 60 };
+    const t = at(m[1], m[2], m[3]);
+    // "9:30" written with minutes is a 24-hour figure; only 1:00-6:59 may still mean the afternoon.
+    if (t && t.kind === 'time' && t.ambiguous && t.hour >= 7 && t.hour <= 11) return { kind: 'time', hour: t.hour, minute: t.minute };
+    if (t) return t;
   }
   if ((m = /\b(\d{1,2})\s*(?:uhr|h)\s*(\d{1,2})?\b/.exec(text))) {
-    const t = hourOf(m[1], m[2]?.padStart(2, '0'), undefined);
-    if (t !== null) return { kind: 'time', hour: Math.floor(t / 60), minute: t % 60 };
+    const t = at(m[1], m[2]?.padStart(2, '0'), undefined);
+    if (t) return t;
   }
   if ((m = new RegExp(`\\b(\\d{1,2})\\s*${AMPM}(?![a-z])`).exec(text))) {
-    const t = hourOf(m[1], undefined, m[2]);
-    if (t !== null) return { kind: 'time', hour: Math.floor(t / 60), minute: t % 60 };
+    const t = at(m[1], undefined, m[2]);
+    if (t) return t;
   }
-  // Words: "vierzehn Uhr dreißig", "drei Uhr", "two o'clock".
+  // Words: "vierzehn Uhr dreißig", "drei Uhr", "two o'clock", "two thirty pm".
   if ((m = new RegExp(`\\b${NUMBER_WORD}\\s+(?:uhr|o'?clock)(?:\\s+${NUMBER_WORD})?\\b`).exec(text))) {
     const h = businessHour(num(m[1]), undefined, m[1]);
     const mi = m[2] ? num(m[2]) : 0;
-    if (h !== null && mi >= 0 && mi < 60) return { kind: 'time', hour: h, minute: mi };
+    if (h && mi >= 0 && mi < 60) return time(h, mi);
   }
-  if (/\b(noon|um mittag|at midday)\b/.test(text)) return { kind: 'time', hour: 12, minute: 0 };
+  if ((m = new RegExp(`\\b(?:at\\s+)?${NUMBER_WORD}\\s+${NUMBER_WORD}\\s*${AMPM}`).exec(text))) {
+    const h = businessHour(num(m[1]), m[3].replace(/\./g, ''), m[1]);
+    const mi = num(m[2]);
+    if (h && mi >= 10 && mi < 60) return time(h, mi);
+  }
+  if ((m = new RegExp(`\\b${NUMBER_WORD}\\s*${AMPM}(?![a-z])`).exec(text))) {
+    const h = businessHour(num(m[1]), m[2].replace(/\./g, ''), m[1]);
+    if (h) return time(h, 0);
+  }
+  if (/\b(noon|zwolf uhr mittags|um mittag|at midday|mittags um zwolf)\b/.test(text)) return { kind: 'time', hour: 12, minute: 0 };
 
-  // Periods.
-  if (/\bnachmittags?\b|\bafternoon\b/.test(text)) return period('afternoon');
-  if (/\bvormittags?\b|\bforenoon\b/.test(text)) return period('forenoon');
-  if (/\b(morgens|am morgen|morning)\b/.test(text)) return period('morning');
-  if (/\b(mittags?|midday|lunchtime|lunch time|lunch)\b/.test(text)) return period('midday');
-  if (/\b(abends?|am abend|evening|tonight)\b/.test(text)) return period('evening');
-  if (/\b(fruh|fruhmorgens|early)\b/.test(text)) return period('early');
-  if (/\b(spat|spater am tag|late)\b/.test(text)) return period('late');
-
-  // "um 2", "at 9": a time whatever else was said.
-  if ((m = /\b(?:um|at)\s+(\d{1,2})\b(?![.:]?\d)/.exec(text))) {
-    const t = hourOf(m[1], undefined, undefined);
-    if (t !== null) return { kind: 'time', hour: Math.floor(t / 60), minute: 0 };
+  // "um 2", "at 9", "um neun": a time whatever else was said.
+  if ((m = new RegExp(`\\b(?:um|at|gegen|around|about)\\s+(\\d{1,2}|${NUMBER_WORD})\\b(?![.:]?\\d)`).exec(text))) {
+    const t = at(m[1], undefined, undefined);
+    if (t) return t;
   }
   // A bare number where a time is expected: "14".
   if (prefer === 'time' && (m = /^\s*(?:um\s+|at\s+)?(\d{1,2})\s*$/.exec(text))) {
-    const t = hourOf(m[1], undefined, undefined);
-    if (t !== null) return { kind: 'time', hour: Math.floor(t / 60), minute: 0 };
+    const t = at(m[1], undefined, undefined);
+    if (t) return t;
   }
   return null;
+}
+
+/** Minutes between a minute of the day and a period (0 inside it). */
+const distanceToPeriod = (minute: number, from: number, to: number) => (minute < from ? from - minute : minute >= to ? minute - to + 1 : 0);
+
+function findTime(text: string, prefer: 'date' | 'time'): TimeWish | null {
+  const clock = findClock(text, prefer);
+  const named = findPeriod(text);
+  if (!clock) return named ? period(named) : null;
+  if (clock.kind === 'time') {
+    let t = clock;
+    // "um 8 abends", "halb acht morgens": a named part of the day settles an ambiguous hour.
+    if (named && t.ambiguous) {
+      const [a, b] = PERIODS[named].map((h) => h * 60);
+      const readings = [t.hour, (t.hour + 12) % 24].map((hour) => ({ hour, d: distanceToPeriod(hour * 60 + t.minute, a, b) }));
+      const best = readings.sort((x, y) => x.d - y.d)[0];
+      t = { kind: 'time', hour: best.hour, minute: t.minute };
+    }
+    if (APPROX.test(text)) t = { ...t, approximate: true };
+    return t;
+  }
+  return clock;
 }
 
 /**
@@ -363,7 +446,9 @@ export function parseWhen(raw: unknown, now: ZonedNow, prefer: 'date' | 'time' =
   const text = fold(String(raw));
   if (!text) return { date: null, time: null };
   const found = findDate(text, now, prefer);
-  const time = found.time ?? findTime(found.rest, prefer);
+  let time = found.time ?? findTime(found.rest, prefer);
+  // "morgen Morgen": the first is the day (already taken), a second one can only be the morning.
+  if (!time && found.value && /\bmorgen\b/.test(found.rest)) time = period('morning');
   return { date: found.value, time };
 }
 

@@ -59,3 +59,32 @@ function joinWith(items: string[], word: string): string {
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
 }
+
+const DE_HOURS = ['zwölf', 'eins', 'zwei', 'drei', 'vier', 'fünf', 'sechs', 'sieben', 'acht', 'neun', 'zehn', 'elf'];
+const EN_HOURS = ['twelve', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven'];
+const DE_FULL = [
+  'null', 'ein', 'zwei', 'drei', 'vier', 'fünf', 'sechs', 'sieben', 'acht', 'neun', 'zehn', 'elf', 'zwölf', 'dreizehn', 'vierzehn',
+  'fünfzehn', 'sechzehn', 'siebzehn', 'achtzehn', 'neunzehn', 'zwanzig', 'einundzwanzig', 'zweiundzwanzig', 'dreiundzwanzig',
+];
+
+/**
+ * A clock time as people say it: "halb drei" for 14:30 (the next hour in 12-hour words — never "halb
+ * fünfzehn", seed-behaviour §3), "viertel nach zwei", "viertel vor drei", "vierzehn Uhr", otherwise the
+ * figures ("14:10 Uhr"); English "half past two", "quarter to three", "two o'clock".
+ */
+export function spokenClock(time: { hour: number; minute: number }, lang: SpokenLanguage): string {
+  const { hour, minute } = time;
+  const next = (hour + 1) % 12;
+  if (lang === 'de') {
+    if (minute === 0) return `${DE_FULL[hour]} Uhr`;
+    if (minute === 15) return `viertel nach ${DE_HOURS[hour % 12]}`;
+    if (minute === 30) return `halb ${DE_HOURS[next]}`;
+    if (minute === 45) return `viertel vor ${DE_HOURS[next]}`;
+    return spokenTime(time, 'de');
+  }
+  if (minute === 0) return `${EN_HOURS[hour % 12]} o'clock`;
+  if (minute === 15) return `quarter past ${EN_HOURS[hour % 12]}`;
+  if (minute === 30) return `half past ${EN_HOURS[hour % 12]}`;
+  if (minute === 45) return `quarter to ${EN_HOURS[next]}`;
+  return spokenTime(time, 'en');
+}

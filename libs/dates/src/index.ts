@@ -1,0 +1,5 @@
+export * from './zone';
+export * from './parse';
+export * from './resolve';
+export * from './spoken';
+export * from './alternatives';
