@@ -18,9 +18,10 @@ import type { WebhookBenchResult } from './retell-webhooks';
 import type { ChainBenchResult } from './voice-chain';
 import type { NotificationBenchResult } from './notification-burst';
 import type { UnderstandingBenchResult } from './understanding';
+import type { BillingBenchResult } from './billing-usage';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -92,6 +93,11 @@ function printSummary(outcomes: Outcome[]): void {
           ` of gateway request time at concurrency ${r.runs.map((run) => run.concurrency).join(' / ')}` +
           ` (auth ${r.runs.map((run) => `${fmt(run.authShare * 100)} %`).join(' / ')}, limiter ${r.runs.map((run) => `${fmt(run.rateLimitShare * 100)} %`).join(' / ')})`,
       );
+    } else if (o.name === 'voice-chain') {
+      const r = o.result as ChainBenchResult;
+      console.log(row('check_availability in-process (no Kafka), hit', r.inProcess.hit));
+      for (const c of r.chain) console.log(row(`check_availability chain, ${c.cache}, ${c.concurrency} callers`, c.latency, `${fmt(c.perSecond, 0)}/s`));
+      notes.push(`voice chain: per Kafka hop ${fmt(r.perHopMs, 2)} ms vs raw hop p50 ${fmt(r.rawHop.p50, 2)} ms (x${fmt(r.perHopMs / r.rawHop.p50, 2)})`);
     } else if (o.name === 'notification-burst') {
       const r = o.result as NotificationBenchResult;
       console.log(row(`booking.created -> SMS at Twilio, burst of ${r.events}`, r.delay, `${fmt(r.sentPerSecond, 0)} msgs/s`));
@@ -102,11 +108,10 @@ function printSummary(outcomes: Outcome[]): void {
         `understanding: parser ${fmt(r.phrasesPerSecond, 0)} phrases/s (${fmt(r.microsPerPhrase, 1)} µs), alternatives ${fmt(r.microsPerAlternatives, 1)} µs` +
           (r.share === null ? '' : `; ${fmt(r.share * 100, 2)} % of a check_availability round trip (p50 ${fmt(r.voiceFunctionP50Ms!)} ms)`),
       );
-    } else if (o.name === 'voice-chain') {
-      const r = o.result as ChainBenchResult;
-      console.log(row('check_availability in-process (no Kafka), hit', r.inProcess.hit));
-      for (const c of r.chain) console.log(row(`check_availability chain, ${c.cache}, ${c.concurrency} callers`, c.latency, `${fmt(c.perSecond, 0)}/s`));
-      notes.push(`voice chain: per Kafka hop ${fmt(r.perHopMs, 2)} ms vs raw hop p50 ${fmt(r.rawHop.p50, 2)} ms (x${fmt(r.perHopMs / r.rawHop.p50, 2)})`);
+    } else if (o.name === 'billing-usage') {
+      const r = o.result as BillingBenchResult;
+      console.log(row(`call.completed -> debit visible, burst of ${r.events}`, r.delay, `${fmt(r.debitsPerSecond, 0)} debits/s`));
+      notes.push(`billing: missing ${r.missing}, duplicates ${r.duplicates}, balances exact ${r.balancesExact}`);
     } else if (o.name === 'retell-webhooks') {
       const r = o.result as WebhookBenchResult;
       console.log(row(`Retell webhook -> 204 (durable), ${r.concurrency} senders`, r.latency, `${fmt(r.perSecond, 0)} webhooks/s`));

@@ -3,6 +3,7 @@ import { ServiceContext, ServiceRuntimeModule } from '@receptionist/service-runt
 import type { ServiceEnv } from '@receptionist/config';
 import { migrations } from './migrations';
 import { PricingModule } from './pricing/pricing.module';
+import { BillingModule } from './billing.module';
 
 /** Owns billing accounts, the ledger, prices, Stripe customers and invoices. */
 @Module({})
@@ -13,6 +14,7 @@ export class AppModule {
       imports: [
         ServiceRuntimeModule.forRoot({ ...ctx, migrations }),
         PricingModule,
+        BillingModule,
       ],
     };
   }

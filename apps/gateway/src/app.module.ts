@@ -12,9 +12,10 @@ import { RetellModule } from './retell/retell.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { PlatformHealthModule } from './platform-health/platform-health.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
+import { StripeWebhookModule } from './webhooks/stripe/stripe-webhook.module';
+import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
-import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -31,9 +32,10 @@ export class AppModule {
         RateLimitModule, // after the auth modules: its guard reads request.principal
         PlatformHealthModule,
         OnboardingModule,
+        StripeWebhookModule,
+        TwilioWebhooksModule,
         CallsModule,
         PortalModule,
-        TwilioWebhooksModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -9,4 +9,5 @@ export * from './messages/platform';
 export * from './messages/setup';
 export * from './messages/booking-requests';
 export * from './messages/call-requests';
+export * from './messages/billing-requests';
 export * from './phone';

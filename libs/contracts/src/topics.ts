@@ -11,10 +11,13 @@ import {
 import {
   balanceExhaustedSchema,
   balanceLowSchema,
+  balanceRestoredSchema,
   invoicePaidSchema,
   paymentFailedSchema,
   paymentSucceededSchema,
+  stripeEventReceivedSchema,
 } from './messages/billing';
+import { billingRequestSchema } from './messages/billing-requests';
 import { notificationFailedSchema, notificationSentSchema, twilioInboundMessageSchema, twilioMessageStatusSchema } from './messages/notifications';
 import { serviceHeartbeatSchema, voiceFunctionReplySchema, voiceFunctionRequestSchema } from './messages/platform';
 import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, setupAppliedSchema } from './messages/setup';
@@ -61,6 +64,7 @@ export const Topics = {
   invoicePaid: topic({ name: 'invoice.paid', kind: 'event', producer: 'billing', key: 'companyId', schema: invoicePaidSchema, schemaVersion: 1, partitions: 3 }),
   balanceLow: topic({ name: 'balance.low', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceLowSchema, schemaVersion: 1, partitions: 3 }),
   balanceExhausted: topic({ name: 'balance.exhausted', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceExhaustedSchema, schemaVersion: 1, partitions: 3 }),
+  balanceRestored: topic({ name: 'balance.restored', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceRestoredSchema, schemaVersion: 1, partitions: 3 }),
   notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
   notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),
   twilioMessageStatus: topic({ name: 'twilio.message.status', kind: 'event', producer: 'gateway', key: 'messageSid', schema: twilioMessageStatusSchema, schemaVersion: 1, partitions: 3 }),
@@ -68,6 +72,8 @@ export const Topics = {
   voiceFunctionCall: topic({ name: 'voice.function.call', kind: 'command', producer: 'gateway', key: 'callId', schema: voiceFunctionRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
   voiceCallsRequest: topic({ name: 'voice.calls.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: voiceCallsRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   bookingRequest: topic({ name: 'booking.request', kind: 'command', producer: 'voice-agent', key: 'companyId', schema: bookingRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
+  stripeEventReceived: topic({ name: 'stripe.event.received', kind: 'event', producer: 'gateway', key: 'customerId', schema: stripeEventReceivedSchema, schemaVersion: 1, partitions: 3 }),
+  billingRequest: topic({ name: 'billing.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   bookingSetup: topic({ name: 'company.setup.booking', kind: 'command', producer: 'gateway', key: 'companyId', schema: bookingSetupSchema, schemaVersion: 1, partitions: 3 }),
   billingSetup: topic({ name: 'company.setup.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingSetupSchema, schemaVersion: 1, partitions: 3 }),
   notificationSetup: topic({ name: 'company.setup.notification', kind: 'command', producer: 'gateway', key: 'companyId', schema: notificationSetupSchema, schemaVersion: 1, partitions: 3 }),

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { InvoicesService } from './invoices/invoices.service';
+import { LedgerService } from './ledger/ledger.service';
+import { PricesService } from './prices/prices.service';
+import { PricingModule } from './pricing/pricing.module';
+import { BillingRequestsHandler } from './requests/billing-requests.handler';
+import { CustomersService } from './stripe/customers.service';
+import { StripeEventsHandler } from './stripe/stripe-events.handler';
+import { StripeClient } from './stripe/stripe.client';
+import { TopUpsService } from './topups/topups.service';
+import { BillingJobs, UsageHandler } from './usage/usage.handler';
+import { UsageService } from './usage/usage.service';
+
+/** Ledger, usage debits, top-ups, invoices, Stripe events and the `billing.request` responder. */
+@Module({
+  imports: [PricingModule],
+  providers: [
+    LedgerService,
+    PricesService,
+    StripeClient,
+    CustomersService,
+    TopUpsService,
+    InvoicesService,
+    UsageService,
+    UsageHandler,
+    BillingJobs,
+    StripeEventsHandler,
+    BillingRequestsHandler,
+  ],
+})
+export class BillingModule {}

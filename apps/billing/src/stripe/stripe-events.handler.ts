@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
+import type { z } from 'zod';
+import { Envelope, Topics, stripeEventReceivedSchema } from '@receptionist/contracts';
+import { Inbox } from '@receptionist/messaging';
+import { LOGGER, MessagingRuntime, OnEvent } from '@receptionist/service-runtime';
+import { stripeEvents } from '../common/billing.metrics';
+import { InvoicesService } from '../invoices/invoices.service';
+import { TopUpsService } from '../topups/topups.service';
+import { CustomersService } from './customers.service';
+
+type Received = z.output<typeof stripeEventReceivedSchema>;
+type Outcome = 'applied' | 'duplicate' | 'ignored' | 'unmatched';
+const CONSUMER = 'billing.stripe-events';
+
+/**
+ * Stripe's webhook events, as the gateway put them on Kafka after checking their signature. Each event id is
+ * handled once (inbox on the derived envelope id, and `stripe_event` keyed by the event id); events may come in
+ * any order, so every effect is a forward-only transition (a paid top-up or invoice stays paid). An event whose
+ * customer is not ours is recorded `unmatched`, counted and logged as an error, and acknowledged.
+ */
+@Injectable()
+export class StripeEventsHandler {
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly topUps: TopUpsService,
+    private readonly invoices: InvoicesService,
+    private readonly customers: CustomersService,
+    private readonly runtime: MessagingRuntime,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @OnEvent(Topics.stripeEventReceived.name)
+  async onStripeEvent(envelope: Envelope<Received>): Promise<void> {
+    const received = envelope.data;
+    const handled = await this.inbox.handleOnce(CONSUMER, envelope, async (manager) => {
+      const [seen] = await manager.query('SELECT outcome FROM stripe_event WHERE event_id = ? FOR UPDATE', [received.eventId]);
+      if (seen) return { outcome: 'duplicate' as Outcome, companyId: null };
+      const { outcome, companyId, detail } = await this.apply(manager, received);
+      await manager.query(
+        'INSERT INTO stripe_event (event_id, type, company_id, outcome, detail, stripe_created_at, handled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [received.eventId, received.type, companyId, outcome, detail?.slice(0, 500) ?? null, new Date(received.created * 1000), new Date()],
+      );
+      return { outcome, companyId };
+    });
+    this.runtime.relay.wake();
+    const outcome = handled.duplicate ? 'duplicate' : handled.result.outcome;
+    stripeEvents().inc({ type: received.type, outcome });
+    if (outcome === 'unmatched') {
+      this.logger.error({ eventId: received.eventId, type: received.type, customerId: received.customerId }, 'Stripe event for an unknown customer; recorded, not applied');
+    }
+  }
+
+  private async apply(manager: EntityManager, received: Received): Promise<{ outcome: Outcome; companyId: string | null; detail?: string }> {
+    const object = (received.event.data as { object?: Record<string, unknown> } | undefined)?.object ?? {};
+    const metadata = (object.metadata ?? {}) as Record<string, string>;
+    const type = received.type;
+
+    if (type.startsWith('checkout.session.') || type.startsWith('payment_intent.')) {
+      const topUpId = metadata.top_up_id ?? (type.startsWith('checkout.session.') ? await this.topUps.findBySession(manager, object.id as string) : null);
+      const companyId = topUpId ? await this.topUps.companyOf(manager, topUpId) : null;
+      if (!topUpId || !companyId) return this.unmatchedOrIgnored(manager, received, 'no top-up for this object');
+      if (metadata.company_id && metadata.company_id !== companyId) return { outcome: 'unmatched', companyId: null, detail: 'metadata company differs from the top-up' };
+      switch (type) {
+        case 'checkout.session.completed':
+        case 'checkout.session.async_payment_succeeded': {
+          if (object.payment_status !== 'paid') return { outcome: 'ignored', companyId, detail: `payment_status ${String(object.payment_status)}` };
+          await this.topUps.creditPaid(manager, topUpId, { paymentIntentId: (object.payment_intent as string | null) ?? null, objectId: object.id as string });
+          return { outcome: 'applied', companyId };
+        }
+        case 'payment_intent.succeeded': {
+          const pi = object as unknown as Stripe.PaymentIntent;
+          await this.topUps.creditPaid(manager, topUpId, {
+            paymentIntentId: pi.id,
+            objectId: pi.id,
+            paymentMethodId: typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
+            saveCard: pi.setup_future_usage === 'off_session',
+          });
+          return { outcome: 'applied', companyId };
+        }
+        case 'checkout.session.async_payment_failed':
+        case 'payment_intent.payment_failed': {
+          const reason = ((object.last_payment_error as { message?: string } | null)?.message ?? null) as string | null;
+          await this.topUps.markFailed(manager, topUpId, object.id as string, reason);
+          return { outcome: 'applied', companyId };
+        }
+        case 'checkout.session.expired':
+          await this.topUps.markExpired(manager, topUpId);
+          return { outcome: 'applied', companyId };
+        default:
+          return { outcome: 'ignored', companyId };
+      }
+    }
+
+    if (type.startsWith('invoice.')) {
+      const invoice = object as unknown as Stripe.Invoice;
+      const failure = type === 'invoice.payment_failed' ? ((invoice as unknown as { last_finalization_error?: { message?: string } }).last_finalization_error?.message ?? 'invoice payment failed') : undefined;
+      if (!['invoice.finalized', 'invoice.paid', 'invoice.payment_failed', 'invoice.voided', 'invoice.sent'].includes(type)) return { outcome: 'ignored', companyId: null };
+      const [row] = await manager.query('SELECT company_id FROM invoice WHERE id = ? OR stripe_invoice_id = ? LIMIT 1', [metadata.invoice_id ?? '', invoice.id]);
+      if (!row) return this.unmatchedOrIgnored(manager, received, 'no invoice for this object');
+      await this.invoices.applyStripeInvoice(manager, invoice, failure);
+      return { outcome: 'applied', companyId: row.company_id };
+    }
+
+    return { outcome: 'ignored', companyId: received.customerId ? await this.customers.companyForCustomer(received.customerId) : null };
+  }
+
+  /** An object we did not create: ours if the customer is ours (then there is nothing to do), else unmatched. */
+  private async unmatchedOrIgnored(manager: EntityManager, received: Received, detail: string) {
+    const companyId = received.customerId ? await this.customers.companyForCustomer(received.customerId) : null;
+    void manager;
+    return companyId ? { outcome: 'ignored' as Outcome, companyId, detail } : { outcome: 'unmatched' as Outcome, companyId: null, detail };
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { Envelope, Topics, callCompletedSchema } from '@receptionist/contracts';
+import { LOGGER, OnEvent, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import type { BillingEnv } from '../config';
+import { InvoicesService } from '../invoices/invoices.service';
+import { UsageService } from './usage.service';
+
+/** `call.completed` → usage debit (see UsageService). */
+@Injectable()
+export class UsageHandler {
+  constructor(private readonly usage: UsageService) {}
+
+  @OnEvent(Topics.callCompleted.name)
+  onCallCompleted(envelope: Envelope<z.output<typeof callCompletedSchema>>): Promise<void> {
+    return this.usage.onCallCompleted(envelope);
+  }
+}
+
+/**
+ * Periodic work of every billing instance: rating usage kept unrated until its company's prices arrived, and the
+ * monthly invoice run. Both are safe to run on several instances at once (row locks, unique keys, Stripe keys).
+ */
+@Injectable()
+export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timers: NodeJS.Timeout[] = [];
+  private running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly usage: UsageService,
+    private readonly invoices: InvoicesService,
+    @Inject(SERVICE_CONFIG) private readonly config: BillingEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.every(this.config.BILLING_RERATE_INTERVAL_MS, 'rate unrated usage', () => this.usage.rateUnpriced());
+    if (this.config.BILLING_INVOICE_RUN_INTERVAL_MS > 0) this.every(this.config.BILLING_INVOICE_RUN_INTERVAL_MS, 'monthly invoices', () => this.invoices.runMonthly());
+  }
+
+  private every(ms: number, name: string, job: () => Promise<unknown>) {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const p = job()
+        .catch((error) => this.logger.error({ err: error, job: name }, 'billing job failed'))
+        .finally(() => {
+          busy = false;
+          this.running.delete(p);
+        });
+      this.running.add(p);
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  async onApplicationShutdown() {
+    for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled([...this.running]);
+  }
+}

@@ -1,0 +1,226 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import type { z } from 'zod';
+import { Envelope, callCompletedSchema } from '@receptionist/contracts';
+import { Inbox, Outbox, PermanentMessageError } from '@receptionist/messaging';
+import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
+import { billedSeconds, ledgerPostings, unratedUsage } from '../common/billing.metrics';
+import { LedgerService } from '../ledger/ledger.service';
+import { EffectivePrices, PricesService } from '../prices/prices.service';
+import { freeSecondsFor, periodOf, rateTalkTime } from './rating';
+import { TopUpsService } from '../topups/topups.service';
+
+type CallCompleted = z.output<typeof callCompletedSchema>;
+const CONSUMER = 'billing.usage';
+
+export interface UsageInput {
+  companyId: string;
+  callId: string;
+  billableSeconds: number;
+  bookings: number;
+  endedAt: Date;
+}
+
+interface ChargeResult {
+  outcome: 'charged' | 'unpriced' | 'duplicate';
+  autoTopUp: boolean;
+}
+
+/**
+ * Turns a completed call into usage and ledger debits: talk time (and the flat booking fee, if the plan has one)
+ * at the company's effective prices, each posted once under the reference `call:<callId>:<kind>`. Two guards make a
+ * debit happen exactly once: the inbox (same message again) and the unique usage row per call and kind (the same
+ * call in another message, a replay of the whole topic after the inbox was pruned).
+ */
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly inbox: Inbox,
+    private readonly outbox: Outbox,
+    private readonly ledger: LedgerService,
+    private readonly prices: PricesService,
+    private readonly topUps: TopUpsService,
+    private readonly runtime: MessagingRuntime,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onCallCompleted(envelope: Envelope<CallCompleted>): Promise<void> {
+    const companyId = envelope.companyId;
+    if (!companyId) throw new PermanentMessageError(`call.completed ${envelope.data.callId} carries no companyId; cannot bill it`, 'no_company');
+    const input: UsageInput = {
+      companyId,
+      callId: envelope.data.callId,
+      billableSeconds: envelope.data.billableSeconds,
+      bookings: envelope.data.bookingIds.length,
+      endedAt: new Date(envelope.data.endedAt),
+    };
+    const prices = await this.prices.effective(companyId, undefined, { cacheMs: 1000 });
+    if (prices) await this.ledger.ensureAccount(companyId, prices.currency);
+    const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) => this.charge(manager, input, prices));
+    this.afterCommit(companyId, handled.duplicate ? null : handled.result);
+  }
+
+  private afterCommit(companyId: string, result: ChargeResult | null) {
+    // Outbox.add inside the inbox transaction does not wake the relay by itself.
+    this.runtime.relay.wake();
+    if (result?.autoTopUp) void this.topUps.autoTopUp(companyId).catch((error) => this.logger.error({ err: error, companyId }, 'auto top-up failed'));
+  }
+
+  /** Rates and debits one call inside the caller's transaction. */
+  async charge(manager: EntityManager, input: UsageInput, prices: EffectivePrices | null): Promise<ChargeResult> {
+    const period = periodOf(input.endedAt);
+    const now = new Date();
+    if (!prices) {
+      // Never lost: kept unrated and rated once the company's prices arrive (UsageReRater).
+      await manager.query(
+        `INSERT IGNORE INTO usage_charge (company_id, call_id, kind, period, quantity, status, occurred_at, created_at) VALUES (?, ?, 'talk_time', ?, ?, 'unpriced', ?, ?)`,
+        [input.companyId, input.callId, period, input.billableSeconds, input.endedAt, now],
+      );
+      if (input.bookings > 0) {
+        await manager.query(
+          `INSERT IGNORE INTO usage_charge (company_id, call_id, kind, period, quantity, status, occurred_at, created_at) VALUES (?, ?, 'booking_fee', ?, ?, 'unpriced', ?, ?)`,
+          [input.companyId, input.callId, period, input.bookings, input.endedAt, now],
+        );
+      }
+      unratedUsage().inc({ reason: 'no_prices' });
+      this.logger.warn({ companyId: input.companyId, callId: input.callId }, 'call completed for a company without prices; kept unrated');
+      return { outcome: 'unpriced', autoTopUp: false };
+    }
+    const account = await this.ledger.lockAccount(manager, input.companyId, prices.currency);
+    if (account.currency !== prices.currency) {
+      unratedUsage().inc({ reason: 'currency_mismatch' });
+      this.logger.error({ companyId: input.companyId, account: account.currency, prices: prices.currency }, 'prices are in another currency than the account; usage kept unrated');
+      await manager.query(
+        `INSERT IGNORE INTO usage_charge (company_id, call_id, kind, period, quantity, status, occurred_at, created_at) VALUES (?, ?, 'talk_time', ?, ?, 'unpriced', ?, ?)`,
+        [input.companyId, input.callId, period, input.billableSeconds, input.endedAt, now],
+      );
+      return { outcome: 'unpriced', autoTopUp: false };
+    }
+    const existing: { kind: string; status: string }[] = await manager.query(
+      'SELECT kind, status FROM usage_charge WHERE company_id = ? AND call_id = ?',
+      [input.companyId, input.callId],
+    );
+    const status = new Map(existing.map((r) => [r.kind, r.status]));
+    let charged = false;
+
+    if (status.get('talk_time') !== 'charged') {
+      let free = 0;
+      if (prices.freeSecondsPerMonth > 0) {
+        const [used] = await manager.query(
+          `SELECT COALESCE(SUM(free_quantity), 0) AS used FROM usage_charge WHERE company_id = ? AND period = ? AND kind = 'talk_time' AND status = 'charged'`,
+          [input.companyId, period],
+        );
+        free = freeSecondsFor(input.billableSeconds, prices.freeSecondsPerMonth, Number(used.used));
+      }
+      const amount = rateTalkTime({
+        seconds: input.billableSeconds - free,
+        perMinuteMinor: prices.perMinuteMinor,
+        mode: prices.billingMode,
+        discountBasisPoints: prices.discountBasisPoints,
+      });
+      const entry = amount > 0
+        ? await this.ledger.post(manager, account, {
+            kind: 'usage',
+            amount: -amount,
+            reference: `call:${input.callId}:talk_time`,
+            // usage_charge (unique per call and kind) was read under the account lock: not charged yet.
+            referenceChecked: true,
+            description: `Talk time ${input.billableSeconds} s (call ${input.callId})`,
+            occurredAt: input.endedAt,
+          })
+        : null;
+      await this.recordCharge(manager, input, 'talk_time', period, input.billableSeconds, free, prices, prices.perMinuteMinor, prices.discountBasisPoints, amount, entry?.seq ?? null, status.has('talk_time'));
+      billedSeconds().inc({ currency: prices.currency }, input.billableSeconds - free);
+      if (entry) ledgerPostings().inc({ kind: 'usage' });
+      charged = true;
+    }
+    if (input.bookings > 0 && prices.perBookingMinor > 0 && status.get('booking_fee') !== 'charged') {
+      const amount = input.bookings * prices.perBookingMinor;
+      const entry = await this.ledger.post(manager, account, {
+        kind: 'fee',
+        amount: -amount,
+        reference: `call:${input.callId}:booking_fee`,
+        description: `Booking fee × ${input.bookings} (call ${input.callId})`,
+        occurredAt: input.endedAt,
+      });
+      await this.recordCharge(manager, input, 'booking_fee', period, input.bookings, 0, prices, prices.perBookingMinor, 0, amount, entry?.seq ?? null, status.has('booking_fee'));
+      ledgerPostings().inc({ kind: 'fee' });
+      charged = true;
+    }
+    if (!charged) return { outcome: 'duplicate', autoTopUp: false };
+    const { from, to } = await this.ledger.settleState(
+      manager,
+      account,
+      { lowBalanceMinor: prices.lowBalanceThresholdMinor, refuseCallsWhenExhausted: prices.refuseCallsWhenExhausted },
+      (event) => this.outbox.add(manager, event),
+    );
+    const crossedDown = from === 'ok' && to !== 'ok';
+    return { outcome: 'charged', autoTopUp: crossedDown && prices.autoTopUp && account.defaultPaymentMethodId !== null };
+  }
+
+  private async recordCharge(
+    manager: EntityManager,
+    input: UsageInput,
+    kind: 'talk_time' | 'booking_fee',
+    period: string,
+    quantity: number,
+    free: number,
+    prices: EffectivePrices,
+    unitPrice: number,
+    discount: number,
+    amount: number,
+    seq: number | null,
+    wasUnpriced: boolean,
+  ) {
+    const now = new Date();
+    const mode = kind === 'talk_time' ? prices.billingMode : null;
+    if (wasUnpriced) {
+      await manager.query(
+        `UPDATE usage_charge SET status = 'charged', quantity = ?, free_quantity = ?, billing_mode = ?, unit_price_minor = ?, discount_basis_points = ?, amount_minor = ?,
+           currency = ?, ledger_seq = ?, charged_at = ? WHERE company_id = ? AND call_id = ? AND kind = ?`,
+        [quantity, free, mode, unitPrice, discount, amount, prices.currency, seq, now, input.companyId, input.callId, kind],
+      );
+      return;
+    }
+    await manager.query(
+      `INSERT INTO usage_charge (company_id, call_id, kind, period, quantity, free_quantity, billing_mode, unit_price_minor, discount_basis_points, amount_minor, currency, status, ledger_seq, occurred_at, created_at, charged_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'charged', ?, ?, ?, ?)`,
+      [input.companyId, input.callId, kind, period, quantity, free, mode, unitPrice, discount, amount, prices.currency, seq, input.endedAt, now, now],
+    );
+  }
+
+  /** Rates usage kept unrated (prices arrived late). Returns how many calls were charged. */
+  async rateUnpriced(limit = 200): Promise<number> {
+    const rows: { company_id: string; call_id: string; quantity: number; occurred_at: Date; kind: string }[] = await this.dataSource.query(
+      // Only companies whose prices have arrived: usage of companies still without prices must not block the queue.
+      `SELECT u.company_id, u.call_id, u.kind, u.quantity, u.occurred_at FROM usage_charge u JOIN company_pricing p ON p.company_id = u.company_id
+       WHERE u.status = 'unpriced' ORDER BY u.id LIMIT ?`,
+      [limit],
+    );
+    const calls = new Map<string, UsageInput>();
+    for (const r of rows) {
+      const key = `${r.company_id}\u0000${r.call_id}`;
+      const input = calls.get(key) ?? { companyId: r.company_id, callId: r.call_id, billableSeconds: 0, bookings: 0, endedAt: new Date(r.occurred_at) };
+      if (r.kind === 'talk_time') input.billableSeconds = Number(r.quantity);
+      else input.bookings = Number(r.quantity);
+      calls.set(key, input);
+    }
+    let charged = 0;
+    for (const input of calls.values()) {
+      const prices = await this.prices.effective(input.companyId);
+      if (!prices) continue;
+      if ((await this.chargeOnce(input, prices)).outcome === 'charged') charged += 1;
+    }
+    return charged;
+  }
+
+  /** Charges one call in a transaction of its own (re-rating; tests). */
+  async chargeOnce(input: UsageInput, prices: EffectivePrices): Promise<ChargeResult> {
+    await this.ledger.ensureAccount(input.companyId, prices.currency);
+    const result = await this.outbox.transaction((manager) => this.charge(manager, input, prices));
+    this.afterCommit(input.companyId, result);
+    return result;
+  }
+}

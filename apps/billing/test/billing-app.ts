@@ -1,0 +1,226 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { spawn, ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { BillingReply, BillingRequest, Topics, createEnvelope } from '@receptionist/contracts';
+import { MessageProducer, RequestClient } from '@receptionist/messaging';
+import { bootstrapService } from '@receptionist/service-runtime';
+import { createTestDatabase, silentLogger, testInfra, testKafka, uniqueName } from '@receptionist/testing';
+import { AppModule } from '../src/app.module';
+import { billingEnvSchema } from '../src/config';
+import { migrations } from '../src/migrations';
+
+/**
+ * Boots billing for integration tests against the real MariaDB, Redis and Kafka on a throwaway database, either
+ * in-process (`startBilling`) or as a separate process that can be SIGKILLed (`spawnBilling`). Each test instance
+ * runs under its own service name (its own consumer groups), starting at the topics' current end.
+ */
+export interface TestBilling {
+  app: NestFastifyApplication;
+  url: string;
+  database: string;
+  service: string;
+  close: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function createBillingDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
+  const db = await createTestDatabase('billing', { entities: [], migrations });
+  await db.dataSource.destroy();
+  return { database: db.database, drop: db.drop };
+}
+
+/** Commits the groups' offsets at the topics' current end, so a new group does not replay the retained history. */
+export async function startGroupsAtEnd(service: string): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    for (const topic of [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name]) {
+      await admin.resetOffsets({ groupId: service, topic, earliest: false });
+    }
+    await admin.resetOffsets({ groupId: `${service}.${Topics.billingRequest.name}`, topic: Topics.billingRequest.name, earliest: false });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function baseEnv(database: string, port: number): Record<string, string> {
+  return {
+    APP_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_HOST: testInfra.db.host,
+    DB_PORT: String(testInfra.db.port),
+    DB_USERNAME: testInfra.db.username,
+    DB_PASSWORD: testInfra.db.password,
+    DB_DATABASE: database,
+    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+    REDIS_HOST: testInfra.redis.host,
+    REDIS_PORT: String(testInfra.redis.port),
+    BILLING_INVOICE_RUN_INTERVAL_MS: '0',
+    BILLING_RERATE_INTERVAL_MS: '500',
+    OUTBOX_POLL_MS: '100',
+  };
+}
+
+export async function startBilling(extraEnv: Record<string, string> = {}, options: { database?: string; service?: string } = {}): Promise<TestBilling> {
+  const own = options.database ? undefined : await createBillingDatabase();
+  const database = options.database ?? own!.database;
+  const port = await freePort();
+  const service = options.service ?? `billing-test-${randomBytes(3).toString('hex')}`;
+  if (!options.service) await startGroupsAtEnd(service);
+  const env = { ...baseEnv(database, port), ...extraEnv };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let app: NestFastifyApplication;
+  try {
+    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), billingEnvSchema);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    database,
+    service,
+    close: async () => {
+      await app.close();
+      await own?.drop();
+    },
+  };
+}
+
+/** Billing as its own process (apps/billing/test/billing-main.ts), to be killed with SIGKILL mid-work. */
+export async function spawnBilling(database: string, service: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const port = await freePort();
+  const root = path.resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, 'apps/billing/test/billing-main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...baseEnv(database, port), BILLING_TEST_SERVICE: service, ...extraEnv },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`billing process exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok).catch(() => false);
+    if (ready) break;
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error('billing process not ready in 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, url, exited };
+}
+
+/** Produces envelopes as their owners would (voice-agent's call.completed, the gateway's set-up and Stripe events). */
+export class TestPublisher {
+  private readonly producer = new MessageProducer(testKafka());
+  async start() {
+    await this.producer.connect();
+    return this;
+  }
+  async stop() {
+    await this.producer.disconnect();
+  }
+
+  async billingSetup(companyId: string, pricing: Partial<{ perMinuteMinor: number; perBookingMinor: number; lowBalanceThresholdMinor: number; topUpMinor: number; autoTopUp: boolean }>, currency: 'EUR' | 'USD' | 'GBP' = 'EUR') {
+    const data = {
+      companyId,
+      revision: randomUUID(),
+      currency,
+      pricing: { perMinuteMinor: 12, perBookingMinor: 0, lowBalanceThresholdMinor: 1000, topUpMinor: 5000, autoTopUp: false, ...pricing },
+    };
+    await this.producer.publish({
+      topic: Topics.billingSetup.name,
+      key: companyId,
+      envelope: createEnvelope({ type: Topics.billingSetup.name, source: 'gateway', companyId, subject: data.revision, data }),
+    });
+  }
+
+  /** A call.completed envelope (publish it with `publish`, as often as a redelivery would). */
+  callCompleted(companyId: string, callId: string, billableSeconds: number, endedAt = new Date(), bookingIds: string[] = []) {
+    return createEnvelope({
+      type: Topics.callCompleted.name,
+      source: 'voice-agent',
+      companyId,
+      subject: callId,
+      data: {
+        callId,
+        agentId: 'agent_test',
+        fromNumber: '+4930123456',
+        toNumber: '+4930999999',
+        direction: 'inbound',
+        startedAt: new Date(endedAt.getTime() - billableSeconds * 1000).toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationSeconds: billableSeconds,
+        billableSeconds,
+        disconnectionReason: 'user_hangup',
+        bookingIds,
+      },
+    });
+  }
+
+  async publish(envelope: ReturnType<typeof createEnvelope>, topic = envelope.type, key = envelope.subject) {
+    await this.producer.publish({ topic, key, envelope });
+  }
+
+  /** What the gateway publishes for a verified Stripe webhook (same envelope id for the same event id). */
+  async stripeEvent(event: Record<string, any>) {
+    const h = createHash('sha256').update(`stripe-event:${event.id}`).digest();
+    h[6] = (h[6] & 0x0f) | 0x50;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const hex = h.subarray(0, 16).toString('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const object = event.data?.object ?? {};
+    await this.producer.publish({
+      topic: Topics.stripeEventReceived.name,
+      key: object.customer ?? object.id ?? event.id,
+      envelope: createEnvelope({
+        id,
+        type: Topics.stripeEventReceived.name,
+        source: 'gateway',
+        companyId: null,
+        subject: event.id,
+        data: {
+          eventId: event.id,
+          type: event.type,
+          livemode: false,
+          created: event.created,
+          objectId: object.id ?? null,
+          customerId: typeof object.customer === 'string' ? object.customer : null,
+          receivedAt: new Date().toISOString(),
+          event,
+        },
+      }),
+    });
+  }
+}
+
+/** A request client on `billing.request`, as the gateway uses it. */
+export async function startBillingRequester(): Promise<{ ask: (r: BillingRequest, timeoutMs?: number) => Promise<BillingReply>; stop: () => Promise<void> }> {
+  const client = new RequestClient(testKafka(), { service: 'billing-test-requester', instanceId: uniqueName('r'), logger: silentLogger, deleteReplyTopicOnStop: true });
+  await client.start();
+  return {
+    ask: (request, timeoutMs = 15_000) =>
+      client.request<BillingRequest, BillingReply>(Topics.billingRequest.name, { key: request.companyId, companyId: request.companyId, subject: null, data: request }, timeoutMs),
+    stop: () => client.stop(),
+  };
+}

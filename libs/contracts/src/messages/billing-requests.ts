@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { currency, minorUnits } from './common';
+
+/**
+ * The gateway's admin/portal API asks billing over request-reply on `billing.request` (billing owns the data).
+ * `companyId` is set by the gateway from the authenticated principal, never from a body.
+ */
+const base = { companyId: z.string().min(1) };
+const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
+
+export const billingRequestSchema = z.discriminatedUnion('operation', [
+  /** Balance (paid and bonus credit), currency, threshold, state; `displayCurrency` adds a converted view. */
+  z.object({ operation: z.literal('balance.get'), ...base, displayCurrency: currency.optional() }),
+  /** Ledger entries, newest first; `before` is the `seq` of the last entry of the previous page. */
+  z.object({
+    operation: z.literal('ledger.list'),
+    ...base,
+    limit: z.number().int().min(1).max(200).default(50),
+    before: z.number().int().min(1).optional(),
+  }),
+  /** Effective prices: the company's plan from its set-up plus its overrides. */
+  z.object({ operation: z.literal('prices.get'), ...base }),
+  /** Company-level overrides of the plan (null clears one). */
+  z.object({
+    operation: z.literal('prices.set'),
+    ...base,
+    perMinuteMinor: minorUnits.min(0).nullable().optional(),
+    /** Discount in basis points (2500 = 25 %). */
+    discountBasisPoints: z.number().int().min(0).max(10000).nullable().optional(),
+    billingMode: z.enum(['per_second', 'per_minute']).nullable().optional(),
+    freeSecondsPerMonth: z.number().int().min(0).nullable().optional(),
+    vatBasisPoints: z.number().int().min(0).max(10000).nullable().optional(),
+    refuseCallsWhenExhausted: z.boolean().nullable().optional(),
+  }),
+  /** Creates a Stripe Checkout Session for a top-up and answers its URL. */
+  z.object({
+    operation: z.literal('topup.create'),
+    ...base,
+    amount: minorUnits.positive(),
+    currency,
+    successUrl: z.url().optional(),
+    cancelUrl: z.url().optional(),
+    /** Same key → same session (a retried POST never opens a second one). */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  }),
+  z.object({ operation: z.literal('invoices.list'), ...base, limit: z.number().int().min(1).max(100).default(24) }),
+  /** Invoices a month's usage now (normally done by the monthly run); the same month twice gives the same invoice. */
+  z.object({ operation: z.literal('invoice.create'), ...base, period }),
+]);
+export type BillingRequest = z.input<typeof billingRequestSchema>;
+export type BillingOperation = BillingRequest['operation'];
+
+export const billingErrorCodes = ['invalid_request', 'unknown_company', 'not_found', 'payment_provider_unavailable', 'nothing_to_invoice', 'usage_not_rated'] as const;
+export type BillingErrorCode = (typeof billingErrorCodes)[number];
+
+export const billingReplySchema = z.object({
+  ok: z.boolean(),
+  code: z.enum(billingErrorCodes).optional(),
+  /** Which field, which rule. */
+  detail: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type BillingReply = z.infer<typeof billingReplySchema>;
