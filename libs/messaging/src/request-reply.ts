@@ -194,7 +194,7 @@ export interface ResponderOptions {
  */
 export class RequestResponder {
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly sender: SendQueue;
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
@@ -215,8 +215,19 @@ export class RequestResponder {
       heartbeatInterval: 1000,
       readUncommitted: true,
     });
-    this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
-    this.sender = new SendQueue(this.producer, { acks: 1, maxInFlight: 2 });
+    const newProducer = () => kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.producer = newProducer();
+    // Requesters' reply topics come and go with their instances; a deleted one must not poison this producer.
+    this.sender = new SendQueue(this.producer, {
+      acks: 1,
+      maxInFlight: 2,
+      renewProducer: async () => {
+        const fresh = newProducer();
+        await fresh.connect();
+        this.producer = fresh;
+        return fresh;
+      },
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
   }
@@ -244,7 +255,10 @@ export class RequestResponder {
       eachMessage: async ({ topic, partition, message }) => {
         this.progress.set(partition, { topic, offset: String(Number(message.offset) + 1) });
         await this.acquire();
-        const task = this.handle(message.headers, message.value).finally(() => {
+        const task = this.handle(message.headers, message.value)
+          // A reply that cannot be sent (the requester is gone) is the requester's timeout, never a crash here.
+          .catch((error: Error) => this.options.logger.warn({ err: { name: error.name, message: error.message }, topic: this.options.topic }, 'reply not sent'))
+          .finally(() => {
           this.running.delete(task);
           this.release();
         });

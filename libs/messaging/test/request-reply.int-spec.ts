@@ -77,4 +77,28 @@ describe('request-reply over Kafka', () => {
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1500);
   });
+
+  it('keeps answering after a requester left and its reply topic was deleted', async () => {
+    responder = new RequestResponder(kafka, {
+      groupId: uniqueName('responders'),
+      topic,
+      logger: silentLogger,
+      handler: async (env) => ({ echo: (env.data as { n: number }).n }),
+    });
+    await responder.start();
+    const ask = (c: RequestClient, n: number) => c.request<{ n: number }, { echo: number }>(topic, { key: null, companyId: null, subject: null, data: { n } }, 5000);
+    const leaving = new RequestClient(kafka, { service: 'test', instanceId: uniqueName('gone'), logger: silentLogger, deleteReplyTopicOnStop: true });
+    await leaving.start();
+    expect(await ask(leaving, 1)).toEqual({ echo: 1 });
+    await leaving.stop(); // its reply topic is deleted; the responder's producer had sent to it
+    // kafkajs would keep asking for the deleted topic's metadata and fail every later send
+    expect(await ask(client, 2)).toEqual({ echo: 2 });
+    const next = new RequestClient(kafka, { service: 'test', instanceId: uniqueName('next'), logger: silentLogger, deleteReplyTopicOnStop: true });
+    await next.start();
+    try {
+      expect(await ask(next, 3)).toEqual({ echo: 3 });
+    } finally {
+      await next.stop();
+    }
+  });
 });
