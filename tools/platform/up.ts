@@ -50,6 +50,15 @@ const SIMULATOR_ENV: NodeJS.ProcessEnv = {
   CALCOM_API_KEY: 'cal_local_simulator',
   RETELLAI_API_KEY: 'key_local_simulator',
   SIM_RETELL_API_KEY: 'key_local_simulator',
+  TWILIO_SID: 'AC00000000000000000000000000000000',
+  TWILIO_AUTH_TOKEN: 'local_simulator_twilio_token',
+  SIM_TWILIO_AUTH_TOKEN: 'local_simulator_twilio_token',
+  TWILIO_FROM_NUMBER: '+4930555000000',
+  STRIPE_SECRET: 'sk_test_local_simulator',
+  STRIPE_WEBHOOK_SECRET: 'whsec_local_simulator',
+  SIM_STRIPE_WEBHOOK_SECRET: 'whsec_local_simulator',
+  SIM_STRIPE_WEBHOOK_URL: 'http://127.0.0.1:3000/api/webhooks/stripe',
+  SLACK_WEBHOOK_URL: 'http://127.0.0.1:4080/services/T0/B0/local',
 };
 
 async function main() {
@@ -89,7 +98,7 @@ async function main() {
       `Platform up: six services healthy in ${(total / 1000).toFixed(1)} s (migrations + start).`,
       ...lines,
       `  kafka         127.0.0.1:${(process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(':')[1]}`,
-      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4070 (calcom, retell, stripe, twilio, samedi, rates, translate)' : '  simulators    off (API keys set)',
+      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4080 (calcom, retell, stripe, twilio, samedi, rates, translate, slack)' : '  simulators    off (API keys set)',
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
       demo,
       demoCall,

@@ -4,6 +4,7 @@ import type { ServiceEnv } from '@receptionist/config';
 import { migrations } from './migrations';
 import { NotificationSettingsModule } from './settings/settings.module';
 import { MessagesModule } from './messages/messages.module';
+import { AlertsModule } from './alerts/alerts.module';
 
 /** Owns messages, templates, reminders and opt-outs; sends through Twilio. */
 @Module({})
@@ -15,6 +16,7 @@ export class AppModule {
         ServiceRuntimeModule.forRoot({ ...ctx, migrations }),
         NotificationSettingsModule,
         MessagesModule,
+        AlertsModule.forService(ctx.service),
       ],
     };
   }

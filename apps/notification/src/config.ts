@@ -2,6 +2,24 @@ import { z } from 'zod';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
+export interface FirebaseCredentials {
+  project_id: string;
+  client_email: string;
+  private_key: string;
+  token_uri?: string;
+}
+
+/** The service-account JSON, or null when it is not one. */
+export function firebaseCredentials(text: string): FirebaseCredentials | null {
+  try {
+    const v = JSON.parse(text) as Partial<FirebaseCredentials>;
+    const ok = [v.project_id, v.client_email, v.private_key].every((x) => typeof x === 'string' && x.length > 0);
+    return ok ? (v as FirebaseCredentials) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** notification's own settings on top of the shared service environment (libs/config). */
 export const notificationEnvSchema = z.object({
   /** Twilio account; without SID and token nothing is sent (messages stay scheduled and the check reports it). */
@@ -34,5 +52,25 @@ export const notificationEnvSchema = z.object({
    * `*` matches a prefix. Unset (production): every company.
    */
   NOTIFICATION_SERVE_COMPANIES: z.string().optional(),
+  /** Slack incoming webhook for platform operators' alerts; unset: operators' alerts are skipped (and counted). */
+  SLACK_WEBHOOK_URL: z.url().optional(),
+  /**
+   * Firebase service-account JSON (`project_id`, `client_email`, `private_key`); set, alerts are also pushed to the
+   * FCM topic `company-<companyId>-alerts` that the company's admin app subscribes to. Unset: push is disabled.
+   */
+  FIREBASE_CREDENTIALS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || firebaseCredentials(v) !== null, 'must be a Firebase service-account JSON with project_id, client_email and private_key'),
+  FIREBASE_API_BASE: z.url().default('https://fcm.googleapis.com'),
+  /** This many permanent delivery failures in a row for one company, within the window, alert its admins once. */
+  ALERT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  ALERT_FAILURE_WINDOW_MS: ms(60 * 60_000),
+  /** Pending alert deliveries are looked for this often (and at once after an alert is raised). */
+  ALERT_POLL_MS: ms(1_000),
+  /** Attempts per alert delivery (×4 back-off from 2 s) before it is recorded as failed. */
+  ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  ALERT_RETRY_BASE_MS: ms(2_000),
+  ALERT_TIMEOUT_MS: ms(10_000),
 });
 export type NotificationEnv = z.infer<typeof notificationEnvSchema>;

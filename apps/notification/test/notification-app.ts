@@ -52,6 +52,8 @@ const CONSUMED = [
   Topics.notificationSetup.name,
   Topics.twilioMessageStatus.name,
   Topics.twilioMessageInbound.name,
+  Topics.balanceLow.name,
+  Topics.notificationFailed.name,
 ];
 
 /**

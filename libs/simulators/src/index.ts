@@ -6,3 +6,4 @@ export * from './providers/translate';
 export * from './providers/retell';
 export * from './providers/stripe';
 export * from './providers/twilio';
+export * from './providers/slack';

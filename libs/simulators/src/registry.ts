@@ -2,6 +2,7 @@ import { calcomSimulator } from './providers/calcom';
 import { ratesSimulator } from './providers/rates';
 import { retellSimulator } from './providers/retell';
 import { samediSimulator } from './providers/samedi';
+import { slackSimulator } from './providers/slack';
 import { stripeSimulator } from './providers/stripe';
 import { translateSimulator } from './providers/translate';
 import { twilioSimulator } from './providers/twilio';
@@ -16,6 +17,7 @@ export const SIMULATORS: readonly Simulator<any>[] = [
   samediSimulator,
   ratesSimulator,
   translateSimulator,
+  slackSimulator,
 ];
 
 /** `SIM_<NAME>_PORT`, e.g. SIM_CALCOM_PORT. */

@@ -18,7 +18,13 @@ const url = (name: string, p: string) => `${sim(name).url}${p}`;
 async function getJson(target: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const res = await fetch(target, init);
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  let body: any = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text; // Slack answers errors as bare strings
+  }
+  return { status: res.status, body };
 }
 const postJson = (target: string, body: unknown, headers: Record<string, string> = {}) =>
   getJson(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -32,7 +38,7 @@ beforeEach(() => sims.forEach((s) => s.reset()));
 
 describe('shared controls', () => {
   it('every simulator answers its health check', async () => {
-    expect(sims.map((s) => s.name)).toEqual(['calcom', 'retell', 'stripe', 'twilio', 'samedi', 'rates', 'translate']);
+    expect(sims.map((s) => s.name)).toEqual(['calcom', 'retell', 'stripe', 'twilio', 'samedi', 'rates', 'translate', 'slack']);
     for (const s of sims) {
       const { status, body } = await getJson(`${s.url}/__sim/health`);
       expect(status).toBe(200);
@@ -57,6 +63,7 @@ describe('shared controls', () => {
       samedi: (b) => expect(b).toEqual({ error: 'Not found' }),
       rates: (b) => expect(b).toEqual({ message: 'not found' }),
       translate: (b) => expect(b).toEqual({ error: 'Cannot GET /v2/nope' }),
+      slack: (b) => expect(b).toBe('no_service'),
     };
     for (const s of sims) {
       const { status, body } = await getJson(`${s.url}/v2/nope`);

@@ -32,6 +32,14 @@ const phone = z.string().transform((v, ctx) => {
 });
 const minor = z.number().int('must be a whole number of minor units (cents)').min(0);
 
+const alertContact = z
+  .strictObject({
+    name: name.nullable().default(null),
+    phone: phone.nullable().default(null),
+    email: z.email('must be an e-mail address').max(320).nullable().default(null),
+  })
+  .refine((c) => c.phone !== null || c.email !== null, { message: 'needs a phone or an email', path: ['phone'] });
+
 const policies = bookingSetupSchema.shape.policies;
 const pricing = billingSetupSchema.shape.pricing;
 const notifications = notificationSetupSchema.shape.settings;
@@ -108,7 +116,13 @@ export const importDocumentSchema = z
     policies: z.strictObject(policies.shape).default(policies.parse({})),
     pricing: z.strictObject({ ...pricing.shape, perMinuteMinor: minor, perBookingMinor: minor.default(0), lowBalanceThresholdMinor: minor.default(1000), topUpMinor: minor.default(5000) }),
     notifications: z
-      .strictObject({ ...notifications.shape, channels: z.array(channel).min(1).default(['sms']), senderId: z.string().trim().min(1).max(32).nullable().default(null) })
+      .strictObject({
+        ...notifications.shape,
+        channels: z.array(channel).min(1).default(['sms']),
+        senderId: z.string().trim().min(1).max(32).nullable().default(null),
+        /** Admins alerted on a low balance or failing messages; left out (not `[]`) when absent, so revisions stay put. */
+        alertContacts: z.array(alertContact).max(20).optional(),
+      })
       .default(notifications.parse({ senderId: null })),
   })
   .superRefine((doc, ctx) => {

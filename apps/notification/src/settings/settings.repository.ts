@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
-import type { channel, notificationSetupSchema } from '@receptionist/contracts';
+import type { alertContactSchema, channel, notificationSetupSchema } from '@receptionist/contracts';
 
 export type NotificationSetup = z.output<typeof notificationSetupSchema>;
+export type AlertContact = z.output<typeof alertContactSchema>;
 
 /** How and when a company's customers are notified. */
 export interface CompanyNotificationSettings {
@@ -20,6 +21,8 @@ export interface CompanyNotificationSettings {
   quietHours: [string, string] | null;
   revision: string;
   updatedAt: Date;
+  /** The company's admins for operational alerts (apps/notification/src/alerts). */
+  alertContacts: AlertContact[];
 }
 
 interface Row {
@@ -35,6 +38,7 @@ interface Row {
   quiet_hours_end: string | null;
   revision: string;
   updated_at: Date;
+  alert_contacts: unknown;
 }
 
 /** The JSON columns: mysql2 hands MariaDB's JSON-checked text over already parsed, other drivers as text. */
@@ -52,6 +56,7 @@ const toSettings = (r: Row): CompanyNotificationSettings => ({
   quietHours: r.quiet_hours_start && r.quiet_hours_end ? [r.quiet_hours_start, r.quiet_hours_end] : null,
   revision: r.revision,
   updatedAt: new Date(r.updated_at),
+  alertContacts: r.alert_contacts ? json(r.alert_contacts) : [],
 });
 
 /** `company_notification_settings`: one row per company, replaced as a whole by each new set-up revision. */
@@ -69,12 +74,12 @@ export class NotificationSettingsRepository {
     const reminders = [...new Set(s.remindersMinutesBefore)].sort((a, b) => b - a);
     await manager.query(
       `INSERT INTO company_notification_settings
-         (company_id, company_name, time_zone, language, channels, confirmation, reminders_minutes_before, sender_id, quiet_hours_start, quiet_hours_end, revision, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         (company_id, company_name, time_zone, language, channels, confirmation, reminders_minutes_before, sender_id, quiet_hours_start, quiet_hours_end, revision, updated_at, alert_contacts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE company_name = VALUES(company_name), time_zone = VALUES(time_zone), language = VALUES(language),
          channels = VALUES(channels), confirmation = VALUES(confirmation), reminders_minutes_before = VALUES(reminders_minutes_before),
          sender_id = VALUES(sender_id), quiet_hours_start = VALUES(quiet_hours_start), quiet_hours_end = VALUES(quiet_hours_end),
-         revision = VALUES(revision), updated_at = VALUES(updated_at)`,
+         revision = VALUES(revision), updated_at = VALUES(updated_at), alert_contacts = VALUES(alert_contacts)`,
       [
         setup.companyId,
         setup.companyName,
@@ -88,6 +93,7 @@ export class NotificationSettingsRepository {
         s.quietHours?.[1] ?? null,
         setup.revision,
         at,
+        JSON.stringify(s.alertContacts ?? []),
       ],
     );
   }

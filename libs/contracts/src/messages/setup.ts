@@ -82,6 +82,15 @@ export const billingSetupSchema = z.object({
   }),
 });
 
+/** Someone at the company who gets operational alerts; at least a phone or an e-mail address. */
+export const alertContactSchema = z
+  .object({
+    name: z.string().min(1).max(200).nullable().default(null),
+    phone: e164.nullable().default(null),
+    email: z.email().max(320).nullable().default(null),
+  })
+  .refine((c) => c.phone !== null || c.email !== null, 'needs a phone or an email');
+
 export const notificationSetupSchema = z.object({
   companyId: z.string().min(1),
   revision: z.string().min(1),
@@ -98,6 +107,11 @@ export const notificationSetupSchema = z.object({
     senderId: z.string().min(1).max(32).nullable(),
     /** Quiet hours in the company's time zone: nothing but confirmations is sent between them. */
     quietHours: z.tuple([hhmm, hhmm]).nullable().default(null),
+    /**
+     * The company's admins to alert (low balance, repeated delivery failures, dead-lettered messages) by SMS and/or
+     * e-mail. Optional and left out when empty, so set-ups without it keep their revision.
+     */
+    alertContacts: z.array(alertContactSchema).max(20).optional(),
   }),
 });
 
