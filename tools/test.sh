@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 bash deploy/infra.sh up
+# The operations-view test runs a real Prometheus and promtool (Debian package `prometheus`).
+if ! command -v promtool >/dev/null && command -v apt-get >/dev/null; then
+  echo "[test] installing prometheus (promtool)"
+  { [[ $(id -u) == 0 ]] && SUDO= || SUDO=sudo; $SUDO apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y --no-install-recommends prometheus >/dev/null; }; } || echo "[test] could not install prometheus"
+fi
 echo "[test] type check"; npx tsc -p tsconfig.json --noEmit
 echo "[test] lint"; NX_DAEMON=false npx nx show projects >/dev/null; NX_DAEMON=false npx eslint apps libs tools --max-warnings 0
 mkdir -p .run

@@ -19,9 +19,10 @@ import type { ChainBenchResult } from './voice-chain';
 import type { NotificationBenchResult } from './notification-burst';
 import type { UnderstandingBenchResult } from './understanding';
 import type { BillingBenchResult } from './billing-usage';
+import type { OtelOverheadResult } from './otel-overhead';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -112,6 +113,12 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as BillingBenchResult;
       console.log(row(`call.completed -> debit visible, burst of ${r.events}`, r.delay, `${fmt(r.debitsPerSecond, 0)} debits/s`));
       notes.push(`billing: missing ${r.missing}, duplicates ${r.duplicates}, balances exact ${r.balancesExact}`);
+    } else if (o.name === 'otel-overhead') {
+      const r = o.result as OtelOverheadResult;
+      notes.push(
+        `tracing overhead (SDK on + OTLP export vs off), check_availability p99: ` +
+          r.rows.map((x) => `${x.label} ${fmt(x.off.p99)} → ${fmt(x.on.p99)} ms`).join('; '),
+      );
     } else if (o.name === 'retell-webhooks') {
       const r = o.result as WebhookBenchResult;
       console.log(row(`Retell webhook -> 204 (durable), ${r.concurrency} senders`, r.latency, `${fmt(r.perSecond, 0)} webhooks/s`));

@@ -32,5 +32,11 @@ export const billingEnvSchema = z.object({
   BILLING_RERATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** How often the monthly invoice run looks for last month's uninvoiced usage; 0 = never (tests). */
   BILLING_INVOICE_RUN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  /**
+   * Companies whose `billing.request`s this instance answers (ids or `prefix*`, comma separated; unset = all). Only
+   * for integration tests: several billing instances with their own databases share one broker without answering
+   * for each other. Never set in production.
+   */
+  BILLING_SERVE_COMPANIES: z.string().optional(),
 });
 export type BillingEnv = z.infer<typeof billingEnvSchema>;

@@ -75,13 +75,14 @@ function baseEnv(database: string, port: number): Record<string, string> {
   };
 }
 
-export async function startBilling(extraEnv: Record<string, string> = {}, options: { database?: string; service?: string } = {}): Promise<TestBilling> {
+/** `companies`: the only companies whose billing.request this instance answers (BILLING_SERVE_COMPANIES). */
+export async function startBilling(extraEnv: Record<string, string> = {}, options: { database?: string; service?: string; companies?: string[] } = {}): Promise<TestBilling> {
   const own = options.database ? undefined : await createBillingDatabase();
   const database = options.database ?? own!.database;
   const port = await freePort();
   const service = options.service ?? `billing-test-${randomBytes(3).toString('hex')}`;
   if (!options.service) await startGroupsAtEnd(service);
-  const env = { ...baseEnv(database, port), ...extraEnv };
+  const env = { ...baseEnv(database, port), ...(options.companies?.length ? { BILLING_SERVE_COMPANIES: options.companies.join(',') } : {}), ...extraEnv };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   let app: NestFastifyApplication;

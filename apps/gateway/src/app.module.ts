@@ -16,6 +16,7 @@ import { StripeWebhookModule } from './webhooks/stripe/stripe-webhook.module';
 import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
+import { BillingModule } from './billing/billing.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         TwilioWebhooksModule,
         CallsModule,
         PortalModule,
+        BillingModule,
       ],
       controllers: [PublicHealthController],
     };

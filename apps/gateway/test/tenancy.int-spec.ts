@@ -9,6 +9,10 @@ import { signRetell } from '../src/retell/retell-signature';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startVoiceAgent, TestVoiceAgent } from '../../voice-agent/test/voice-agent-app';
 import { CompaniesRepository } from '../src/companies/companies.repository';
+// Accounts, ledger and invoices behind /billing live in billing: the real one answers, scoped by company.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startBilling, TestBilling, TestPublisher } from '../../billing/test/billing-app';
+import { startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 
 jest.setTimeout(120000);
 
@@ -51,18 +55,23 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/users': { email: 'intruder@b.test', name: 'Intruder', password: 'intruder password 1', role: 'company_admin' },
   'PATCH /api/v1/companies/:companyId/users/:userId': { role: 'company_staff', name: 'Demoted by B' },
   'POST /api/v1/companies/:companyId/portal-invitations': { name: 'Invited by B', phone: '+4915199999999' },
+  'POST /api/v1/companies/:companyId/billing/top-ups': { amount: 5000, currency: 'EUR' },
+  'POST /api/v1/companies/:companyId/billing/invoices': { period: new Date().toISOString().slice(0, 7) },
 };
 
 describe('tenant isolation of the admin API', () => {
   let gw: TestGateway;
   let voice: TestVoiceAgent;
+  let billing: TestBilling;
+  let stripe: RunningSimulator<StripeState>;
+  let publisher: TestPublisher;
   let platform: string;
   const tenants: Record<'A' | 'B', { companyId: string; token: string; tokenId: string; ids: Record<string, string> }> = {} as never;
 
   const call = (method: string, path: string, token: string, body?: unknown) => gw.call(method, path, { token, body });
 
   beforeAll(async () => {
-    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY });
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY, RATE_LIMIT_GENERAL: '100000' /* the walk makes hundreds of requests per company */ });
     platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     for (const [key, n] of [['A', '4930111111'], ['B', '4930222222']] as const) {
       const company = await call('POST', '/api/v1/companies', platform, { name: `Company ${key}`, timeZone: 'Europe/Berlin' });
@@ -107,9 +116,33 @@ describe('tenant isolation of the admin API', () => {
       const base = `/api/v1/companies/${tenants[key].companyId}/calls/${callId}`;
       await waitFor(async () => (await call('GET', base, tenants[key].token)).status === 200, { timeoutMs: 20000, message: `call record of ${key}` });
     }
+    // Billing: each company's plan (as onboarding sends it), one debited call and this month's invoice.
+    stripe = await startSimulator(stripeSimulator, { port: 0 });
+    billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_tenancy' }, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    publisher = await new TestPublisher().start();
+    for (const key of ['A', 'B'] as const) {
+      const { companyId, token } = tenants[key];
+      await publisher.billingSetup(companyId, { perMinuteMinor: 12 });
+      const billingBase = `/api/v1/companies/${companyId}/billing`;
+      await waitFor(async () => (await call('GET', `${billingBase}/prices`, token)).status === 200, { timeoutMs: 30000, intervalMs: 300, message: `prices of ${key}` });
+      // voice-agent's own call.completed for this call may have arrived before the prices (kept unrated, rated
+      // shortly); this one is the same call, so the call is debited once either way.
+      await publisher.publish(publisher.callCompleted(companyId, tenants[key].ids.callId, 157));
+      await waitFor(async () => ((await call('GET', `${billingBase}/ledger`, token)).body?.data ?? []).length === 1, { timeoutMs: 30000, intervalMs: 300, message: `debit of ${key}` });
+      const invoice = await waitFor(async () => {
+        const res = await call('POST', `${billingBase}/invoices`, token, { period: new Date().toISOString().slice(0, 7) });
+        if (res.status === 409) return null; // usage not rated yet
+        expect([res.status, res.body.message]).toEqual([200, undefined]);
+        return res;
+      }, { timeoutMs: 8000, intervalMs: 1000, message: `invoice of ${key}` });
+      tenants[key].ids.invoiceId = invoice.body.invoiceId;
+    }
   });
 
   afterAll(async () => {
+    await publisher?.stop();
+    await billing?.close();
+    await stripe?.close();
     await voice?.close();
     await gw?.close();
   });

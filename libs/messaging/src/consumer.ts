@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { Envelope, dlqTopicName, envelopeSchema, topicByName } from '@receptionist/contracts';
@@ -9,6 +9,7 @@ import {
   consumerProcessDuration,
   deadLetters,
   extractTraceContext,
+  trace,
   withSpan,
 } from '@receptionist/observability';
 import { PermanentMessageError } from './errors';
@@ -26,11 +27,34 @@ export interface MessageContext {
 
 export type EventHandler<T = unknown> = (envelope: Envelope<T>, ctx: MessageContext) => Promise<void>;
 
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /** Offsets of the first and last message of the batch. */
+  firstOffset: string;
+  lastOffset: string;
+  heartbeat: () => Promise<void>;
+}
+
+/**
+ * Handles several valid envelopes of one partition at once, in partition order, typically in one transaction.
+ * All or nothing: if it throws, the consumer hands the same messages to the per-message handler one by one.
+ */
+export type BatchEventHandler<T = unknown> = (envelopes: Envelope<T>[], ctx: BatchContext) => Promise<void>;
+
 export interface Subscription<T = unknown> {
   topic: string;
   handler: EventHandler<T>;
   /** Overrides the catalogue schema (tests, or topics outside the catalogue). */
   schema?: z.ZodType<T>;
+  /**
+   * Optional: takes up to `maxBatchSize` messages of a fetched batch at once. If it fails, the batch is handled one
+   * message at a time by `handler` (with its retries and dead-lettering), so a poison message only costs its batch
+   * one failed attempt. Must have the same effect as `handler` on each message (idempotent, exactly once).
+   */
+  batchHandler?: BatchEventHandler<T>;
+  /** Largest batch given to `batchHandler` (default 200). */
+  maxBatchSize?: number;
 }
 
 export interface EventConsumerOptions {
@@ -95,11 +119,21 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
+    // Zero series for every subscribed topic, so rate() and "DLQ non-empty" alerts see 0 rather than nothing.
+    for (const topic of this.handlers.keys()) {
+      consumerFailures().inc({ topic, group: this.options.groupId }, 0);
+      deadLetters().inc({ topic, group: this.options.groupId }, 0);
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    const batching = [...this.handlers.values()].some((s) => s.batchHandler);
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.onMessage(payload),
+      // kafkajs takes one or the other for the whole consumer; in batch mode, topics without a batch handler are
+      // still handled message by message, with the offset resolved after each.
+      ...(batching
+        ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => this.onBatch(payload) }
+        : { eachMessage: (payload: EachMessagePayload) => this.onMessage(payload) }),
     });
     this.running = true;
   }
@@ -150,35 +184,146 @@ export class EventConsumer {
           await this.deadLetter(topic, partition, message, error as Error, 0);
           return;
         }
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await subscription.handler(envelope, {
-              topic,
-              partition,
-              offset: message.offset,
-              headers: message.headers,
-              attempt,
-              heartbeat,
-            });
-            return;
-          } catch (error) {
-            consumerFailures().inc({ topic, group });
-            const permanent = error instanceof PermanentMessageError;
-            if (permanent || attempt >= this.maxAttempts) {
-              outcome = 'dead_lettered';
-              await this.deadLetter(topic, partition, message, error as Error, attempt);
-              return;
-            }
-            this.options.logger.warn(
-              { err: error, topic, partition, offset: message.offset, attempt, messageId: envelope.id },
-              'handler failed; retrying',
-            );
-            await this.backoff(attempt, heartbeat);
-          }
-        }
+        outcome = await this.runHandler(topic, partition, message, envelope, subscription, heartbeat);
       },
     );
     consumerProcessDuration().observe({ topic, group, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** The per-message handler with in-place retries, then the DLQ. Returns the outcome for the metrics. */
+  private async runHandler(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    envelope: Envelope,
+    subscription: Subscription<any>,
+    heartbeat: () => Promise<void>,
+  ): Promise<'ok' | 'dead_lettered'> {
+    const group = this.options.groupId;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await subscription.handler(envelope, { topic, partition, offset: message.offset, headers: message.headers, attempt, heartbeat });
+        return 'ok';
+      } catch (error) {
+        consumerFailures().inc({ topic, group });
+        const permanent = error instanceof PermanentMessageError;
+        if (permanent || attempt >= this.maxAttempts) {
+          await this.deadLetter(topic, partition, message, error as Error, attempt);
+          return 'dead_lettered';
+        }
+        this.options.logger.warn({ err: error, topic, partition, offset: message.offset, attempt, messageId: envelope.id }, 'handler failed; retrying');
+        await this.backoff(attempt, heartbeat);
+      }
+    }
+  }
+
+  /**
+   * Batch mode (eachBatch). Topics without a batch handler: message by message as in eachMessage. Topics with one:
+   * chunks of up to `maxBatchSize`; malformed messages go to the DLQ first, the valid rest goes to the batch handler
+   * at once, and if that fails, to the per-message handler one by one. Offsets are resolved only behind handled
+   * messages, and nothing more is started once the consumer stops or the batch went stale (rebalance).
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const subscription = this.handlers.get(topic)!;
+    const live = () => isRunning() && !isStale();
+    if (!subscription.batchHandler) {
+      for (const message of batch.messages) {
+        if (!live()) return;
+        await this.onMessage({ topic, partition, message, heartbeat, pause });
+        resolveOffset(message.offset);
+      }
+      return;
+    }
+    const size = Math.max(1, subscription.maxBatchSize ?? 200);
+    for (let i = 0; i < batch.messages.length; i += size) {
+      if (!live()) return;
+      const chunk = batch.messages.slice(i, i + size);
+      await this.onChunk(topic, partition, chunk, subscription, heartbeat, resolveOffset, live);
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async onChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    subscription: Subscription<any>,
+    heartbeat: () => Promise<void>,
+    resolveOffset: (offset: string) => void,
+    live: () => boolean,
+  ): Promise<void> {
+    const group = this.options.groupId;
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const valid: { message: KafkaMessage; envelope: Envelope }[] = [];
+    for (const message of chunk) {
+      try {
+        valid.push({ message, envelope: this.parse(topic, message, subscription) });
+      } catch (error) {
+        await this.deadLetter(topic, partition, message, error as Error, 0);
+        consumerProcessDuration().observe({ topic, group, outcome: 'dead_lettered' }, seconds());
+      }
+    }
+    const last = chunk[chunk.length - 1].offset;
+    if (valid.length === 0) {
+      resolveOffset(last);
+      return;
+    }
+    const ok = await withSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        // The batch's span continues the first message's trace; each message's own trace is linked.
+        parent: extractTraceContext(valid[0].message.headers),
+        links: valid
+          .slice(1, 128)
+          .map((v) => trace.getSpanContext(extractTraceContext(v.message.headers)))
+          .filter((c): c is NonNullable<typeof c> => !!c)
+          .map((c) => ({ context: c })),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(valid[0].message.offset),
+          'messaging.batch.message_count': valid.length,
+          'messaging.consumer.group.name': group,
+        },
+      },
+      async () => {
+        try {
+          await subscription.batchHandler!(valid.map((v) => v.envelope), { topic, partition, firstOffset: chunk[0].offset, lastOffset: last, heartbeat });
+          return true;
+        } catch (error) {
+          consumerFailures().inc({ topic, group });
+          this.options.logger.warn(
+            { err: error, topic, partition, firstOffset: chunk[0].offset, lastOffset: last, messages: valid.length },
+            'batch handler failed; handling the batch one message at a time',
+          );
+          return false;
+        }
+      },
+    );
+    if (ok) {
+      const elapsed = seconds();
+      for (let n = 0; n < valid.length; n++) consumerProcessDuration().observe({ topic, group, outcome: 'ok' }, elapsed);
+      resolveOffset(last);
+      return;
+    }
+    // One by one: the batch's effects were rolled back as a whole; each message now gets its retries and, if it
+    // is the poison one, the DLQ, while the others are applied.
+    const byOffset = new Map(valid.map((v) => [v.message.offset, v.envelope]));
+    for (const message of chunk) {
+      const envelope = byOffset.get(message.offset);
+      if (envelope) {
+        if (!live()) return;
+        const one = process.hrtime.bigint();
+        const outcome = await this.runHandler(topic, partition, message, envelope, subscription, heartbeat);
+        consumerProcessDuration().observe({ topic, group, outcome }, Number(process.hrtime.bigint() - one) / 1e9);
+      }
+      resolveOffset(message.offset);
+    }
   }
 
   private parse(topic: string, message: KafkaMessage, subscription: Subscription<any>): Envelope {

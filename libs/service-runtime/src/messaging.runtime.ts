@@ -17,7 +17,7 @@ import {
   RequestResponder,
   Subscription,
 } from '@receptionist/messaging';
-import { ON_EVENT, ON_REQUEST } from './decorators';
+import { ON_EVENT, ON_EVENT_BATCH, ON_REQUEST, OnEventBatchOptions } from './decorators';
 import { KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_OPTIONS } from './tokens';
 import type { ServiceRuntimeOptions } from './service-runtime.module';
 
@@ -193,6 +193,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   private discoverHandlers() {
     const events: Subscription[] = [];
+    const batches: (OnEventBatchOptions & { topic: string; handler: NonNullable<Subscription['batchHandler']> })[] = [];
     const requests: { topic: string; handler: RequestHandler }[] = [];
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
@@ -202,9 +203,18 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         const method = instance[name] as (...args: unknown[]) => Promise<unknown>;
         const eventTopic = this.reflector.get<string>(ON_EVENT, method);
         if (eventTopic) events.push({ topic: eventTopic, handler: (env, ctx) => method.call(instance, env, ctx) as Promise<void> });
+        const batch = this.reflector.get<OnEventBatchOptions & { topic: string }>(ON_EVENT_BATCH, method);
+        if (batch) batches.push({ ...batch, handler: (envs, ctx) => method.call(instance, envs, ctx) as Promise<void> });
         const requestTopic = this.reflector.get<string>(ON_REQUEST, method);
         if (requestTopic) requests.push({ topic: requestTopic, handler: (env, deadline) => method.call(instance, env, deadline) });
       }
+    }
+    for (const batch of batches) {
+      // The batch handler falls back to the per-message one, so it cannot exist alone.
+      const subscription = events.find((e) => e.topic === batch.topic);
+      if (!subscription) throw new Error(`@OnEventBatch('${batch.topic}') needs an @OnEvent('${batch.topic}') handler to fall back to`);
+      subscription.batchHandler = batch.handler;
+      subscription.maxBatchSize = batch.maxBatchSize;
     }
     return { events, requests };
   }

@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '@receptionist/observability';
 
 function getOrCreate<T>(name: string, create: () => T): T {
@@ -27,4 +27,31 @@ export const unratedUsage = () =>
 export const stripeEvents = () =>
   getOrCreate('billing_stripe_events_total', () =>
     new Counter({ name: 'billing_stripe_events_total', help: 'Stripe events handled, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] }),
+  );
+
+/** Money moved by ledger postings, minor units, by kind, currency and direction (debit: usage, fees; credit: top-ups, bonus). */
+export const ledgerAmount = () =>
+  getOrCreate('billing_ledger_amount_minor_total', () =>
+    new Counter({ name: 'billing_ledger_amount_minor_total', help: 'Ledger amounts posted, minor units, by kind, currency and direction', labelNames: ['kind', 'currency', 'direction'], registers: [registry] }),
+  );
+
+/** Stripe API calls through StripeClient, one observation per call (the SDK's own retries inside), by operation and outcome. */
+export const stripeRequestDuration = () =>
+  getOrCreate('stripe_request_duration_seconds', () =>
+    new Histogram({
+      name: 'stripe_request_duration_seconds',
+      help: 'Stripe API call duration by operation and outcome (ok, refused, unavailable, circuit_open)',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  );
+export const stripeErrors = () =>
+  getOrCreate('stripe_request_errors_total', () =>
+    new Counter({ name: 'stripe_request_errors_total', help: 'Failed Stripe calls by operation and reason (refused, unavailable, circuit_open)', labelNames: ['operation', 'reason'], registers: [registry] }),
+  );
+/** 0 closed, 1 half-open, 2 open (as calcom_circuit_breaker_state). */
+export const stripeBreakerState = () =>
+  getOrCreate('stripe_circuit_breaker_state', () =>
+    new Gauge({ name: 'stripe_circuit_breaker_state', help: 'Stripe circuit breaker: 0 closed, 1 half-open, 2 open', registers: [registry] }),
   );

@@ -87,6 +87,11 @@ export class InvoicesService {
     return rows.map(view);
   }
 
+  async get(companyId: string, invoiceId: string): Promise<InvoiceView | null> {
+    const [row] = await this.dataSource.query('SELECT * FROM invoice WHERE company_id = ? AND id = ?', [companyId, invoiceId]);
+    return row ? view(row) : null;
+  }
+
   async createForPeriod(companyId: string, period: string): Promise<InvoiceView> {
     const prices = await this.prices.effective(companyId);
     if (!prices) throw new BillingFailure('unknown_company', 'companyId: no billing set-up for this company');

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import type { OutboxEvent } from '@receptionist/messaging';
 import { splitDebit } from '../usage/rating';
+import { ledgerAmount } from '../common/billing.metrics';
 
 export type Currency = 'EUR' | 'USD' | 'GBP';
 export type BalanceState = 'ok' | 'low' | 'exhausted';
@@ -137,7 +138,7 @@ export class LedgerService {
    * Appends one entry to a locked account and updates the account in memory. A reference already posted is not
    * posted again (returns null): with the account locked, the check cannot race.
    */
-  async post(manager: EntityManager, account: LockedAccount, posting: Posting): Promise<LedgerEntry | null> {
+  async post(manager: EntityManager, account: LockedAccount, posting: Posting, options: { deferAccountUpdate?: boolean } = {}): Promise<LedgerEntry | null> {
     if (!Number.isSafeInteger(posting.amount)) throw new RangeError('amount: must be a whole number of minor units');
     if (!posting.referenceChecked && (await this.hasReference(manager, account.companyId, posting.reference))) return null;
     let paidDelta: number;
@@ -162,7 +163,10 @@ export class LedgerService {
          currency, reference, description, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [account.companyId, seq, posting.kind, posting.amount, paidDelta, bonusDelta, balanceAfter, bonusAfter, account.currency, posting.reference, posting.description.slice(0, 500), posting.occurredAt, now],
     );
-    await manager.query('UPDATE billing_account SET last_seq = ?, updated_at = ? WHERE company_id = ?', [seq, now, account.companyId]);
+    // A batch posting many entries to one account writes the account row once at the end (flushAccount).
+    if (!options.deferAccountUpdate) await manager.query('UPDATE billing_account SET last_seq = ?, updated_at = ? WHERE company_id = ?', [seq, now, account.companyId]);
+    // Counted when written; a rolled-back transaction over-counts, which the figures tolerate (the ledger is the truth).
+    ledgerAmount().inc({ kind: posting.kind, currency: account.currency, direction: posting.amount < 0 ? 'debit' : 'credit' }, Math.abs(posting.amount));
     account.lastSeq = seq;
     account.balance = balanceAfter;
     account.bonus = bonusAfter;
@@ -179,6 +183,11 @@ export class LedgerService {
       description: posting.description,
       occurredAt: posting.occurredAt.toISOString(),
     };
+  }
+
+  /** Writes the account's last entry after posts with `deferAccountUpdate` (same transaction, lock still held). */
+  async flushAccount(manager: EntityManager, account: LockedAccount): Promise<void> {
+    await manager.query('UPDATE billing_account SET last_seq = ?, updated_at = ? WHERE company_id = ?', [account.lastSeq, new Date(), account.companyId]);
   }
 
   /**

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { BillingReply, Envelope, Topics, billingRequestSchema } from '@receptionist/contracts';
-import { LOGGER, OnRequest } from '@receptionist/service-runtime';
+import { LOGGER, OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import type { BillingEnv } from '../config';
 import { BillingFailure } from '../common/billing-failure';
 import { InvoicesService } from '../invoices/invoices.service';
 import { LedgerService } from '../ledger/ledger.service';
@@ -12,6 +13,15 @@ import { TopUpsService } from '../topups/topups.service';
 
 type Parsed = z.output<typeof billingRequestSchema>;
 type Op<K extends Parsed['operation']> = Extract<Parsed, { operation: K }>;
+
+/** BILLING_SERVE_COMPANIES (ids, `prefix*`; all when unset): which companies' requests this instance answers. */
+export function servesCompanies(setting: string | undefined): { serves: (companyId: string) => boolean } {
+  const entries = (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) return { serves: () => true };
+  const exact = new Set(entries.filter((e) => !e.endsWith('*')));
+  const prefixes = entries.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1));
+  return { serves: (id) => exact.has(id) || prefixes.some((p) => id.startsWith(p)) };
+}
 
 /**
  * The responder of `billing.request` (the gateway's admin and portal API). Always answers a BillingReply;
@@ -26,16 +36,29 @@ export class BillingRequestsHandler {
     private readonly topUps: TopUpsService,
     private readonly invoices: InvoicesService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: BillingEnv,
+  ) {
+    this.companies = servesCompanies(config.BILLING_SERVE_COMPANIES);
+  }
+
+  private readonly companies: { serves: (companyId: string) => boolean };
+
+  /** Another instance's company (tests on a shared broker): answer only after the deadline, when the requester no longer listens. */
+  private async notMine(deadline?: number): Promise<BillingReply> {
+    const wait = Math.min(Math.max(0, (deadline ?? 0) - Date.now()) + 50, 30_000);
+    await new Promise((r) => setTimeout(r, wait));
+    return { ok: false, code: 'not_found', detail: 'company not served by this instance' };
+  }
 
   @OnRequest(Topics.billingRequest.name)
-  async onRequest(envelope: Envelope): Promise<BillingReply> {
+  async onRequest(envelope: Envelope, deadline?: number): Promise<BillingReply> {
     const parsed = billingRequestSchema.safeParse(envelope.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { ok: false, code: 'invalid_request', detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }
     const request = parsed.data;
+    if (!this.companies.serves(request.companyId)) return this.notMine(deadline);
     if (envelope.companyId && envelope.companyId !== request.companyId) {
       return { ok: false, code: 'invalid_request', detail: 'companyId: does not match the envelope' };
     }
@@ -86,6 +109,11 @@ export class BillingRequestsHandler {
       }
       case 'invoices.list':
         return { invoices: await this.invoices.list(companyId, (request as Op<'invoices.list'>).limit) };
+      case 'invoice.get': {
+        const invoice = await this.invoices.get(companyId, (request as Op<'invoice.get'>).invoiceId);
+        if (!invoice) throw new BillingFailure('not_found', 'invoiceId: no such invoice');
+        return { invoice };
+      }
       case 'invoice.create':
         return { invoice: await this.invoices.createForPeriod(companyId, (request as Op<'invoice.create'>).period) };
     }

@@ -3,6 +3,7 @@ import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBrea
 import Stripe from 'stripe';
 import { SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BillingEnv } from '../config';
+import { stripeBreakerState, stripeErrors, stripeRequestDuration } from '../common/billing.metrics';
 
 /** Stripe could not be reached or is failing (network, 5xx, open breaker, no key configured); nothing was changed on our side. */
 export class PaymentProviderUnavailable extends Error {
@@ -43,6 +44,8 @@ export class StripeClient {
         })
       : null;
     this.breaker = circuitBreaker(handleWhen(isOutage), { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) });
+    this.breaker.onStateChange((state) => stripeBreakerState().set(state === CircuitState.Open || state === CircuitState.Isolated ? 2 : state === CircuitState.HalfOpen ? 1 : 0));
+    stripeBreakerState().set(0);
   }
 
   get breakerOpen(): boolean {
@@ -53,12 +56,18 @@ export class StripeClient {
   async call<T>(operation: string, fn: (stripe: Stripe) => Promise<T>): Promise<T> {
     const api = this.api;
     if (!api) throw new PaymentProviderUnavailable('STRIPE_SECRET is not configured');
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
     try {
       return await this.breaker.execute(() => fn(api));
     } catch (error) {
+      outcome = error instanceof BrokenCircuitError ? 'circuit_open' : isOutage(error) ? 'unavailable' : 'refused';
+      stripeErrors().inc({ operation, reason: outcome });
       if (error instanceof BrokenCircuitError) throw new PaymentProviderUnavailable(`Stripe circuit open (${operation})`, error);
       if (isOutage(error)) throw new PaymentProviderUnavailable(`Stripe unavailable (${operation}): ${(error as Error).message}`, error);
       throw error;
+    } finally {
+      stripeRequestDuration().observe({ operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 }

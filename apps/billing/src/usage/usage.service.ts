@@ -6,7 +6,7 @@ import { Envelope, callCompletedSchema } from '@receptionist/contracts';
 import { Inbox, Outbox, PermanentMessageError } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 import { billedSeconds, ledgerPostings, unratedUsage } from '../common/billing.metrics';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerService, LockedAccount } from '../ledger/ledger.service';
 import { EffectivePrices, PricesService } from '../prices/prices.service';
 import { freeSecondsFor, periodOf, rateTalkTime } from './rating';
 import { TopUpsService } from '../topups/topups.service';
@@ -27,6 +27,16 @@ interface ChargeResult {
   autoTopUp: boolean;
 }
 
+/** What a batch shares between the calls it charges in one transaction. */
+interface BatchState {
+  /** Accounts locked up front (sorted by company id); written once at the end (flushAccount). */
+  accounts: Map<string, LockedAccount>;
+  /** usage_charge status per `<company>\0<call>` and kind, read under the locks and kept current by the batch. */
+  usage: Map<string, Map<string, string>>;
+}
+
+const usageKey = (companyId: string, callId: string) => `${companyId}\u0000${callId}`;
+
 /**
  * Turns a completed call into usage and ledger debits: talk time (and the flat booking fee, if the plan has one)
  * at the company's effective prices, each posted once under the reference `call:<callId>:<kind>`. Two guards make a
@@ -46,20 +56,68 @@ export class UsageService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onCallCompleted(envelope: Envelope<CallCompleted>): Promise<void> {
+  private inputOf(envelope: Envelope<CallCompleted>): UsageInput {
     const companyId = envelope.companyId;
     if (!companyId) throw new PermanentMessageError(`call.completed ${envelope.data.callId} carries no companyId; cannot bill it`, 'no_company');
-    const input: UsageInput = {
+    return {
       companyId,
       callId: envelope.data.callId,
       billableSeconds: envelope.data.billableSeconds,
       bookings: envelope.data.bookingIds.length,
       endedAt: new Date(envelope.data.endedAt),
     };
+  }
+
+  async onCallCompleted(envelope: Envelope<CallCompleted>): Promise<void> {
+    const input = this.inputOf(envelope);
+    const companyId = input.companyId;
     const prices = await this.prices.effective(companyId, undefined, { cacheMs: 1000 });
     if (prices) await this.ledger.ensureAccount(companyId, prices.currency);
     const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) => this.charge(manager, input, prices));
     this.afterCommit(companyId, handled.duplicate ? null : handled.result);
+  }
+
+  /**
+   * A batch of `call.completed` (one partition, in order) in one transaction: the inbox rows of the new messages,
+   * then the accounts of every priced company locked in company-id order (concurrent batches never wait on each
+   * other in a cycle), the existing usage of all the batch's calls read once under those locks, each call charged
+   * as `charge` does, and each account row written once. A message without a company, or any failure, rolls back the
+   * whole batch; the consumer then hands its messages to `onCallCompleted` one by one (retries, DLQ).
+   */
+  async onCallCompletedBatch(envelopes: Envelope<CallCompleted>[]): Promise<void> {
+    const inputs = new Map(envelopes.map((e) => [e.id, this.inputOf(e)]));
+    const companies = [...new Set([...inputs.values()].map((i) => i.companyId))].sort();
+    const prices = new Map<string, EffectivePrices | null>();
+    for (const companyId of companies) {
+      const p = await this.prices.effective(companyId, undefined, { cacheMs: 1000 });
+      prices.set(companyId, p);
+      if (p) await this.ledger.ensureAccount(companyId, p.currency);
+    }
+    const { result } = await this.inbox.handleBatchOnce(CONSUMER, envelopes, async (manager, fresh) => {
+      const batch: BatchState = { accounts: new Map(), usage: new Map() };
+      const calls = fresh.map((e) => inputs.get(e.id)!);
+      const locked = [...new Set(calls.map((c) => c.companyId))].filter((c) => prices.get(c)).sort();
+      for (const companyId of locked) batch.accounts.set(companyId, await this.ledger.lockAccount(manager, companyId, prices.get(companyId)!.currency));
+      if (locked.length > 0) {
+        const callIds = [...new Set(calls.filter((c) => batch.accounts.has(c.companyId)).map((c) => c.callId))];
+        const rows: { company_id: string; call_id: string; kind: string; status: string }[] = await manager.query(
+          `SELECT company_id, call_id, kind, status FROM usage_charge WHERE company_id IN (${locked.map(() => '?').join(',')}) AND call_id IN (${callIds.map(() => '?').join(',')})`,
+          [...locked, ...callIds],
+        );
+        for (const r of rows) {
+          const key = usageKey(r.company_id, r.call_id);
+          batch.usage.set(key, (batch.usage.get(key) ?? new Map()).set(r.kind, r.status));
+        }
+      }
+      const results: [string, ChargeResult][] = [];
+      for (const call of calls) results.push([call.companyId, await this.charge(manager, call, prices.get(call.companyId) ?? null, batch)]);
+      for (const account of batch.accounts.values()) await this.ledger.flushAccount(manager, account);
+      return results;
+    });
+    this.runtime.relay.wake();
+    for (const [companyId, r] of result ?? []) {
+      if (r.autoTopUp) void this.topUps.autoTopUp(companyId).catch((error) => this.logger.error({ err: error, companyId }, 'auto top-up failed'));
+    }
   }
 
   private afterCommit(companyId: string, result: ChargeResult | null) {
@@ -69,7 +127,7 @@ export class UsageService {
   }
 
   /** Rates and debits one call inside the caller's transaction. */
-  async charge(manager: EntityManager, input: UsageInput, prices: EffectivePrices | null): Promise<ChargeResult> {
+  async charge(manager: EntityManager, input: UsageInput, prices: EffectivePrices | null, batch?: BatchState): Promise<ChargeResult> {
     const period = periodOf(input.endedAt);
     const now = new Date();
     if (!prices) {
@@ -88,7 +146,7 @@ export class UsageService {
       this.logger.warn({ companyId: input.companyId, callId: input.callId }, 'call completed for a company without prices; kept unrated');
       return { outcome: 'unpriced', autoTopUp: false };
     }
-    const account = await this.ledger.lockAccount(manager, input.companyId, prices.currency);
+    const account = batch?.accounts.get(input.companyId) ?? (await this.ledger.lockAccount(manager, input.companyId, prices.currency));
     if (account.currency !== prices.currency) {
       unratedUsage().inc({ reason: 'currency_mismatch' });
       this.logger.error({ companyId: input.companyId, account: account.currency, prices: prices.currency }, 'prices are in another currency than the account; usage kept unrated');
@@ -98,11 +156,20 @@ export class UsageService {
       );
       return { outcome: 'unpriced', autoTopUp: false };
     }
-    const existing: { kind: string; status: string }[] = await manager.query(
-      'SELECT kind, status FROM usage_charge WHERE company_id = ? AND call_id = ?',
-      [input.companyId, input.callId],
-    );
-    const status = new Map(existing.map((r) => [r.kind, r.status]));
+    let status: Map<string, string>;
+    if (batch) {
+      // Read for the whole batch under its locks; this call's own changes below keep it current.
+      const key = usageKey(input.companyId, input.callId);
+      status = batch.usage.get(key) ?? new Map();
+      batch.usage.set(key, status);
+    } else {
+      const existing: { kind: string; status: string }[] = await manager.query(
+        'SELECT kind, status FROM usage_charge WHERE company_id = ? AND call_id = ?',
+        [input.companyId, input.callId],
+      );
+      status = new Map(existing.map((r) => [r.kind, r.status]));
+    }
+    const defer = { deferAccountUpdate: !!batch };
     let charged = false;
 
     if (status.get('talk_time') !== 'charged') {
@@ -129,9 +196,10 @@ export class UsageService {
             referenceChecked: true,
             description: `Talk time ${input.billableSeconds} s (call ${input.callId})`,
             occurredAt: input.endedAt,
-          })
+          }, defer)
         : null;
       await this.recordCharge(manager, input, 'talk_time', period, input.billableSeconds, free, prices, prices.perMinuteMinor, prices.discountBasisPoints, amount, entry?.seq ?? null, status.has('talk_time'));
+      status.set('talk_time', 'charged');
       billedSeconds().inc({ currency: prices.currency }, input.billableSeconds - free);
       if (entry) ledgerPostings().inc({ kind: 'usage' });
       charged = true;
@@ -144,8 +212,9 @@ export class UsageService {
         reference: `call:${input.callId}:booking_fee`,
         description: `Booking fee × ${input.bookings} (call ${input.callId})`,
         occurredAt: input.endedAt,
-      });
+      }, defer);
       await this.recordCharge(manager, input, 'booking_fee', period, input.bookings, 0, prices, prices.perBookingMinor, 0, amount, entry?.seq ?? null, status.has('booking_fee'));
+      status.set('booking_fee', 'charged');
       ledgerPostings().inc({ kind: 'fee' });
       charged = true;
     }

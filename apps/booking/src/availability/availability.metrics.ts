@@ -8,14 +8,18 @@ function getOrCreate<T>(name: string, create: () => T): T {
 
 /** `result`: hit or miss of the Redis slot cache (per Cal.com slots lookup). */
 export const availabilityCacheLookups = () =>
-  getOrCreate('booking_availability_cache_lookups_total', () =>
-    new Counter({
+  getOrCreate('booking_availability_cache_lookups_total', () => {
+    const counter = new Counter({
       name: 'booking_availability_cache_lookups_total',
       help: 'Availability (Cal.com slots) cache lookups by result: hit or miss',
       labelNames: ['result'],
       registers: [registry],
-    }),
-  );
+    });
+    // Both series exist from the start, so a hit ratio is 0 rather than no data before the first hit.
+    counter.inc({ result: 'hit' }, 0);
+    counter.inc({ result: 'miss' }, 0);
+    return counter;
+  });
 
 export const bookingOperationDuration = () =>
   getOrCreate('booking_request_duration_seconds', () =>
@@ -26,4 +30,14 @@ export const bookingOperationDuration = () =>
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+  );
+
+/** Business counters for the overview: booking attempts by outcome (`ok` or the refusal code), cancellations. */
+export const bookingsTotal = () =>
+  getOrCreate('booking_bookings_total', () =>
+    new Counter({ name: 'booking_bookings_total', help: 'appointment.book requests by outcome (ok or refusal code)', labelNames: ['outcome'], registers: [registry] }),
+  );
+export const cancellationsTotal = () =>
+  getOrCreate('booking_cancellations_total', () =>
+    new Counter({ name: 'booking_cancellations_total', help: 'appointment.cancel requests by outcome (ok or refusal code)', labelNames: ['outcome'], registers: [registry] }),
   );

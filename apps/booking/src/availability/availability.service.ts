@@ -47,7 +47,9 @@ export class AvailabilityService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_CONFIG) private readonly config: BookingEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    availabilityCacheLookups(); // registered (hit and miss at 0) before the first lookup
+  }
 
   /** `availability.get`: free starts in [from, to), as ISO instants in the company's zone. */
   async get(ctx: SlotContext, from: string, to: string, signal?: AbortSignal) {

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { BookingReply, Envelope, Topics, bookingRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest } from '@receptionist/service-runtime';
 import { AppointmentsService } from '../appointments/appointments.service';
-import { bookingOperationDuration } from '../availability/availability.metrics';
+import { bookingOperationDuration, bookingsTotal, cancellationsTotal } from '../availability/availability.metrics';
 import { AvailabilityService } from '../availability/availability.service';
 import { CallbacksService } from '../callbacks/callbacks.service';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -45,10 +45,10 @@ export class BookingRequestsHandler {
     const request = parsed.data;
     if (!this.companies.serves(request.companyId)) return this.notMine(deadline);
     const reply = await this.handle(envelope, request, deadline);
-    bookingOperationDuration().observe(
-      { operation: request.operation, outcome: reply.ok ? 'ok' : (reply.code ?? 'error') },
-      Number(process.hrtime.bigint() - started) / 1e9,
-    );
+    const outcome = reply.ok ? 'ok' : (reply.code ?? 'error');
+    bookingOperationDuration().observe({ operation: request.operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (request.operation === 'appointment.book') bookingsTotal().inc({ outcome });
+    else if (request.operation === 'appointment.cancel') cancellationsTotal().inc({ outcome });
     return reply;
   }
 

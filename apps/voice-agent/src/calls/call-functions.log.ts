@@ -15,7 +15,8 @@ export interface FunctionCallEntry {
 }
 
 /** Functions whose successful reply carries the appointment booked in the call. */
-const BOOKS = new Set(['book_appointment']);
+/** Functions that can book (collect_appointment books once confirmed); their replies carry the appointment id. */
+export const BOOKS = new Set(['book_appointment', 'collect_appointment']);
 
 /**
  * The voice functions called during a call, recorded against the call id by voice-agent's function responder

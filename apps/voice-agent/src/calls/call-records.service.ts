@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Topics, type CallOutcome } from '@receptionist/contracts';
 import { Outbox } from '@receptionist/messaging';
 import { callSeconds, projectCall, turnCount, type CallProjection, type RetellCallEvent, type StoredWebhook } from './call-projection';
-import { callFacts } from './calls.metrics';
+import { callFacts, callTalkSeconds } from './calls.metrics';
 
 export interface WebhookInput {
   companyId: string | null;
@@ -182,14 +182,16 @@ export class CallRecordsService {
     }
     if ((p.status === 'ended' || p.status === 'analyzed') && p.endedAt && startedAt) {
       const endedAt = p.endedAt;
-      await this.once(manager, companyId, callId, Topics.callCompleted.name, () => ({
+      const seconds = callSeconds(p);
+      const published = await this.once(manager, companyId, callId, Topics.callCompleted.name, () => ({
         ...base,
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
-        ...callSeconds(p),
+        ...seconds,
         disconnectionReason: p.disconnectionReason,
         bookingIds,
       }));
+      if (published) callTalkSeconds().inc(seconds.durationSeconds);
     }
     if (p.analysis) {
       const a = p.analysis;
@@ -204,12 +206,13 @@ export class CallRecordsService {
   }
 
   /** The marker row and the outbox row commit together: the fact goes out exactly once per call. */
-  private async once(manager: EntityManager, companyId: string, callId: string, fact: string, data: () => unknown) {
+  private async once(manager: EntityManager, companyId: string, callId: string, fact: string, data: () => unknown): Promise<boolean> {
     const [seen] = await manager.query('SELECT 1 AS x FROM call_fact WHERE call_id = ? AND fact = ?', [callId, fact]);
-    if (seen) return;
+    if (seen) return false;
     const envelope = await this.outbox.add(manager, { topic: fact, key: callId, companyId, subject: callId, data: data() });
     await manager.query('INSERT INTO call_fact (call_id, fact, message_id, published_at) VALUES (?, ?, ?, ?)', [callId, fact, envelope.id, new Date()]);
     callFacts().inc({ fact });
+    return true;
   }
 
   // ---- reading (always within one company) ----

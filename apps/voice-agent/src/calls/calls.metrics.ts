@@ -22,3 +22,9 @@ export const callFacts = () =>
   getOrCreate('voice_call_facts_total', () =>
     new Counter({ name: 'voice_call_facts_total', help: 'Call facts voice-agent published through the outbox', labelNames: ['fact'], registers: [registry] }),
   );
+
+/** Talk time of completed calls in seconds (connected calls only; the call minutes on the overview). */
+export const callTalkSeconds = () =>
+  getOrCreate('voice_call_talk_seconds_total', () =>
+    new Counter({ name: 'voice_call_talk_seconds_total', help: 'Talk time of completed calls, seconds', registers: [registry] }),
+  );

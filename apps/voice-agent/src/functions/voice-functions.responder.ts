@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Envelope, Topics, toE164, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
-import { CallFunctionsLog } from '../calls/call-functions.log';
+import { BOOKS, CallFunctionsLog } from '../calls/call-functions.log';
 import type { VoiceAgentEnv } from '../config';
 import { isTimeZone, spokenLanguage, zonedNow } from '../dates';
 import { AppointmentBookingHandler } from '../handlers/appointment-booking.handler';
@@ -90,8 +90,10 @@ export class VoiceFunctionsResponder {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     voiceFunctionDuration().observe({ function: fn, outcome: reply.code ?? 'ok' }, seconds);
-    // Recorded on the call before answering, so the booking is known to the call record when Retell hangs up.
-    await this.callLog.record({ companyId: company.id, callId: ctx.callId, requestKey: request.requestKey ?? envelope.id, name: fn, reply, durationMs: seconds * 1000 });
+    // A function that booked is recorded on the call before answering, so the booking is known to the call record
+    // when Retell hangs up; the others (most calls: checks, lists) are recorded without holding the caller.
+    const logged = this.callLog.record({ companyId: company.id, callId: ctx.callId, requestKey: request.requestKey ?? envelope.id, name: fn, reply, durationMs: seconds * 1000 });
+    if (BOOKS.has(fn)) await logged;
     return reply;
   }
 

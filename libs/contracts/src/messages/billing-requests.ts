@@ -44,6 +44,8 @@ export const billingRequestSchema = z.discriminatedUnion('operation', [
     idempotencyKey: z.string().min(1).max(200).optional(),
   }),
   z.object({ operation: z.literal('invoices.list'), ...base, limit: z.number().int().min(1).max(100).default(24) }),
+  /** One invoice of the company (`not_found` for another company's). */
+  z.object({ operation: z.literal('invoice.get'), ...base, invoiceId: z.uuid() }),
   /** Invoices a month's usage now (normally done by the monthly run); the same month twice gives the same invoice. */
   z.object({ operation: z.literal('invoice.create'), ...base, period }),
 ]);

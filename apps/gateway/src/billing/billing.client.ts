@@ -1,0 +1,55 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { BillingRequest, Topics, billingReplySchema } from '@receptionist/contracts';
+import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
+
+/** How long the admin API waits for billing (which owns accounts, ledger and invoices) before answering 503. */
+export const BILLING_REQUEST_TIMEOUT_MS = 8000;
+
+/**
+ * Asks billing over request-reply on `billing.request`. The company always comes from the path the AuthGuard has
+ * checked against the token; billing answers only within it. Billing's refusals become HTTP answers here.
+ */
+@Injectable()
+export class BillingClient {
+  constructor(
+    private readonly messaging: MessagingRuntime,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async ask(request: BillingRequest, notFound = 'not found'): Promise<Record<string, unknown>> {
+    let raw: unknown;
+    try {
+      raw = await this.messaging.client.request(
+        Topics.billingRequest.name,
+        { key: request.companyId, companyId: request.companyId, subject: null, data: request },
+        BILLING_REQUEST_TIMEOUT_MS,
+      );
+    } catch (error) {
+      const e = error as Error;
+      this.logger.warn({ err: { name: e.name, message: e.message }, operation: request.operation, companyId: request.companyId }, 'billing.request failed');
+      throw new ServiceUnavailableException('billing is not available right now; try again shortly');
+    }
+    const reply = billingReplySchema.safeParse(raw);
+    if (!reply.success) throw new ServiceUnavailableException('billing is not available right now; try again shortly');
+    const { ok, code, detail, data } = reply.data;
+    if (ok) return data ?? {};
+    const field = detail?.includes(':') ? detail.split(':')[0] : undefined;
+    switch (code) {
+      case 'invalid_request':
+        throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: detail ?? 'invalid request', field: field ?? 'body' });
+      case 'unknown_company':
+        throw new NotFoundException('billing is not set up for this company');
+      case 'not_found':
+        throw new NotFoundException(notFound);
+      case 'nothing_to_invoice':
+      case 'usage_not_rated':
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: field ?? 'period' });
+      case 'payment_provider_unavailable':
+        throw new ServiceUnavailableException('the payment provider is not reachable right now; nothing was charged; try again shortly');
+      default:
+        this.logger.error({ operation: request.operation, companyId: request.companyId, code }, 'billing answered with an internal error');
+        throw new ServiceUnavailableException('billing could not answer; try again shortly');
+    }
+  }
+}

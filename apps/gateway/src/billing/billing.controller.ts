@@ -1,0 +1,112 @@
+import { Body, Controller, Get, Headers, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { CurrentPrincipal, Principal, RequireAbility, tenantScope } from '../auth/principal';
+import { Actor, CurrentActor, auditBy } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
+import { CompaniesRepository } from '../companies/companies.repository';
+import { RateLimit } from '../rate-limit';
+import { BillingClient } from './billing.client';
+import { CreateInvoiceDto, CreateTopUpDto, createInvoiceSchema, createTopUpSchema, idempotencyKeyHeader, invoicesQuery, ledgerQuery } from './dto';
+
+/**
+ * A company's billing (owned by billing, asked over `billing.request`): balance, ledger, prices, Stripe Checkout
+ * top-ups and invoices. The AuthGuard answers 404 to a token of another company before anything here runs; the
+ * company sent to billing is always the checked one from the path. Money is integer minor units.
+ */
+@Controller('api/v1/companies/:companyId/billing')
+export class BillingController {
+  constructor(
+    private readonly billing: BillingClient,
+    private readonly companies: CompaniesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async company(principal: Principal, companyId: string): Promise<string> {
+    const company = await this.companies.findCompany(tenantScope(principal), companyId);
+    if (!company) throw new NotFoundException();
+    return company.id;
+  }
+
+  /** Balance (paid + bonus credit), currency, state (ok / low / exhausted), low-balance threshold. */
+  @Get('balance')
+  @RequireAbility('billing.read')
+  async balance(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string) {
+    return this.billing.ask({ operation: 'balance.get', companyId: await this.company(principal, companyId) });
+  }
+
+  /** Ledger entries, newest first; `next` is the `before` of the following page (null on the last). */
+  @Get('ledger')
+  @RequireAbility('billing.read')
+  async ledger(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
+    const q = parseOrBadRequest(ledgerQuery, query, 'query');
+    const page = await this.billing.ask({ operation: 'ledger.list', companyId: await this.company(principal, companyId), limit: q.limit, before: q.before });
+    return { data: page.entries ?? [], next: page.nextBefore ?? null };
+  }
+
+  /** Effective prices: the plan from the company's set-up with its overrides applied. */
+  @Get('prices')
+  @RequireAbility('billing.read')
+  async prices(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string) {
+    const reply = await this.billing.ask({ operation: 'prices.get', companyId: await this.company(principal, companyId) });
+    return reply.prices;
+  }
+
+  /**
+   * Creates a Stripe Checkout Session for a top-up and answers its URL (201). The balance is credited once, when
+   * Stripe's `checkout.session.completed` webhook arrives. `Idempotency-Key` makes a retried POST answer the same session.
+   */
+  @Post('top-ups')
+  @RateLimit('sensitive')
+  @RequireAbility('billing.manage')
+  async topUp(
+    @CurrentActor() actor: Actor,
+    @Param('companyId') companyId: string,
+    @Body(new ZodBody(createTopUpSchema)) dto: CreateTopUpDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    const key = idempotencyKey === undefined ? undefined : parseOrBadRequest(idempotencyKeyHeader, idempotencyKey, 'Idempotency-Key');
+    const id = await this.company(actor.principal, companyId);
+    const reply = await this.billing.ask({ operation: 'topup.create', companyId: id, ...dto, ...(key ? { idempotencyKey: key } : {}) });
+    const topUp = reply.topUp as { topUpId: string; amount: number; currency: string; checkoutUrl: string | null };
+    // After the fact: billing owns the top-up, the gateway records who asked for it.
+    await this.audit.record({
+      ...auditBy(actor),
+      action: 'billing.top_up.created',
+      companyId: id,
+      targetType: 'top_up',
+      targetId: topUp.topUpId,
+      changes: { amount: dto.amount, currency: dto.currency, ...(key ? { idempotencyKey: key } : {}) },
+    });
+    return topUp;
+  }
+
+  @Get('invoices')
+  @RequireAbility('billing.read')
+  async invoices(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
+    const q = parseOrBadRequest(invoicesQuery, query, 'query');
+    const reply = await this.billing.ask({ operation: 'invoices.list', companyId: await this.company(principal, companyId), limit: q.limit });
+    return { data: reply.invoices ?? [] };
+  }
+
+  /** One invoice with its lines, totals, state and Stripe's hosted page and PDF links. */
+  @Get('invoices/:invoiceId')
+  @RequireAbility('billing.read')
+  async invoice(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Param('invoiceId') invoiceId: string) {
+    if (!UUID_RE.test(invoiceId)) throw new NotFoundException('invoice not found');
+    const reply = await this.billing.ask({ operation: 'invoice.get', companyId: await this.company(principal, companyId), invoiceId }, 'invoice not found');
+    return reply.invoice;
+  }
+
+  /** Invoices a month's usage now (the monthly run does it otherwise); the same month again answers the same invoice. */
+  @Post('invoices')
+  @HttpCode(200)
+  @RateLimit('sensitive')
+  @RequireAbility('billing.manage')
+  async createInvoice(@CurrentActor() actor: Actor, @Param('companyId') companyId: string, @Body(new ZodBody(createInvoiceSchema)) dto: CreateInvoiceDto) {
+    const id = await this.company(actor.principal, companyId);
+    const reply = await this.billing.ask({ operation: 'invoice.create', companyId: id, period: dto.period });
+    const invoice = reply.invoice as { invoiceId: string; total: number; currency: string };
+    await this.audit.record({ ...auditBy(actor), action: 'billing.invoice.created', companyId: id, targetType: 'invoice', targetId: invoice.invoiceId, changes: { period: dto.period, total: invoice.total, currency: invoice.currency } });
+    return invoice;
+  }
+}
