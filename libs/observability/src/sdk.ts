@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -39,7 +40,12 @@ export function startTracing(options: TracingOptions = {}): NodeSDK | undefined 
   return sdk;
 }
 
+/** Shuts the SDK down and unregisters its globals, so nothing of it outlives the caller (tests in one process). */
 export async function stopTracing(): Promise<void> {
-  await sdk?.shutdown();
+  if (!sdk) return;
+  await sdk.shutdown();
   sdk = undefined;
+  trace.disable();
+  context.disable();
+  propagation.disable();
 }
