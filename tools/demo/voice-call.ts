@@ -85,6 +85,7 @@ export async function runDemoCall(print: (line: string) => void = (l) => process
       fromNumber: CALLER,
       toNumber: number,
       baseUrl: GATEWAY,
+      durationMs: 95_000, // how long the simulated caller stays on the line (billed by the second)
       steps: [
         { name: 'check_availability', args: { dienstleistung: service, datum: day, uhrzeit: '11:00' } },
         // the agent books the first time offered, as its LLM would from the reply
@@ -129,9 +130,19 @@ export async function runDemoCall(print: (line: string) => void = (l) => process
     const billed = await eventually(async () => {
       const res = await json(`${GATEWAY}/api/v1/companies/${company.id}/billing/ledger`, { headers: auth });
       if (res.status === 404) return null;
-      return (res.body?.data ?? []).find((e: any) => JSON.stringify(e).includes(call.call.call_id));
+      const entries = (res.body?.data ?? []).filter((e: any) => JSON.stringify(e).includes(call.call.call_id));
+      return entries.length ? entries : undefined;
     }, 15_000);
-    say(`  billing     ${billed ? `ledger entry ${billed.kind ?? billed.type ?? ''} ${billed.amountMinor ?? billed.amount} ${billed.currency ?? ''} for the talk time` : billed === null ? 'no billing API yet' : 'no ledger entry yet'}`);
+    const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} ${currency}`;
+    say(
+      `  billing     ${
+        billed
+          ? billed.map((e: any) => `${e.kind} ${money(e.amountMinor ?? e.amount, e.currency ?? '')}`).join(', ') + ' debited from the prepaid balance'
+          : billed === null
+            ? 'no billing API'
+            : 'no ledger entry yet'
+      }`,
+    );
   } else {
     say('  (could not sign in to the admin API to follow the call)');
   }
