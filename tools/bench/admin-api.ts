@@ -19,11 +19,10 @@
  * BENCH_ADMIN_OTEL=0 (start the gateway without the OpenTelemetry preload), BENCH_LOG_LEVEL.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
-import { testInfra, uniqueName } from '@receptionist/testing';
+import { testInfra, uniqueName, freePort } from '@receptionist/testing';
 import { envInt, fmt, now, printHeader, runMain, sleep, stats, writeResult, type Stats } from './lib';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -53,17 +52,6 @@ export interface AdminApiBenchResult {
   route: string;
   otel: boolean;
   runs: AdminApiRun[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function node(args: string[], env: NodeJS.ProcessEnv, stdio: 'inherit' | 'ignore' = 'ignore'): ChildProcess {

@@ -1,6 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +16,7 @@ import {
   stripeSimulator,
   twilioSimulator,
 } from '@receptionist/simulators';
-import { silentLogger, testInfra, testKafka, uniqueName, waitFor } from '@receptionist/testing';
+import { silentLogger, testInfra, testKafka, uniqueName, waitFor, freePort } from '@receptionist/testing';
 import { runCompanyImport } from '../company-import';
 import { ROOT, migrateAll, startService, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
@@ -51,17 +50,6 @@ function binary(name: 'prometheus' | 'promtool'): string {
 function descends(spans: Map<string, StoredSpan>, span: StoredSpan | undefined, ancestor: StoredSpan | undefined): boolean {
   for (let s = span; s && ancestor; s = s.parentSpanId ? spans.get(s.parentSpanId) : undefined) if (s.spanId === ancestor.spanId) return true;
   return false;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** dd.mm.yyyy of a Wednesday `weeks` weeks after the next one at least two days ahead (the demo opens Tue–Sat). */

@@ -1,12 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawn, ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { BillingReply, BillingRequest, Topics, createEnvelope } from '@receptionist/contracts';
 import { MessageProducer, RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, silentLogger, testInfra, testKafka, uniqueName } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
+
+export { freePort } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { billingEnvSchema } from '../src/config';
 import { migrations } from '../src/migrations';
@@ -22,17 +23,6 @@ export interface TestBilling {
   database: string;
   service: string;
   close: () => Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function createBillingDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
@@ -57,18 +47,7 @@ export async function startGroupsAtEnd(service: string): Promise<void> {
 
 function baseEnv(database: string, port: number): Record<string, string> {
   return {
-    APP_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DB_HOST: testInfra.db.host,
-    DB_PORT: String(testInfra.db.port),
-    DB_USERNAME: testInfra.db.username,
-    DB_PASSWORD: testInfra.db.password,
-    DB_DATABASE: database,
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    REDIS_HOST: testInfra.redis.host,
-    REDIS_PORT: String(testInfra.redis.port),
+    ...testServiceEnv(database, port),
     BILLING_INVOICE_RUN_INTERVAL_MS: '0',
     BILLING_RERATE_INTERVAL_MS: '500',
     OUTBOX_POLL_MS: '100',
@@ -83,17 +62,7 @@ export async function startBilling(extraEnv: Record<string, string> = {}, option
   const service = options.service ?? `billing-test-${randomBytes(3).toString('hex')}`;
   if (!options.service) await startGroupsAtEnd(service);
   const env = { ...baseEnv(database, port), ...(options.companies?.length ? { BILLING_SERVE_COMPANIES: options.companies.join(',') } : {}), ...extraEnv };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let app: NestFastifyApplication;
-  try {
-    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), billingEnvSchema);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), billingEnvSchema));
   return {
     app,
     url: `http://127.0.0.1:${port}`,

@@ -1,10 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { BookingReply, BookingRequest, Topics } from '@receptionist/contracts';
 import { RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, silentLogger, testInfra, testKafka, uniqueName } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { bookingEnvSchema } from '../src/config';
 import { bookingEntities } from '../src/entities';
@@ -39,17 +38,6 @@ export interface StartBookingOptions {
   companies?: string[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A throwaway booking database with booking's migrations. */
 export async function createBookingDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
   const db = await createTestDatabase('booking', { entities: bookingEntities, migrations });
@@ -79,32 +67,11 @@ export async function startBooking(extraEnv: Record<string, string> = {}, option
     { groupId: `${service}.${Topics.bookingRequest.name}`, topic: Topics.bookingRequest.name },
   ]);
   const env: Record<string, string> = {
-    APP_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DB_HOST: testInfra.db.host,
-    DB_PORT: String(testInfra.db.port),
-    DB_USERNAME: testInfra.db.username,
-    DB_PASSWORD: testInfra.db.password,
-    DB_DATABASE: database,
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    REDIS_HOST: testInfra.redis.host,
-    REDIS_PORT: String(testInfra.redis.port),
+    ...testServiceEnv(database, port),
     ...(options.companies?.length ? { BOOKING_SERVE_COMPANIES: options.companies.join(',') } : {}),
     ...extraEnv,
   };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let app: NestFastifyApplication;
-  try {
-    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), bookingEnvSchema);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), bookingEnvSchema));
   return {
     app,
     url: `http://127.0.0.1:${port}`,

@@ -1,8 +1,9 @@
-import net from 'node:net';
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, testInfra } from '@receptionist/testing';
+import { createTestDatabase, freePort, testServiceEnv } from '@receptionist/testing';
+
+export { freePort } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { gatewayEnvSchema } from '../src/config';
 import { serveOpenApi } from '../src/openapi/openapi';
@@ -31,17 +32,6 @@ export interface StartGatewayOptions {
   configure?: (app: NestFastifyApplication) => Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A throwaway gateway database with the gateway's migrations; share it between instances. */
 export async function createGatewayDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
   const db = await createTestDatabase('gateway', { entities: [], migrations });
@@ -58,18 +48,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   const database = options.database ?? own!.database;
   const port = await freePort();
   const env: Record<string, string> = {
-    APP_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DB_HOST: testInfra.db.host,
-    DB_PORT: String(testInfra.db.port),
-    DB_USERNAME: testInfra.db.username,
-    DB_PASSWORD: testInfra.db.password,
-    DB_DATABASE: database,
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    REDIS_HOST: testInfra.redis.host,
-    REDIS_PORT: String(testInfra.redis.port),
+    ...testServiceEnv(database, port),
     // Each test gateway counts in its own keyspace, and the sensitive limit is out of the way of suites that
     // sign in and create tokens often; the rate-limit suite sets its own limits.
     RATE_LIMIT_KEY_PREFIX: `rl-test-${database}:`,

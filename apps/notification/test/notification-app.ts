@@ -1,10 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, testInfra, testKafka } from '@receptionist/testing';
+import { createTestDatabase, freePort, testKafka, testServiceEnv, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { notificationEnvSchema } from '../src/config';
 import { migrations } from '../src/migrations';
@@ -27,17 +26,6 @@ export interface TestNotification {
 export const TEST_TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const TEST_TWILIO_TOKEN = 'test-twilio-auth-token';
 export const TEST_FROM = '+4930555000111';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function createNotificationDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
   const db = await createTestDatabase('notification', { entities: [], migrations });
@@ -93,18 +81,7 @@ export async function startNotification(extraEnv: Record<string, string> = {}, o
   const service = options.service ?? `notification-test-${randomBytes(3).toString('hex')}`;
   if (!options.service) await startGroupAtEnd(service);
   const env: Record<string, string> = {
-    APP_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DB_HOST: testInfra.db.host,
-    DB_PORT: String(testInfra.db.port),
-    DB_USERNAME: testInfra.db.username,
-    DB_PASSWORD: testInfra.db.password,
-    DB_DATABASE: database,
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    REDIS_HOST: testInfra.redis.host,
-    REDIS_PORT: String(testInfra.redis.port),
+    ...testServiceEnv(database, port),
     TWILIO_SID: TEST_TWILIO_SID,
     TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN,
     TWILIO_FROM_NUMBER: TEST_FROM,
@@ -114,17 +91,7 @@ export async function startNotification(extraEnv: Record<string, string> = {}, o
     ...(options.companies?.length ? { NOTIFICATION_SERVE_COMPANIES: options.companies.join(',') } : {}),
     ...extraEnv,
   };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let app: NestFastifyApplication;
-  try {
-    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), notificationEnvSchema);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), notificationEnvSchema));
   return {
     app,
     url: `http://127.0.0.1:${port}`,

@@ -1,11 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { z } from 'zod';
 import { Topics, voiceFunctionReplySchema, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, silentLogger, testInfra, testKafka, uniqueName } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { voice_agentEnvSchema } from '../src/config';
 import { voiceAgentEntities } from '../src/entities';
@@ -43,17 +42,6 @@ export interface StartVoiceAgentOptions {
   service?: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function createVoiceAgentDatabase(): Promise<{ database: string; drop: () => Promise<void> }> {
   const db = await createTestDatabase('voice', { entities: voiceAgentEntities, migrations });
   await db.dataSource.destroy();
@@ -78,32 +66,11 @@ export async function startVoiceAgent(extraEnv: Record<string, string> = {}, opt
     }
   }
   const env: Record<string, string> = {
-    APP_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DB_HOST: testInfra.db.host,
-    DB_PORT: String(testInfra.db.port),
-    DB_USERNAME: testInfra.db.username,
-    DB_PASSWORD: testInfra.db.password,
-    DB_DATABASE: database,
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    REDIS_HOST: testInfra.redis.host,
-    REDIS_PORT: String(testInfra.redis.port),
+    ...testServiceEnv(database, port),
     ...(options.companies?.length ? { VOICE_AGENT_SERVE_COMPANIES: options.companies.join(',') } : {}),
     ...extraEnv,
   };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let app: NestFastifyApplication;
-  try {
-    app = await bootstrapService(service, (ctx) => AppModule.forRoot(ctx), voice_agentEnvSchema);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), voice_agentEnvSchema));
   return {
     app,
     url: `http://127.0.0.1:${port}`,

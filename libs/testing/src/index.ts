@@ -1,2 +1,3 @@
 export * from './env';
 export * from './helpers';
+export * from './service-app';
