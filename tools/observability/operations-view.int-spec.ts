@@ -112,6 +112,7 @@ describe('operations view: metrics, dashboards, alerts and traces on the running
         CALCOM_BASE_URL: calcom.url,
         CALCOM_API_KEY: 'cal_ops_view_key',
         RETELLAI_API_KEY: RETELL_KEY,
+        RECORDING_URL_HOSTS: 'http://127.0.0.1', // the Retell simulator serves recordings over plain http
         STRIPE_API_BASE: stripe.url,
         STRIPE_WEBHOOK_SECRET,
         TWILIO_SID: `AC${'0123456789abcdef'.repeat(2)}`,

@@ -59,6 +59,10 @@ const SIMULATOR_ENV: NodeJS.ProcessEnv = {
   SIM_STRIPE_WEBHOOK_SECRET: 'whsec_local_simulator',
   SIM_STRIPE_WEBHOOK_URL: 'http://127.0.0.1:3000/api/webhooks/stripe',
   SLACK_WEBHOOK_URL: 'http://127.0.0.1:4080/services/T0/B0/local',
+  // The Retell simulator serves recordings over plain http; only this explicit entry lets voice-agent fetch them.
+  RECORDING_URL_HOSTS: 'http://127.0.0.1:4020',
+  // Frankfurter's v1 shape; without simulators billing asks the real Frankfurter API (its default, no key needed).
+  EXCHANGE_RATES_URL: 'http://127.0.0.1:4060/v1',
 };
 
 async function main() {
@@ -98,7 +102,7 @@ async function main() {
       `Platform up: six services healthy in ${(total / 1000).toFixed(1)} s (migrations + start).`,
       ...lines,
       `  kafka         127.0.0.1:${(process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(':')[1]}`,
-      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4080 (calcom, retell, stripe, twilio, samedi, rates, translate, slack)' : '  simulators    off (API keys set)',
+      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4090 (calcom, retell, stripe, twilio, samedi, rates, translate, slack, s3)' : '  simulators    off (API keys set)',
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
       demo,
       demoCall,

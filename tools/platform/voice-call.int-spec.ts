@@ -52,6 +52,7 @@ describe('a voice call books, lists, moves and cancels an appointment', () => {
         CALCOM_BASE_URL: calcom.url,
         CALCOM_API_KEY: 'cal_e2e_test_key', // any cal_ key is valid for the simulator
         RETELLAI_API_KEY: RETELL_KEY,
+        RECORDING_URL_HOSTS: 'http://127.0.0.1', // the Retell simulator serves recordings over plain http
         PLATFORM_ADMIN_EMAIL: ADMIN.email,
         PLATFORM_ADMIN_PASSWORD: ADMIN.password,
         RATE_LIMIT_KEY_PREFIX: `rl-${prefix}`,

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { CreditNotesService } from './invoices/credit-notes.service';
 import { InvoicesService } from './invoices/invoices.service';
 import { LedgerService } from './ledger/ledger.service';
 import { PricesService } from './prices/prices.service';
 import { PricingModule } from './pricing/pricing.module';
 import { BillingRequestsHandler } from './requests/billing-requests.handler';
+import { ExchangeRatesService } from './rates/exchange-rates.service';
 import { CustomersService } from './stripe/customers.service';
 import { StripeEventsHandler } from './stripe/stripe-events.handler';
 import { StripeClient } from './stripe/stripe.client';
@@ -11,7 +13,7 @@ import { TopUpsService } from './topups/topups.service';
 import { BillingJobs, UsageHandler } from './usage/usage.handler';
 import { UsageService } from './usage/usage.service';
 
-/** Ledger, usage debits, top-ups, invoices, Stripe events and the `billing.request` responder. */
+/** Ledger, usage debits, top-ups (also automatic), invoices (also partners' aggregate ones), credit notes, Stripe events and the `billing.request` responder. */
 @Module({
   imports: [PricingModule],
   providers: [
@@ -21,11 +23,13 @@ import { UsageService } from './usage/usage.service';
     CustomersService,
     TopUpsService,
     InvoicesService,
+    CreditNotesService,
     UsageService,
     UsageHandler,
     BillingJobs,
     StripeEventsHandler,
     BillingRequestsHandler,
+    ExchangeRatesService,
   ],
 })
 export class BillingModule {}

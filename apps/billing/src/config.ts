@@ -22,7 +22,17 @@ export const billingEnvSchema = z.object({
   /** Secret API key (`sk_…`). Unset: `sk_test_simulator`, accepted only when STRIPE_API_BASE is not Stripe itself. */
   STRIPE_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.url().default('http://127.0.0.1:4030'),
-  EXCHANGE_RATES_URL: z.url().default('http://127.0.0.1:4060'),
+  /**
+   * Frankfurter API base URL (ECB reference rates, no key): `<url>/latest?base=EUR&symbols=GBP,USD`. The local
+   * launcher and tests point it at the rates simulator (4060).
+   */
+  EXCHANGE_RATES_URL: z.url().default('https://api.frankfurter.dev/v1'),
+  /** How long fetched rates count as current (shared in Redis); the ECB publishes once a working day. */
+  EXCHANGE_RATES_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
+  /** After a failed fetch, how long every instance serves the last good rates (flagged stale) before asking again. */
+  EXCHANGE_RATES_RETRY_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Per attempt, connect plus answer (three attempts with back-off). */
+  EXCHANGE_RATES_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Where Stripe Checkout sends the business back to after a top-up. */
   BILLING_PORTAL_URL: z.url().default('http://127.0.0.1:3000/portal/billing'),
   BILLING_TOPUP_BONUS_TIERS: bonusTiers,
@@ -30,6 +40,8 @@ export const billingEnvSchema = z.object({
   BILLING_DEFAULT_VAT_BASIS_POINTS: z.coerce.number().int().min(0).max(10000).default(1900),
   /** How often unrated usage (a call before its company's prices arrived) is rated again. */
   BILLING_RERATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** How often automatic top-ups whose charge did not go through (crash, Stripe down) are tried again; up to 5 attempts. */
+  BILLING_AUTO_TOPUP_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** How often the monthly invoice run looks for last month's uninvoiced usage; 0 = never (tests). */
   BILLING_INVOICE_RUN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   /**

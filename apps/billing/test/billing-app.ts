@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BillingReply, BillingRequest, Topics, createEnvelope } from '@receptionist/contracts';
 import { MessageProducer, RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, startGroupsAtEnd, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
 
 export { freePort } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
@@ -31,18 +31,12 @@ export async function createBillingDatabase(): Promise<{ database: string; drop:
   return { database: db.database, drop: db.drop };
 }
 
-/** Commits the groups' offsets at the topics' current end, so a new group does not replay the retained history. */
-export async function startGroupsAtEnd(service: string): Promise<void> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    for (const topic of [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name]) {
-      await admin.resetOffsets({ groupId: service, topic, earliest: false });
-    }
-    await admin.resetOffsets({ groupId: `${service}.${Topics.billingRequest.name}`, topic: Topics.billingRequest.name, earliest: false });
-  } finally {
-    await admin.disconnect();
-  }
+/** Billing's consumer groups start at the topics' current end (no replay of other tests' history). */
+export function startBillingGroupsAtEnd(service: string): Promise<void> {
+  return startGroupsAtEnd({
+    [service]: [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name],
+    [`${service}.${Topics.billingRequest.name}`]: [Topics.billingRequest.name],
+  });
 }
 
 function baseEnv(database: string, port: number): Record<string, string> {
@@ -51,6 +45,8 @@ function baseEnv(database: string, port: number): Record<string, string> {
     BILLING_INVOICE_RUN_INTERVAL_MS: '0',
     BILLING_RERATE_INTERVAL_MS: '500',
     OUTBOX_POLL_MS: '100',
+    // Never the real Frankfurter API from a test; tests of the rates pass their own simulator's URL.
+    EXCHANGE_RATES_URL: 'http://127.0.0.1:4060/v1',
   };
 }
 
@@ -60,7 +56,7 @@ export async function startBilling(extraEnv: Record<string, string> = {}, option
   const database = options.database ?? own!.database;
   const port = await freePort();
   const service = options.service ?? `billing-test-${randomBytes(3).toString('hex')}`;
-  if (!options.service) await startGroupsAtEnd(service);
+  if (!options.service) await startBillingGroupsAtEnd(service);
   const env = { ...baseEnv(database, port), ...(options.companies?.length ? { BILLING_SERVE_COMPANIES: options.companies.join(',') } : {}), ...extraEnv };
   const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), billingEnvSchema));
   return {
@@ -111,7 +107,7 @@ export class TestPublisher {
     await this.producer.disconnect();
   }
 
-  async billingSetup(companyId: string, pricing: Partial<{ perMinuteMinor: number; perBookingMinor: number; lowBalanceThresholdMinor: number; topUpMinor: number; autoTopUp: boolean }>, currency: 'EUR' | 'USD' | 'GBP' = 'EUR') {
+  async billingSetup(companyId: string, pricing: Partial<{ perMinuteMinor: number; perBookingMinor: number; lowBalanceThresholdMinor: number; topUpMinor: number; autoTopUp: boolean; partnerCompanyId: string | null }>, currency: 'EUR' | 'USD' | 'GBP' = 'EUR') {
     const data = {
       companyId,
       revision: randomUUID(),

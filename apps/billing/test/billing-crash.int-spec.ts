@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { testInfra, waitFor } from '@receptionist/testing';
 import { rateTalkTime } from '../src/usage/rating';
-import { createBillingDatabase, spawnBilling, startBilling, startGroupsAtEnd, TestPublisher } from './billing-app';
+import { createBillingDatabase, spawnBilling, startBilling, startBillingGroupsAtEnd, TestPublisher } from './billing-app';
 
 jest.setTimeout(300_000);
 
@@ -13,7 +13,7 @@ jest.setTimeout(300_000);
 it('changes nothing in the end result when billing is killed mid-run', async () => {
   const { database, drop } = await createBillingDatabase();
   const service = `billing-crash-${randomBytes(3).toString('hex')}`;
-  await startGroupsAtEnd(service);
+  await startBillingGroupsAtEnd(service);
   const publisher = await new TestPublisher().start();
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database, timezone: 'Z' });
   await db.initialize();

@@ -1,4 +1,4 @@
-import { AppointmentChangeEntity, AppointmentEntity } from './appointments/appointment.entities';
+import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity } from './appointments/appointment.entities';
 import { CallbackRequestEntity } from './callbacks/callback-request.entity';
 import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue/catalogue.entities';
 import { CustomerEntity } from './customers/customer.entity';
@@ -14,6 +14,7 @@ export const bookingEntities = [
   CustomerEntity,
   AppointmentEntity,
   AppointmentChangeEntity,
+  AppointmentStepEntity,
   CallbackRequestEntity,
   PolicyDecisionEntity,
 ];

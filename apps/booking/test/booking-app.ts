@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { BookingReply, BookingRequest, Topics } from '@receptionist/contracts';
 import { RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, startGroupsAtEnd, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { bookingEnvSchema } from '../src/config';
 import { bookingEntities } from '../src/entities';
@@ -45,27 +45,15 @@ export async function createBookingDatabase(): Promise<{ database: string; drop:
   return { database: db.database, drop: db.drop };
 }
 
-/** Commits the groups' offsets at the topics' current end, so a new group does not replay the retained history. */
-async function startGroupsAtEnd(groups: { groupId: string; topic: string }[]) {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    for (const g of groups) await admin.resetOffsets({ groupId: g.groupId, topic: g.topic, earliest: false });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function startBooking(extraEnv: Record<string, string> = {}, options: StartBookingOptions = {}): Promise<TestBooking> {
   const own = options.database ? undefined : await createBookingDatabase();
   const database = options.database ?? own!.database;
   const port = await freePort();
   const service = `booking-test-${randomBytes(3).toString('hex')}`;
-  await startGroupsAtEnd([
-    { groupId: service, topic: Topics.bookingSetup.name },
-    { groupId: service, topic: Topics.calcomBookingChanged.name },
-    { groupId: `${service}.${Topics.bookingRequest.name}`, topic: Topics.bookingRequest.name },
-  ]);
+  await startGroupsAtEnd({
+    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name],
+    [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
+  });
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
     ...(options.companies?.length ? { BOOKING_SERVE_COMPANIES: options.companies.join(',') } : {}),

@@ -17,6 +17,7 @@ import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
 import { BillingModule } from './billing/billing.module';
+import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         CallsModule,
         PortalModule,
         BillingModule,
+        CallbackRequestsModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -151,4 +151,39 @@ describe('billing admin API (gateway → billing.request → billing)', () => {
     expect((await call('GET', `${base('A')}/invoices/not-a-uuid`, tenants.A.admin)).status).toBe(404);
     expect((await call('GET', `${base('A')}/balance`, tenants.B.admin)).status).toBe(404);
   });
+
+  it("lets only a platform admin override a company's prices; new calls are charged at them, past debits stay", async () => {
+    const companyId = tenants.B.companyId;
+    const patch = (token: string, body: unknown) => call('PATCH', `${base('B')}/prices`, token, body);
+    expect((await patch(tenants.B.admin, { perMinuteMinor: 1 })).status).toBe(403); // the platform's terms, not the company's
+    for (const [body, field] of [
+      [{ perMinuteMinor: -1 }, 'perMinuteMinor'],
+      [{ perMinuteMinor: 2.5 }, 'perMinuteMinor'],
+      [{ discountBasisPoints: 10001 }, 'discountBasisPoints'],
+      [{ billingMode: 'per_hour' }, 'billingMode'],
+      [{ perMinute: 20 }, 'perMinute'], // unknown keys are refused, not ignored
+    ] as const) {
+      const res = await patch(platform, body);
+      expect([JSON.stringify(body), res.status, res.body.field]).toEqual([JSON.stringify(body), 400, field]);
+    }
+    expect((await patch(platform, {})).status).toBe(400);
+
+    await publisher.publish(publisher.callCompleted(companyId, `call_${randomBytes(6).toString('hex')}`, 60));
+    await waitFor(async () => (await call('GET', `${base('B')}/ledger`, tenants.B.admin)).body.data.length === 1, { message: 'first debit' });
+    const set = await patch(platform, { perMinuteMinor: 20, discountBasisPoints: 2500 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ prices: { perMinuteMinor: 20, discountBasisPoints: 2500 }, overrides: { perMinuteMinor: 20, discountBasisPoints: 2500 } });
+    expect((await call('GET', `${base('B')}/prices`, tenants.B.admin)).body).toMatchObject({ perMinuteMinor: 20, discountBasisPoints: 2500 });
+    await publisher.publish(publisher.callCompleted(companyId, `call_${randomBytes(6).toString('hex')}`, 60));
+    const ledger = await waitFor(async () => {
+      const data = (await call('GET', `${base('B')}/ledger`, tenants.B.admin)).body.data as { kind: string; amount: number }[];
+      return data.length === 2 ? data : null;
+    }, { message: 'second debit' });
+    // One minute at 0.12 before; at 0.20 less 25 % = 0.15 after. The first debit is untouched.
+    expect(ledger.map((e) => e.amount)).toEqual([-15, -12]);
+    const audit = await call('GET', `/api/v1/companies/${companyId}/audit-log?action=billing.prices.updated`, platform);
+    expect(audit.body.data).toEqual([expect.objectContaining({ changes: { perMinuteMinor: 20, discountBasisPoints: 2500 } })]);
+    // null clears an override: back to the plan's rate.
+    expect((await patch(platform, { perMinuteMinor: null, discountBasisPoints: null })).body).toMatchObject({ prices: { perMinuteMinor: 12 } });
+  });
 });

@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { ALL_TOPICS, Topics } from '@receptionist/contracts';
 import { Outbox } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { collectMessages, createTestDatabase, testInfra, testKafka, waitFor } from '@receptionist/testing';
+import { collectMessages, createTestDatabase, testInfra, startGroupsAtEnd, testKafka, waitFor } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { gatewayEnvSchema } from '../src/config';
 import { applyHardening } from '../src/hardening';
@@ -54,36 +54,6 @@ interface InProcessApp {
 }
 
 /**
- * Commits a new consumer group's offsets at the current end of every topic in one join (admin.resetOffsets
- * joins the group once per topic, seconds each), so the service neither replays the broker's history nor
- * handles what it has no business with.
- */
-async function startGroupAtEnd(groupId: string, topics: string[]): Promise<void> {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((t) => existing.has(t));
-  const offsets: { topic: string; partition: number; offset: string }[] = [];
-  try {
-    for (const topic of present) for (const p of await admin.fetchTopicOffsets(topic)) offsets.push({ topic, partition: p.partition, offset: p.high });
-  } finally {
-    await admin.disconnect();
-  }
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: present, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    await consumer.commitOffsets(offsets);
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
-/**
  * Boots one service in this process under a unique service name, so its consumer group is its own, with the
  * group's offsets set to the topics' current end (no replay of the broker's history, no stealing of another
  * instance's messages).
@@ -98,7 +68,7 @@ async function bootInProcess(
 ): Promise<InProcessApp> {
   const db = migrations === null ? await createGatewayDatabase() : await createTestDatabase(name, { entities: [], migrations: migrations as never }).then(async (d) => (await d.dataSource.destroy(), d));
   const service = `${name}-onb-${randomBytes(3).toString('hex')}`;
-  await startGroupAtEnd(service, ALL_TOPICS.map((t) => t.name));
+  await startGroupsAtEnd({ [service]: ALL_TOPICS.map((t) => t.name) });
   const port = await freePort();
   const env: Record<string, string> = {
     APP_ENV: 'test',

@@ -12,7 +12,10 @@ import { CompaniesRepository } from '../src/companies/companies.repository';
 // Accounts, ledger and invoices behind /billing live in billing: the real one answers, scoped by company.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBilling, TestBilling, TestPublisher } from '../../billing/test/billing-app';
-import { startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
+// Callback requests behind /callback-requests live in booking: the real one answers, scoped by company.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { BookingRequester, startBooking, startBookingRequester, TestBooking } from '../../booking/test/booking-app';
+import { ratesSimulator, RatesState, startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 
 jest.setTimeout(120000);
 
@@ -57,6 +60,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/portal-invitations': { name: 'Invited by B', phone: '+4915199999999' },
   'POST /api/v1/companies/:companyId/billing/top-ups': { amount: 5000, currency: 'EUR' },
   'POST /api/v1/companies/:companyId/billing/invoices': { period: new Date().toISOString().slice(0, 7) },
+  'PATCH /api/v1/companies/:companyId/billing/prices': { perMinuteMinor: 0 },
+  'POST /api/v1/companies/:companyId/billing/invoices/:invoiceId/credit-notes': { amount: 1, reason: 'Refund taken by B' },
+  'PATCH /api/v1/companies/:companyId/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
+  'PATCH /api/v1/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -64,7 +71,10 @@ describe('tenant isolation of the admin API', () => {
   let voice: TestVoiceAgent;
   let billing: TestBilling;
   let stripe: RunningSimulator<StripeState>;
+  let rates: RunningSimulator<RatesState>;
   let publisher: TestPublisher;
+  let booking: TestBooking;
+  let bookingRequester: BookingRequester;
   let platform: string;
   const tenants: Record<'A' | 'B', { companyId: string; token: string; tokenId: string; ids: Record<string, string> }> = {} as never;
 
@@ -118,7 +128,8 @@ describe('tenant isolation of the admin API', () => {
     }
     // Billing: each company's plan (as onboarding sends it), one debited call and this month's invoice.
     stripe = await startSimulator(stripeSimulator, { port: 0 });
-    billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_tenancy' }, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    rates = await startSimulator(ratesSimulator, { port: 0 }); // GET …/billing/exchange-rates
+    billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_tenancy', EXCHANGE_RATES_URL: `${rates.url}/v1` }, { companies: [tenants.A.companyId, tenants.B.companyId] });
     publisher = await new TestPublisher().start();
     for (const key of ['A', 'B'] as const) {
       const { companyId, token } = tenants[key];
@@ -137,12 +148,23 @@ describe('tenant isolation of the admin API', () => {
       }, { timeoutMs: 8000, intervalMs: 1000, message: `invoice of ${key}` });
       tenants[key].ids.invoiceId = invoice.body.invoiceId;
     }
+    // One callback request per company, recorded by the real booking as voice-agent hands them over.
+    booking = await startBooking({}, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    bookingRequester = await startBookingRequester();
+    for (const key of ['A', 'B'] as const) {
+      const reply = await bookingRequester.ask({ operation: 'callback.request', companyId: tenants[key].companyId, callId: null, name: `${key} caller`, phone: '+491701234567', wish: 'Rückruf', reason: 'other' });
+      expect(reply.ok).toBe(true);
+      tenants[key].ids.callbackRequestId = String(reply.data!.callbackRequestId);
+    }
   });
 
   afterAll(async () => {
+    await bookingRequester?.stop();
+    await booking?.close();
     await publisher?.stop();
     await billing?.close();
     await stripe?.close();
+    await rates?.close();
     await voice?.close();
     await gw?.close();
   });

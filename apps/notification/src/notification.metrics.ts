@@ -1,13 +1,8 @@
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-/** Same style as libs/observability/src/metrics.ts: one registry, `<area>_<what>_<unit>`, get-or-create. */
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 export const twilioRequestDuration = () =>
-  getOrCreate('twilio_request_duration_seconds', () =>
+  getOrCreateMetric('twilio_request_duration_seconds', () =>
     new Histogram({
       name: 'twilio_request_duration_seconds',
       help: 'Twilio Messages API call duration, by HTTP status (or timeout, network)',
@@ -19,36 +14,36 @@ export const twilioRequestDuration = () =>
 
 /** Messages handed to Twilio, by channel and kind. */
 export const notificationsSent = () =>
-  getOrCreate('notification_messages_sent_total', () =>
+  getOrCreateMetric('notification_messages_sent_total', () =>
     new Counter({ name: 'notification_messages_sent_total', help: 'Messages accepted by Twilio', labelNames: ['channel', 'kind'], registers: [registry] }),
   );
 
 /** Messages that will not be sent: `permanent` (Twilio refused), `exhausted` (retries used up), `undelivered`. */
 export const notificationsFailed = () =>
-  getOrCreate('notification_messages_failed_total', () =>
+  getOrCreateMetric('notification_messages_failed_total', () =>
     new Counter({ name: 'notification_messages_failed_total', help: 'Messages that failed, by reason', labelNames: ['channel', 'kind', 'reason'], registers: [registry] }),
   );
 
 /** Messages not sent on purpose: opted_out, quiet_hours (reminder would land after the start), cancelled. */
 export const notificationsSkipped = () =>
-  getOrCreate('notification_messages_skipped_total', () =>
+  getOrCreateMetric('notification_messages_skipped_total', () =>
     new Counter({ name: 'notification_messages_skipped_total', help: 'Messages not sent on purpose, by reason', labelNames: ['kind', 'reason'], registers: [registry] }),
   );
 
 export const notificationRetries = () =>
-  getOrCreate('notification_send_retries_total', () =>
+  getOrCreateMetric('notification_send_retries_total', () =>
     new Counter({ name: 'notification_send_retries_total', help: 'Transient Twilio failures scheduled for another attempt', registers: [registry] }),
   );
 
 /** Booking events refused (missing phone, impossible date): dead-lettered with the reason. */
 export const notificationEventsRejected = () =>
-  getOrCreate('notification_events_rejected_total', () =>
+  getOrCreateMetric('notification_events_rejected_total', () =>
     new Counter({ name: 'notification_events_rejected_total', help: 'Booking events that could not become messages', labelNames: ['topic', 'reason'], registers: [registry] }),
   );
 
 /** Time from the booking event to the message handed to Twilio (confirmations and changes only). */
 export const notificationEventToSend = () =>
-  getOrCreate('notification_event_to_send_seconds', () =>
+  getOrCreateMetric('notification_event_to_send_seconds', () =>
     new Histogram({
       name: 'notification_event_to_send_seconds',
       help: 'Delay from a booking event to its message accepted by Twilio',

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, freePort, testKafka, testServiceEnv, withEnv } from '@receptionist/testing';
+import { createTestDatabase, freePort, startGroupsAtEnd, testKafka, testServiceEnv, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { notificationEnvSchema } from '../src/config';
 import { migrations } from '../src/migrations';
@@ -44,29 +44,6 @@ const CONSUMED = [
   Topics.notificationFailed.name,
 ];
 
-/**
- * Commits the group's offsets at the topics' current end, so a new group does not replay the retained history.
- * kafkajs' admin.resetOffsets does one topic at a time and waits out a 5 s fetch for each; this seeks all of them
- * in one short-lived group member.
- */
-async function startGroupAtEnd(groupId: string) {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await Promise.all(CONSUMED.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: CONSUMED, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer.on(consumer.events.FETCH, () => void consumer.stop().then(resolve, reject));
-    consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
-    consumer.pause(CONSUMED.map((topic) => ({ topic })));
-    for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
-  });
-  await consumer.disconnect();
-}
-
 export interface StartNotificationOptions {
   database?: string;
   companies?: string[];
@@ -79,7 +56,7 @@ export async function startNotification(extraEnv: Record<string, string> = {}, o
   const database = options.database ?? own!.database;
   const port = await freePort();
   const service = options.service ?? `notification-test-${randomBytes(3).toString('hex')}`;
-  if (!options.service) await startGroupAtEnd(service);
+  if (!options.service) await startGroupsAtEnd({ [service]: CONSUMED });
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
     TWILIO_SID: TEST_TWILIO_SID,

@@ -61,7 +61,8 @@ describe('call records (Retell webhooks → gateway → voice-agent)', () => {
     db = await createVoiceAgentDatabase();
     ds = new DataSource({ type: 'mysql', ...testInfra.db, database: db.database, timezone: 'Z' });
     await ds.initialize();
-    voiceEnv = { AUDIO_LOCAL_DIR: audioDir, RECORDING_RETRY_MS: '300' };
+    // The simulator serves recordings over plain http on 127.0.0.1, which only an explicit http:// entry allows.
+    voiceEnv = { AUDIO_LOCAL_DIR: audioDir, RECORDING_RETRY_MS: '300', RECORDING_URL_HOSTS: 'http://127.0.0.1' };
     voice = await startVoiceAgent(voiceEnv, { database: db.database, companies: [tenants.A.companyId, tenants.B.companyId] });
     facts = await collectMessages(testKafka(), [Topics.callStarted.name, Topics.callCompleted.name, Topics.callAnalyzed.name], { fromBeginning: false });
   });

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { Topics, voiceFunctionReplySchema, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
-import { createTestDatabase, freePort, silentLogger, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
+import { createTestDatabase, freePort, silentLogger, startGroupsAtEnd, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
 import { AppModule } from '../src/app.module';
 import { voice_agentEnvSchema } from '../src/config';
 import { voiceAgentEntities } from '../src/entities';
@@ -55,15 +55,11 @@ export async function startVoiceAgent(extraEnv: Record<string, string> = {}, opt
   const service = options.service ?? `voice-agent-test-${randomBytes(3).toString('hex')}`;
   // New groups start at the end of what they read instead of replaying the topics' retained history (other tests').
   if (!options.service) {
-    const admin = testKafka().admin();
-    await admin.connect();
-    try {
-      await admin.resetOffsets({ groupId: `${service}.${Topics.voiceFunctionCall.name}`, topic: Topics.voiceFunctionCall.name, earliest: false });
-      await admin.resetOffsets({ groupId: `${service}.${Topics.voiceCallsRequest.name}`, topic: Topics.voiceCallsRequest.name, earliest: false });
-      for (const topic of [Topics.retellCallWebhook.name, Topics.bookingCreated.name]) await admin.resetOffsets({ groupId: service, topic, earliest: false });
-    } finally {
-      await admin.disconnect();
-    }
+    await startGroupsAtEnd({
+      [`${service}.${Topics.voiceFunctionCall.name}`]: [Topics.voiceFunctionCall.name],
+      [`${service}.${Topics.voiceCallsRequest.name}`]: [Topics.voiceCallsRequest.name],
+      [service]: [Topics.retellCallWebhook.name, Topics.bookingCreated.name],
+    });
   }
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),

@@ -18,12 +18,16 @@ export function initMetrics(service: string): Registry {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-function getOrCreate<T>(name: string, create: () => T): T {
+/**
+ * The metric registered under `name`, created on first use: every service declares its metrics as lazy
+ * getters, so a module loaded twice (tests, two Nest apps in one process) never registers a name twice.
+ */
+export function getOrCreateMetric<T>(name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
 export const httpRequestDuration = () =>
-  getOrCreate('http_server_request_duration_seconds', () =>
+  getOrCreateMetric('http_server_request_duration_seconds', () =>
     new Histogram({
       name: 'http_server_request_duration_seconds',
       help: 'HTTP request duration by route and status code',
@@ -34,7 +38,7 @@ export const httpRequestDuration = () =>
   );
 
 export const consumerProcessDuration = () =>
-  getOrCreate('messaging_process_duration_seconds', () =>
+  getOrCreateMetric('messaging_process_duration_seconds', () =>
     new Histogram({
       name: 'messaging_process_duration_seconds',
       help: 'Time to handle one consumed Kafka message, by topic, consumer group and outcome',
@@ -45,7 +49,7 @@ export const consumerProcessDuration = () =>
   );
 
 export const consumerFailures = () =>
-  getOrCreate('messaging_process_failures_total', () =>
+  getOrCreateMetric('messaging_process_failures_total', () =>
     new Counter({
       name: 'messaging_process_failures_total',
       help: 'Failed attempts to handle a consumed message',
@@ -55,7 +59,7 @@ export const consumerFailures = () =>
   );
 
 export const deadLetters = () =>
-  getOrCreate('messaging_dead_letters_total', () =>
+  getOrCreateMetric('messaging_dead_letters_total', () =>
     new Counter({
       name: 'messaging_dead_letters_total',
       help: 'Messages moved to <topic>.dlq',
@@ -65,7 +69,7 @@ export const deadLetters = () =>
   );
 
 export const consumerLag = () =>
-  getOrCreate('messaging_consumer_lag_messages', () =>
+  getOrCreateMetric('messaging_consumer_lag_messages', () =>
     new Gauge({
       name: 'messaging_consumer_lag_messages',
       help: 'High watermark minus the offset of the last consumed message, per partition',
@@ -75,7 +79,7 @@ export const consumerLag = () =>
   );
 
 export const producedMessages = () =>
-  getOrCreate('messaging_produced_messages_total', () =>
+  getOrCreateMetric('messaging_produced_messages_total', () =>
     new Counter({
       name: 'messaging_produced_messages_total',
       help: 'Messages acknowledged by the broker, by topic',
@@ -85,12 +89,12 @@ export const producedMessages = () =>
   );
 
 export const outboxBacklog = () =>
-  getOrCreate('outbox_backlog_messages', () =>
+  getOrCreateMetric('outbox_backlog_messages', () =>
     new Gauge({ name: 'outbox_backlog_messages', help: 'Outbox rows not yet published', registers: [registry] }),
   );
 
 export const outboxOldestAge = () =>
-  getOrCreate('outbox_oldest_unpublished_age_seconds', () =>
+  getOrCreateMetric('outbox_oldest_unpublished_age_seconds', () =>
     new Gauge({
       name: 'outbox_oldest_unpublished_age_seconds',
       help: 'Age of the oldest unpublished outbox row',
@@ -99,7 +103,7 @@ export const outboxOldestAge = () =>
   );
 
 export const outboxPublishLatency = () =>
-  getOrCreate('outbox_publish_latency_seconds', () =>
+  getOrCreateMetric('outbox_publish_latency_seconds', () =>
     new Histogram({
       name: 'outbox_publish_latency_seconds',
       help: 'Time from outbox row creation to broker acknowledgement',
@@ -109,7 +113,7 @@ export const outboxPublishLatency = () =>
   );
 
 export const requestReplyDuration = () =>
-  getOrCreate('messaging_request_duration_seconds', () =>
+  getOrCreateMetric('messaging_request_duration_seconds', () =>
     new Histogram({
       name: 'messaging_request_duration_seconds',
       help: 'Request-reply round trip over Kafka by topic and outcome (ok, timeout, error)',

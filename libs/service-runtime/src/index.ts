@@ -6,3 +6,4 @@ export * from './service-runtime.module';
 export * from './messaging.runtime';
 export * from './health.controller';
 export * from './migrate';
+export * from './company-scope';

@@ -7,3 +7,4 @@ export * from './providers/retell';
 export * from './providers/stripe';
 export * from './providers/twilio';
 export * from './providers/slack';
+export * from './providers/s3';

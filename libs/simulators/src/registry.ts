@@ -1,6 +1,7 @@
 import { calcomSimulator } from './providers/calcom';
 import { ratesSimulator } from './providers/rates';
 import { retellSimulator } from './providers/retell';
+import { s3Simulator } from './providers/s3';
 import { samediSimulator } from './providers/samedi';
 import { slackSimulator } from './providers/slack';
 import { stripeSimulator } from './providers/stripe';
@@ -18,6 +19,7 @@ export const SIMULATORS: readonly Simulator<any>[] = [
   ratesSimulator,
   translateSimulator,
   slackSimulator,
+  s3Simulator,
 ];
 
 /** `SIM_<NAME>_PORT`, e.g. SIM_CALCOM_PORT. */

@@ -26,6 +26,43 @@ export function testKafka(clientId = uniqueName('test')): Kafka {
   return new Kafka({ clientId, brokers: testInfra.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
 }
 
+/**
+ * Commits new consumer groups' offsets at the current end of their topics (`{ groupId: topics }`), so a test's
+ * service neither replays the shared broker's retained history nor handles other tests' messages. One short-lived
+ * member per group commits all its topics at once; kafkajs' admin.resetOffsets joins the group once per topic and
+ * waits out a fetch each time (≈ 5 s a topic).
+ */
+export async function startGroupsAtEnd(groups: Record<string, string[]>): Promise<void> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, { partition: number; offset: string }[]>();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = [...new Set(Object.values(groups).flat())].filter((t) => existing.has(t));
+    for (const topic of topics) ends.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })));
+  } finally {
+    await admin.disconnect();
+  }
+  await Promise.all(
+    Object.entries(groups).map(async ([groupId, wanted]) => {
+      const topics = wanted.filter((t) => ends.has(t));
+      if (topics.length === 0) return;
+      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topics, fromBeginning: false });
+        const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+        await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+        await joined;
+        await consumer.commitOffsets(topics.flatMap((topic) => ends.get(topic)!.map((e) => ({ topic, ...e }))));
+      } finally {
+        await consumer.disconnect();
+      }
+    }),
+  );
+}
+
 export async function createTopics(kafka: Kafka, topics: { topic: string; numPartitions?: number; configEntries?: { name: string; value: string }[] }[]) {
   const admin = kafka.admin();
   await admin.connect();

@@ -4,10 +4,12 @@ import { Topics } from '@receptionist/contracts';
 import type { OutboxEvent } from '@receptionist/messaging';
 import { splitDebit } from '../usage/rating';
 import { ledgerAmount } from '../common/billing.metrics';
+import type { EffectivePrices } from '../prices/prices.service';
 
 export type Currency = 'EUR' | 'USD' | 'GBP';
 export type BalanceState = 'ok' | 'low' | 'exhausted';
-export type LedgerKind = 'usage' | 'top_up' | 'bonus' | 'refund' | 'adjustment' | 'fee';
+/** `partner_settlement`: a managed (postpaid) company's usage paid by its partner's aggregate invoice. */
+export type LedgerKind = 'usage' | 'top_up' | 'bonus' | 'refund' | 'adjustment' | 'fee' | 'partner_settlement';
 
 /** The account row, locked for the rest of the transaction, with the balance as of its last ledger row. */
 export interface LockedAccount {
@@ -53,6 +55,21 @@ export interface LedgerEntry {
 export interface Thresholds {
   lowBalanceMinor: number;
   refuseCallsWhenExhausted: boolean;
+  /**
+   * A company managed by a partner (`partnerCompanyId`): its partner pays its usage in arrears, so its balance
+   * neither blocks calls nor crosses thresholds. Its state is left as it is and re-evaluated from the first
+   * posting after it stops being managed.
+   */
+  postpaid?: boolean;
+}
+
+/** The balance rules of a company's prices (none set yet: no threshold, calls never refused, prepaid). */
+export function thresholdsOf(prices: Pick<EffectivePrices, 'lowBalanceThresholdMinor' | 'refuseCallsWhenExhausted' | 'partnerCompanyId'> | null | undefined): Thresholds {
+  return {
+    lowBalanceMinor: prices?.lowBalanceThresholdMinor ?? 0,
+    refuseCallsWhenExhausted: prices?.refuseCallsWhenExhausted ?? false,
+    postpaid: Boolean(prices?.partnerCompanyId),
+  };
 }
 
 type Publish = <T>(event: OutboxEvent<T>) => Promise<unknown>;
@@ -193,10 +210,11 @@ export class LedgerService {
   /**
    * Moves the account to the state its balance is in and publishes each crossing once: `balance.low` when it falls
    * under the threshold, `balance.exhausted` when it reaches zero, `balance.restored` when a credit lifts it back
-   * over the threshold. Returns the previous state.
+   * over the threshold. Returns the previous state. A postpaid account has no crossings (from = to).
    */
   async settleState(manager: EntityManager, account: LockedAccount, thresholds: Thresholds, publish: Publish): Promise<{ from: BalanceState; to: BalanceState }> {
     const from = account.balanceState;
+    if (thresholds.postpaid) return { from, to: from };
     const to = stateFor(account.balance, thresholds.lowBalanceMinor);
     if (from === to) return { from, to };
     await manager.query('UPDATE billing_account SET balance_state = ? WHERE company_id = ?', [to, account.companyId]);

@@ -30,6 +30,8 @@ export interface EffectivePrices {
   topUpMinor: number;
   autoTopUp: boolean;
   refuseCallsWhenExhausted: boolean;
+  /** Invoiced to this partner (aggregate invoice) instead of itself. */
+  partnerCompanyId: string | null;
   revision: string;
   overrides: PriceOverride;
 }
@@ -106,6 +108,7 @@ export class PricesService {
       topUpMinor: plan.topUpMinor,
       autoTopUp: plan.autoTopUp,
       refuseCallsWhenExhausted: o.refuseCallsWhenExhausted ?? false,
+      partnerCompanyId: plan.partnerCompanyId,
       revision: plan.revision,
       overrides: o,
     };

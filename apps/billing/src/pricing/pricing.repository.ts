@@ -14,6 +14,8 @@ export interface CompanyPricing {
   lowBalanceThresholdMinor: number;
   topUpMinor: number;
   autoTopUp: boolean;
+  /** The partner this company is invoiced to (aggregate invoice), or null. */
+  partnerCompanyId: string | null;
   revision: string;
   updatedAt: Date;
 }
@@ -26,6 +28,7 @@ interface Row {
   low_balance_threshold_minor: number;
   top_up_minor: number;
   auto_top_up: number;
+  partner_company_id: string | null;
   revision: string;
   updated_at: Date;
 }
@@ -38,6 +41,7 @@ const toPricing = (r: Row): CompanyPricing => ({
   lowBalanceThresholdMinor: Number(r.low_balance_threshold_minor),
   topUpMinor: Number(r.top_up_minor),
   autoTopUp: Boolean(r.auto_top_up),
+  partnerCompanyId: r.partner_company_id ?? null,
   revision: r.revision,
   updatedAt: new Date(r.updated_at),
 });
@@ -55,12 +59,15 @@ export class PricingRepository {
   async save(manager: EntityManager, setup: BillingSetup, at: Date): Promise<void> {
     const p = setup.pricing;
     await manager.query(
-      `INSERT INTO company_pricing (company_id, currency, per_minute_minor, per_booking_minor, low_balance_threshold_minor, top_up_minor, auto_top_up, revision, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO company_pricing (company_id, currency, per_minute_minor, per_booking_minor, low_balance_threshold_minor, top_up_minor, auto_top_up, partner_company_id, revision, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE currency = VALUES(currency), per_minute_minor = VALUES(per_minute_minor), per_booking_minor = VALUES(per_booking_minor),
          low_balance_threshold_minor = VALUES(low_balance_threshold_minor), top_up_minor = VALUES(top_up_minor), auto_top_up = VALUES(auto_top_up),
+         partner_company_id = VALUES(partner_company_id),
          revision = VALUES(revision), updated_at = VALUES(updated_at)`,
-      [setup.companyId, setup.currency, p.perMinuteMinor, p.perBookingMinor, p.lowBalanceThresholdMinor, p.topUpMinor, p.autoTopUp ? 1 : 0, setup.revision, at],
+      [setup.companyId, setup.currency, p.perMinuteMinor, p.perBookingMinor, p.lowBalanceThresholdMinor, p.topUpMinor, p.autoTopUp ? 1 : 0,
+       // A company cannot be its own partner: that would leave its usage on no invoice at all.
+       p.partnerCompanyId && p.partnerCompanyId !== setup.companyId ? p.partnerCompanyId : null, setup.revision, at],
     );
   }
 }

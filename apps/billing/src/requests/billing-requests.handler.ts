@@ -3,24 +3,23 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { BillingReply, Envelope, Topics, billingRequestSchema } from '@receptionist/contracts';
-import { LOGGER, OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { companyScope, LOGGER, OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BillingEnv } from '../config';
 import { BillingFailure } from '../common/billing-failure';
+import { CreditNotesService } from '../invoices/credit-notes.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { PricesService } from '../prices/prices.service';
+import type { DisplayCurrency } from '../rates/conversion';
+import { DisplayConversion, ExchangeRatesService } from '../rates/exchange-rates.service';
 import { TopUpsService } from '../topups/topups.service';
 
 type Parsed = z.output<typeof billingRequestSchema>;
 type Op<K extends Parsed['operation']> = Extract<Parsed, { operation: K }>;
 
-/** BILLING_SERVE_COMPANIES (ids, `prefix*`; all when unset): which companies' requests this instance answers. */
-export function servesCompanies(setting: string | undefined): { serves: (companyId: string) => boolean } {
-  const entries = (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.length === 0) return { serves: () => true };
-  const exact = new Set(entries.filter((e) => !e.endsWith('*')));
-  const prefixes = entries.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1));
-  return { serves: (id) => exact.has(id) || prefixes.some((p) => id.startsWith(p)) };
+/** The rate a converted view was made with (display only: charges and the ledger are never converted). */
+function exchangeRateView(from: DisplayCurrency, fx: DisplayConversion) {
+  return { from, to: fx.currency, rate: fx.rate, date: fx.rateDate, stale: fx.stale };
 }
 
 /**
@@ -35,13 +34,16 @@ export class BillingRequestsHandler {
     private readonly prices: PricesService,
     private readonly topUps: TopUpsService,
     private readonly invoices: InvoicesService,
+    private readonly exchangeRates: ExchangeRatesService,
+    private readonly creditNotes: CreditNotesService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: BillingEnv,
   ) {
-    this.companies = servesCompanies(config.BILLING_SERVE_COMPANIES);
+    this.serves = companyScope(config.BILLING_SERVE_COMPANIES);
   }
 
-  private readonly companies: { serves: (companyId: string) => boolean };
+  /** BILLING_SERVE_COMPANIES: which companies' requests this instance answers (see companyScope). */
+  private readonly serves: (companyId: string | null | undefined) => boolean;
 
   /** Another instance's company (tests on a shared broker): answer only after the deadline, when the requester no longer listens. */
   private async notMine(deadline?: number): Promise<BillingReply> {
@@ -58,7 +60,7 @@ export class BillingRequestsHandler {
       return { ok: false, code: 'invalid_request', detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }
     const request = parsed.data;
-    if (!this.companies.serves(request.companyId)) return this.notMine(deadline);
+    if (!this.serves(request.companyId)) return this.notMine(deadline);
     if (envelope.companyId && envelope.companyId !== request.companyId) {
       return { ok: false, code: 'invalid_request', detail: 'companyId: does not match the envelope' };
     }
@@ -78,25 +80,71 @@ export class BillingRequestsHandler {
         const prices = await this.prices.effective(companyId);
         const balance = await this.ledger.balance(this.dataSource.manager, companyId);
         if (!prices && !balance) throw new BillingFailure('unknown_company', 'companyId: no billing account for this company');
-        return {
-          currency: balance?.currency ?? prices!.currency,
+        const view = {
+          currency: (balance?.currency ?? prices!.currency) as DisplayCurrency,
           balance: balance?.balance ?? 0,
           bonus: balance?.bonus ?? 0,
           paid: (balance?.balance ?? 0) - (balance?.bonus ?? 0),
           state: balance?.state ?? 'ok',
           lowBalanceThreshold: prices?.lowBalanceThresholdMinor ?? null,
           autoTopUp: prices?.autoTopUp ?? false,
+          // A partner's managed company pays in arrears: its balance may run negative until the partner's invoice is paid.
+          postpaid: Boolean(prices?.partnerCompanyId),
+          partnerCompanyId: prices?.partnerCompanyId ?? null,
+        };
+        const displayCurrency = (request as Op<'balance.get'>).displayCurrency;
+        if (!displayCurrency) return view;
+        const fx = await this.exchangeRates.conversion(view.currency, displayCurrency);
+        const threshold = view.lowBalanceThreshold;
+        return {
+          ...view,
+          display: {
+            currency: fx.currency,
+            balance: fx.convert(view.balance),
+            bonus: fx.convert(view.bonus),
+            paid: fx.convert(view.paid),
+            lowBalanceThreshold: threshold === null ? null : fx.convert(threshold),
+            exchangeRate: exchangeRateView(view.currency, fx),
+          },
         };
       }
       case 'ledger.list': {
         const r = request as Op<'ledger.list'>;
         const entries = await this.ledger.entries(this.dataSource.manager, companyId, r.limit, r.before);
-        return { entries, nextBefore: entries.length === r.limit ? entries[entries.length - 1].seq : null };
+        const nextBefore = entries.length === r.limit ? entries[entries.length - 1].seq : null;
+        if (!r.displayCurrency) return { entries, nextBefore };
+        // One account, one currency: the page is shown with one rate.
+        const from = (entries[0]?.currency ?? (await this.ledger.balance(this.dataSource.manager, companyId))?.currency ?? (await this.prices.effective(companyId))?.currency) as DisplayCurrency | undefined;
+        if (!from) throw new BillingFailure('unknown_company', 'companyId: no billing account for this company');
+        const fx = await this.exchangeRates.conversion(from, r.displayCurrency);
+        return {
+          entries: entries.map((e) => ({ ...e, display: { currency: fx.currency, amount: fx.convert(e.amount), balanceAfter: fx.convert(e.balanceAfter) } })),
+          nextBefore,
+          exchangeRate: exchangeRateView(from, fx),
+        };
       }
       case 'prices.get': {
         const prices = await this.prices.effective(companyId);
         if (!prices) throw new BillingFailure('unknown_company', 'companyId: no billing set-up for this company');
-        return { prices };
+        const display = (request as Op<'prices.get'>).displayCurrency;
+        if (!display) return { prices };
+        const fx = await this.exchangeRates.conversion(prices.currency, display);
+        return {
+          prices,
+          display: {
+            currency: fx.currency,
+            perMinuteMinor: fx.convert(prices.perMinuteMinor),
+            perBookingMinor: fx.convert(prices.perBookingMinor),
+            lowBalanceThresholdMinor: fx.convert(prices.lowBalanceThresholdMinor),
+            topUpMinor: fx.convert(prices.topUpMinor),
+            exchangeRate: exchangeRateView(prices.currency, fx),
+          },
+        };
+      }
+      case 'rates.get': {
+        // Numbers as the source wrote them (units per 1 EUR); conversions use the exact decimals behind them.
+        const r = await this.exchangeRates.current();
+        return { base: r.base, date: r.date, rates: { EUR: 1, GBP: Number(r.rates.GBP), USD: Number(r.rates.USD) }, stale: r.stale, fetchedAt: r.fetchedAt };
       }
       case 'prices.set': {
         const { operation: _o, companyId: _c, ...changes } = request as Op<'prices.set'>;
@@ -116,6 +164,8 @@ export class BillingRequestsHandler {
       }
       case 'invoice.create':
         return { invoice: await this.invoices.createForPeriod(companyId, (request as Op<'invoice.create'>).period) };
+      case 'creditNote.create':
+        return this.creditNotes.create(request as Op<'creditNote.create'>);
     }
   }
 }

@@ -7,6 +7,7 @@ import { Envelope, Topics, stripeEventReceivedSchema } from '@receptionist/contr
 import { Inbox } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime, OnEvent } from '@receptionist/service-runtime';
 import { stripeEvents } from '../common/billing.metrics';
+import { CreditNotesService } from '../invoices/credit-notes.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TopUpsService } from '../topups/topups.service';
 import { CustomersService } from './customers.service';
@@ -27,6 +28,7 @@ export class StripeEventsHandler {
     private readonly inbox: Inbox,
     private readonly topUps: TopUpsService,
     private readonly invoices: InvoicesService,
+    private readonly creditNotes: CreditNotesService,
     private readonly customers: CustomersService,
     private readonly runtime: MessagingRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -96,12 +98,41 @@ export class StripeEventsHandler {
 
     if (type.startsWith('invoice.')) {
       const invoice = object as unknown as Stripe.Invoice;
-      const failure = type === 'invoice.payment_failed' ? ((invoice as unknown as { last_finalization_error?: { message?: string } }).last_finalization_error?.message ?? 'invoice payment failed') : undefined;
+      // The invoice object carries no decline message of its own; the attempt count says which attempt failed.
+      const failure = type === 'invoice.payment_failed' ? `invoice payment failed (attempt ${invoice.attempt_count ?? 1})` : undefined;
       if (!['invoice.finalized', 'invoice.paid', 'invoice.payment_failed', 'invoice.voided', 'invoice.sent'].includes(type)) return { outcome: 'ignored', companyId: null };
       const [row] = await manager.query('SELECT company_id FROM invoice WHERE id = ? OR stripe_invoice_id = ? LIMIT 1', [metadata.invoice_id ?? '', invoice.id]);
       if (!row) return this.unmatchedOrIgnored(manager, received, 'no invoice for this object');
       await this.invoices.applyStripeInvoice(manager, invoice, failure);
       return { outcome: 'applied', companyId: row.company_id };
+    }
+
+    if (type === 'credit_note.created') {
+      const { companyId, applied } = await this.creditNotes.onStripeCreditNote(manager, object as unknown as Stripe.CreditNote);
+      if (!companyId) return this.unmatchedOrIgnored(manager, received, 'no invoice for this credit note');
+      return { outcome: applied ? 'applied' : 'ignored', companyId };
+    }
+
+    if (type === 'charge.refunded') {
+      const { companyId, applied } = await this.creditNotes.onChargeRefunded(manager, object as unknown as Stripe.Charge);
+      if (!companyId) return this.unmatchedOrIgnored(manager, received, 'no top-up for this charge');
+      return { outcome: applied ? 'applied' : 'ignored', companyId };
+    }
+
+    if (type === 'customer.updated') {
+      // The customer's default card (set in Stripe: dashboard, customer portal, our checkout) is the one auto top-up
+      // and partner invoices charge. Stripe's `created` orders the events: an older one never replaces a newer card.
+      const customer = object as unknown as Stripe.Customer;
+      const companyId = await this.customers.companyForCustomer(customer.id);
+      if (!companyId) return { outcome: 'unmatched', companyId: null, detail: 'no account for this customer' };
+      const pm = customer.invoice_settings?.default_payment_method ?? null;
+      const pmId = typeof pm === 'string' ? pm : (pm?.id ?? null);
+      await manager.query(
+        `UPDATE billing_account SET default_payment_method_id = ?, payment_method_set_at = ?, updated_at = ?
+         WHERE company_id = ? AND (payment_method_set_at IS NULL OR payment_method_set_at <= ?)`,
+        [pmId, received.created, new Date(), companyId, received.created],
+      );
+      return { outcome: 'applied', companyId };
     }
 
     return { outcome: 'ignored', companyId: received.customerId ? await this.customers.companyForCustomer(received.customerId) : null };

@@ -8,9 +8,9 @@ import { Outbox } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BillingEnv } from '../config';
 import { BillingFailure } from '../common/billing-failure';
-import { ledgerPostings } from '../common/billing.metrics';
-import { Currency, LedgerService } from '../ledger/ledger.service';
-import { PricesService } from '../prices/prices.service';
+import { autoTopUps, ledgerPostings } from '../common/billing.metrics';
+import { Currency, LedgerService, LockedAccount, thresholdsOf } from '../ledger/ledger.service';
+import { EffectivePrices, PricesService } from '../prices/prices.service';
 import { CustomersService } from '../stripe/customers.service';
 import { PaymentProviderUnavailable, StripeClient } from '../stripe/stripe.client';
 
@@ -54,6 +54,8 @@ const view = (r: TopUpRow): TopUpView => ({
 
 /** Stripe's minimum charge per currency: a smaller top-up would be refused by Stripe anyway. */
 const MINIMUM_TOP_UP: Record<Currency, number> = { EUR: 50, USD: 50, GBP: 30 };
+/** Automatic top-up attempts without an answer from Stripe before it is given up as failed. */
+const MAX_AUTO_ATTEMPTS = 5;
 
 /**
  * Prepaid top-ups: a Checkout Session per top-up (the business pays on Stripe's page), or an off-session
@@ -144,6 +146,10 @@ export class TopUpsService {
   async creditPaid(manager: EntityManager, topUpId: string, stripe: { paymentIntentId: string | null; objectId: string; paymentMethodId?: string | null; saveCard?: boolean }): Promise<boolean> {
     const [row]: TopUpRow[] = await manager.query('SELECT * FROM top_up WHERE id = ? FOR UPDATE', [topUpId]);
     if (!row) return false;
+    // The card is saved even when checkout.session.completed credited the top-up before this event arrived.
+    if (stripe.saveCard && stripe.paymentMethodId) {
+      await manager.query('UPDATE billing_account SET default_payment_method_id = ?, updated_at = ? WHERE company_id = ?', [stripe.paymentMethodId, new Date(), row.company_id]);
+    }
     if (row.status === 'paid') return false;
     const prices = await this.prices.effective(row.company_id, manager);
     const account = await this.ledger.lockAccount(manager, row.company_id, row.currency);
@@ -158,9 +164,6 @@ export class TopUpsService {
       `UPDATE top_up SET status = 'paid', completed_at = ?, failure_reason = NULL, stripe_payment_intent_id = COALESCE(stripe_payment_intent_id, ?) WHERE id = ?`,
       [at, stripe.paymentIntentId, row.id],
     );
-    if (stripe.saveCard && stripe.paymentMethodId) {
-      await manager.query('UPDATE billing_account SET default_payment_method_id = ?, updated_at = ? WHERE company_id = ?', [stripe.paymentMethodId, at, row.company_id]);
-    }
     await this.outbox.add(manager, {
       topic: Topics.paymentSucceeded.name,
       key: row.company_id,
@@ -179,7 +182,7 @@ export class TopUpsService {
     await this.ledger.settleState(
       manager,
       account,
-      { lowBalanceMinor: prices?.lowBalanceThresholdMinor ?? 0, refuseCallsWhenExhausted: prices?.refuseCallsWhenExhausted ?? false },
+      thresholdsOf(prices),
       (event) => this.outbox.add(manager, event),
     );
     return true;
@@ -220,53 +223,117 @@ export class TopUpsService {
   }
 
   /**
-   * Charges the saved card for the company's top-up amount, once per fall under the threshold: a pending automatic
-   * top-up blocks another. The PaymentIntent's key is the top-up's id, so a retry never charges twice.
+   * Inside a debit's transaction, with the account locked: when the debit took the balance under the threshold and
+   * the company enabled auto top-up and has a saved card, records one pending automatic top-up for this crossing,
+   * keyed `auto:<seq of the crossing debit>` (unique per company, so a redelivered or replayed debit cannot add a
+   * second). A top-up still pending blocks another; a failed one is not retried until the balance has recovered and
+   * falls again (no retry storm on a dead card). Charged after commit (chargeAuto) or, if the process dies first, by
+   * the retry job. Returns its id.
    */
-  async autoTopUp(companyId: string): Promise<TopUpView | null> {
-    const prices = await this.prices.effective(companyId);
-    if (!prices?.autoTopUp || prices.topUpMinor < MINIMUM_TOP_UP[prices.currency]) return null;
+  async startAuto(manager: EntityManager, account: LockedAccount, prices: EffectivePrices): Promise<string | null> {
+    if (!prices.autoTopUp || prices.topUpMinor < MINIMUM_TOP_UP[prices.currency]) return null;
+    if (!account.defaultPaymentMethodId || !account.stripeCustomerId || account.currency !== prices.currency) return null;
+    const [pending] = await manager.query(`SELECT id FROM top_up WHERE company_id = ? AND kind = 'auto' AND status = 'pending' LIMIT 1`, [account.companyId]);
+    if (pending) return null;
     const id = randomUUID();
-    const created = await this.dataSource.transaction(async (manager) => {
-      const account = await this.ledger.lockExisting(manager, companyId);
-      if (!account?.defaultPaymentMethodId || !account.stripeCustomerId) return null;
-      const [pending] = await manager.query(`SELECT id FROM top_up WHERE company_id = ? AND kind = 'auto' AND status = 'pending' LIMIT 1`, [companyId]);
-      if (pending) return null;
-      await manager.query(
-        `INSERT INTO top_up (id, company_id, kind, amount_minor, bonus_minor, currency, status, created_at) VALUES (?, ?, 'auto', ?, 0, ?, 'pending', ?)`,
-        [id, companyId, prices.topUpMinor, prices.currency, new Date()],
-      );
-      return { customer: account.stripeCustomerId, paymentMethod: account.defaultPaymentMethodId };
-    });
-    if (!created) return null;
-    await this.chargeAuto(id, companyId, prices.topUpMinor, prices.currency, created.customer, created.paymentMethod);
-    const [row] = await this.dataSource.query('SELECT * FROM top_up WHERE id = ?', [id]);
-    return view(row);
+    const now = new Date();
+    const result = await manager.query(
+      `INSERT IGNORE INTO top_up (id, company_id, kind, amount_minor, bonus_minor, currency, status, idempotency_key, payment_method_id, next_attempt_at, created_at)
+       VALUES (?, ?, 'auto', ?, 0, ?, 'pending', ?, ?, ?, ?)`,
+      [id, account.companyId, prices.topUpMinor, prices.currency, `auto:${account.lastSeq}`, account.defaultPaymentMethodId, new Date(now.getTime() + this.config.BILLING_AUTO_TOPUP_RETRY_MS), now],
+    );
+    return (result as { affectedRows?: number }).affectedRows === 1 ? id : null;
   }
 
-  private async chargeAuto(id: string, companyId: string, amount: number, currency: Currency, customer: string, paymentMethod: string) {
-    const metadata = { company_id: companyId, top_up_id: id };
+  /**
+   * Charges a pending automatic top-up with one off-session PaymentIntent on the card recorded with it. The
+   * Idempotency-Key is the top-up's own (`topup:<id>:intent`): the inline call after the debit, the retry job and a
+   * replacement instance all get the same PaymentIntent, so the card is charged at most once. Succeeded → credited
+   * (once, like the webhook); declined or refused → `payment.failed`, no credit; no answer → tried again later with
+   * back-off, and after MAX_AUTO_ATTEMPTS given up as failed.
+   */
+  async chargeAuto(topUpId: string): Promise<void> {
+    const [row]: (TopUpRow & { payment_method_id: string | null; attempts: number; stripe_customer_id: string | null })[] = await this.dataSource.query(
+      `SELECT t.*, a.stripe_customer_id FROM top_up t JOIN billing_account a ON a.company_id = t.company_id WHERE t.id = ?`,
+      [topUpId],
+    );
+    if (!row || row.kind !== 'auto' || row.status !== 'pending' || row.stripe_payment_intent_id) return;
+    const companyId = row.company_id;
+    const metadata = { company_id: companyId, top_up_id: row.id };
     try {
+      if (!row.payment_method_id || !row.stripe_customer_id) throw new Stripe.errors.StripeInvalidRequestError({ message: 'no saved payment method', type: 'invalid_request_error' });
       const intent = await this.stripe.call('paymentIntents.create', (s) =>
         s.paymentIntents.create(
-          { amount, currency: currency.toLowerCase(), customer, payment_method: paymentMethod, off_session: true, confirm: true, metadata, description: 'Automatic balance top-up' },
-          { idempotencyKey: `topup:${id}:intent` },
+          {
+            amount: Number(row.amount_minor),
+            currency: row.currency.toLowerCase(),
+            customer: row.stripe_customer_id!,
+            payment_method: row.payment_method_id!,
+            off_session: true,
+            confirm: true,
+            metadata,
+            description: 'Automatic balance top-up',
+          },
+          { idempotencyKey: `topup:${row.id}:intent` },
         ),
       );
-      await this.dataSource.query('UPDATE top_up SET stripe_payment_intent_id = ? WHERE id = ?', [intent.id, id]);
-      if (intent.status === 'succeeded') {
-        await this.outbox.transaction((manager) => this.creditPaid(manager, id, { paymentIntentId: intent.id, objectId: intent.id }));
-      }
+      await this.outbox.transaction(async (manager) => {
+        // Any other status (processing) is settled by the payment_intent.* webhook, or by the job asking Stripe later.
+        const recheck = intent.status === 'succeeded' ? null : new Date(Date.now() + this.config.BILLING_AUTO_TOPUP_RETRY_MS * 10);
+        await manager.query('UPDATE top_up SET stripe_payment_intent_id = COALESCE(stripe_payment_intent_id, ?), attempts = attempts + 1, next_attempt_at = ? WHERE id = ?', [intent.id, recheck, row.id]);
+        if (intent.status === 'succeeded') await this.creditPaid(manager, row.id, { paymentIntentId: intent.id, objectId: intent.id });
+      });
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeCardError) {
-        const intentId = (error.raw as { payment_intent?: { id?: string } })?.payment_intent?.id ?? id;
-        await this.outbox.transaction((manager) => this.markFailed(manager, id, intentId, error.message));
+      if (error instanceof Stripe.errors.StripeCardError || error instanceof Stripe.errors.StripeInvalidRequestError) {
+        // Stripe's answer is final for this card (declined, needs the customer, detached): one payment.failed.
+        const intentId = (error.raw as { payment_intent?: { id?: string } })?.payment_intent?.id ?? null;
+        autoTopUps().inc({ outcome: 'failed' });
+        await this.outbox.transaction(async (manager) => {
+          if (intentId) await manager.query('UPDATE top_up SET stripe_payment_intent_id = COALESCE(stripe_payment_intent_id, ?) WHERE id = ?', [intentId, row.id]);
+          await this.markFailed(manager, row.id, intentId ?? row.id, error.message);
+        });
+        this.logger.warn({ companyId, topUpId: row.id, code: error.code }, 'automatic top-up declined');
         return;
       }
-      // Unknown outcome (Stripe down): the top-up stays pending; the webhook settles it if the charge went through.
-      this.logger.error({ err: error, companyId, topUpId: id }, 'automatic top-up: Stripe call failed');
+      const attempts = Number(row.attempts) + 1;
+      if (attempts >= MAX_AUTO_ATTEMPTS) {
+        autoTopUps().inc({ outcome: 'gave_up' });
+        await this.outbox.transaction((manager) => this.markFailed(manager, row.id, row.id, `Stripe did not answer after ${attempts} attempts`));
+      } else {
+        const next = new Date(Date.now() + this.config.BILLING_AUTO_TOPUP_RETRY_MS * 2 ** (attempts - 1));
+        await this.dataSource.query(`UPDATE top_up SET attempts = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'`, [attempts, next, row.id]);
+      }
+      this.logger.error({ err: error, companyId, topUpId: row.id, attempts }, 'automatic top-up: Stripe call failed; tried again later');
+      return;
     } finally {
       this.runtime.relay.wake();
     }
+    autoTopUps().inc({ outcome: 'charged' });
+  }
+
+  /**
+   * The retry job: automatic top-ups still pending whose next attempt is due. Without a PaymentIntent they are
+   * charged (same key); with one whose webhook never settled them, Stripe is asked for its state, so a lost webhook
+   * neither loses a payment nor blocks the company's next automatic top-up for good.
+   */
+  async retryDueAuto(limit = 50): Promise<number> {
+    const due: { id: string; stripe_payment_intent_id: string | null }[] = await this.dataSource.query(
+      `SELECT id, stripe_payment_intent_id FROM top_up WHERE kind = 'auto' AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+      [new Date(), limit],
+    );
+    for (const row of due) {
+      if (!row.stripe_payment_intent_id) {
+        await this.chargeAuto(row.id);
+        continue;
+      }
+      const intent = await this.stripe.call('paymentIntents.retrieve', (s) => s.paymentIntents.retrieve(row.stripe_payment_intent_id!));
+      await this.outbox.transaction(async (manager) => {
+        if (intent.status === 'succeeded') await this.creditPaid(manager, row.id, { paymentIntentId: intent.id, objectId: intent.id });
+        else if (intent.status === 'requires_payment_method' || intent.status === 'canceled') await this.markFailed(manager, row.id, intent.id, intent.last_payment_error?.message ?? `payment ${intent.status}`);
+        else await manager.query('UPDATE top_up SET next_attempt_at = ? WHERE id = ?', [new Date(Date.now() + this.config.BILLING_AUTO_TOPUP_RETRY_MS * 10), row.id]);
+      });
+      this.runtime.relay.wake();
+    }
+    return due.length;
   }
 }

@@ -5,6 +5,7 @@ import { Envelope, Topics, callCompletedSchema } from '@receptionist/contracts';
 import { LOGGER, OnEvent, OnEventBatch, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BillingEnv } from '../config';
 import { InvoicesService } from '../invoices/invoices.service';
+import { TopUpsService } from '../topups/topups.service';
 import { UsageService } from './usage.service';
 
 /** `call.completed` → usage debit (see UsageService), a whole fetched batch at a time. */
@@ -25,8 +26,8 @@ export class UsageHandler {
 }
 
 /**
- * Periodic work of every billing instance: rating usage kept unrated until its company's prices arrived, and the
- * monthly invoice run. Both are safe to run on several instances at once (row locks, unique keys, Stripe keys).
+ * Periodic work of every billing instance: rating usage kept unrated until its company's prices arrived, automatic
+ * top-ups whose charge did not go through, and the monthly invoice run. Both are safe to run on several instances at once (row locks, unique keys, Stripe keys).
  */
 @Injectable()
 export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,12 +37,14 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly usage: UsageService,
     private readonly invoices: InvoicesService,
+    private readonly topUps: TopUpsService,
     @Inject(SERVICE_CONFIG) private readonly config: BillingEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap() {
     this.every(this.config.BILLING_RERATE_INTERVAL_MS, 'rate unrated usage', () => this.usage.rateUnpriced());
+    this.every(this.config.BILLING_AUTO_TOPUP_RETRY_MS, 'automatic top-ups', () => this.topUps.retryDueAuto());
     if (this.config.BILLING_INVOICE_RUN_INTERVAL_MS > 0) this.every(this.config.BILLING_INVOICE_RUN_INTERVAL_MS, 'monthly invoices', () => this.invoices.runMonthly());
   }
 

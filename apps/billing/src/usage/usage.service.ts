@@ -6,7 +6,7 @@ import { Envelope, callCompletedSchema } from '@receptionist/contracts';
 import { Inbox, Outbox, PermanentMessageError } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 import { billedSeconds, ledgerPostings, unratedUsage } from '../common/billing.metrics';
-import { LedgerService, LockedAccount } from '../ledger/ledger.service';
+import { LedgerService, LockedAccount, thresholdsOf } from '../ledger/ledger.service';
 import { EffectivePrices, PricesService } from '../prices/prices.service';
 import { freeSecondsFor, periodOf, rateTalkTime } from './rating';
 import { TopUpsService } from '../topups/topups.service';
@@ -24,7 +24,8 @@ export interface UsageInput {
 
 interface ChargeResult {
   outcome: 'charged' | 'unpriced' | 'duplicate';
-  autoTopUp: boolean;
+  /** The automatic top-up this debit started (recorded in its transaction), charged after commit. */
+  autoTopUpId: string | null;
 }
 
 /** What a batch shares between the calls it charges in one transaction. */
@@ -42,6 +43,12 @@ const usageKey = (companyId: string, callId: string) => `${companyId}\u0000${cal
  * at the company's effective prices, each posted once under the reference `call:<callId>:<kind>`. Two guards make a
  * debit happen exactly once: the inbox (same message again) and the unique usage row per call and kind (the same
  * call in another message, a replay of the whole topic after the inbox was pruned).
+ *
+ * A company managed by a partner (`partnerCompanyId`) is postpaid: its usage is rated and debited exactly the same
+ * way (the ledger is its record of usage), but its balance does not block calls and crosses no threshold (no
+ * balance.low / balance.exhausted, no automatic top-up). Its partner pays that usage on the monthly aggregate
+ * invoice, and the payment credits it back (`partner_settlement`, InvoicesService). A company that stops being
+ * managed is prepaid again: its crossings are evaluated from its next debit on.
  */
 @Injectable()
 export class UsageService {
@@ -116,14 +123,19 @@ export class UsageService {
     });
     this.runtime.relay.wake();
     for (const [companyId, r] of result ?? []) {
-      if (r.autoTopUp) void this.topUps.autoTopUp(companyId).catch((error) => this.logger.error({ err: error, companyId }, 'auto top-up failed'));
+      if (r.autoTopUpId) this.chargeAutoTopUp(companyId, r.autoTopUpId);
     }
   }
 
   private afterCommit(companyId: string, result: ChargeResult | null) {
     // Outbox.add inside the inbox transaction does not wake the relay by itself.
     this.runtime.relay.wake();
-    if (result?.autoTopUp) void this.topUps.autoTopUp(companyId).catch((error) => this.logger.error({ err: error, companyId }, 'auto top-up failed'));
+    if (result?.autoTopUpId) this.chargeAutoTopUp(companyId, result.autoTopUpId);
+  }
+
+  /** After commit, off the consumer's path; if this process dies first, the retry job charges it (same Stripe key). */
+  private chargeAutoTopUp(companyId: string, topUpId: string) {
+    void this.topUps.chargeAuto(topUpId).catch((error) => this.logger.error({ err: error, companyId, topUpId }, 'automatic top-up not charged; the retry job tries again'));
   }
 
   /** Rates and debits one call inside the caller's transaction. */
@@ -144,7 +156,7 @@ export class UsageService {
       }
       unratedUsage().inc({ reason: 'no_prices' });
       this.logger.warn({ companyId: input.companyId, callId: input.callId }, 'call completed for a company without prices; kept unrated');
-      return { outcome: 'unpriced', autoTopUp: false };
+      return { outcome: 'unpriced', autoTopUpId: null };
     }
     const account = batch?.accounts.get(input.companyId) ?? (await this.ledger.lockAccount(manager, input.companyId, prices.currency));
     if (account.currency !== prices.currency) {
@@ -154,7 +166,7 @@ export class UsageService {
         `INSERT IGNORE INTO usage_charge (company_id, call_id, kind, period, quantity, status, occurred_at, created_at) VALUES (?, ?, 'talk_time', ?, ?, 'unpriced', ?, ?)`,
         [input.companyId, input.callId, period, input.billableSeconds, input.endedAt, now],
       );
-      return { outcome: 'unpriced', autoTopUp: false };
+      return { outcome: 'unpriced', autoTopUpId: null };
     }
     let status: Map<string, string>;
     if (batch) {
@@ -218,15 +230,16 @@ export class UsageService {
       ledgerPostings().inc({ kind: 'fee' });
       charged = true;
     }
-    if (!charged) return { outcome: 'duplicate', autoTopUp: false };
+    if (!charged) return { outcome: 'duplicate', autoTopUpId: null };
     const { from, to } = await this.ledger.settleState(
       manager,
       account,
-      { lowBalanceMinor: prices.lowBalanceThresholdMinor, refuseCallsWhenExhausted: prices.refuseCallsWhenExhausted },
+      // Postpaid (managed by a partner): no crossing, so no balance.low/exhausted and no automatic top-up.
+      thresholdsOf(prices),
       (event) => this.outbox.add(manager, event),
     );
     const crossedDown = from === 'ok' && to !== 'ok';
-    return { outcome: 'charged', autoTopUp: crossedDown && prices.autoTopUp && account.defaultPaymentMethodId !== null };
+    return { outcome: 'charged', autoTopUpId: crossedDown ? await this.topUps.startAuto(manager, account, prices) : null };
   }
 
   private async recordCharge(

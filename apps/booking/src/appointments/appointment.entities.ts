@@ -50,6 +50,10 @@ export class AppointmentEntity {
   @Column({ name: 'rescheduled_count', type: 'int', default: 0 })
   rescheduledCount: number;
 
+  /** Several steps (appointment_step); this row spans them and its event type/uid are the first step's. */
+  @Column({ type: 'boolean', default: false })
+  composite?: boolean;
+
   @Column({ type: 'varchar', length: 1000, nullable: true })
   notes: string | null;
 
@@ -101,4 +105,38 @@ export class AppointmentChangeEntity {
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
+}
+
+/** One step of a composite appointment: its own service, staff member, time and Cal.com booking. */
+@Entity('appointment_step')
+export class AppointmentStepEntity {
+  @PrimaryColumn({ type: 'char', length: 36 })
+  id: string;
+
+  @Column({ name: 'company_id', type: 'varchar', length: 64 })
+  companyId: string;
+
+  @Column({ name: 'appointment_id', type: 'char', length: 36 })
+  appointmentId: string;
+
+  @Column({ type: 'int' })
+  position: number;
+
+  @Column({ name: 'service_id', type: 'char', length: 36 })
+  serviceId: string;
+
+  @Column({ name: 'staff_id', type: 'char', length: 36, nullable: true })
+  staffId: string | null;
+
+  @Column({ name: 'calcom_event_type_id', type: 'int' })
+  calcomEventTypeId: number;
+
+  @Column({ name: 'calcom_booking_uid', type: 'varchar', length: 100, nullable: true })
+  calcomBookingUid: string | null;
+
+  @Column({ name: 'starts_at', type: 'datetime', precision: 3 })
+  startsAt: Date;
+
+  @Column({ name: 'ends_at', type: 'datetime', precision: 3 })
+  endsAt: Date;
 }

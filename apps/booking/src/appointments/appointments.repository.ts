@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, LessThan, MoreThan, MoreThanOrEqual, Not } from 'typeorm';
+import { DataSource, EntityManager, MoreThanOrEqual } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
+import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity } from './appointment.entities';
+
+/** A stretch of booked time (an appointment or a step of one). */
+export interface BusyTime {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+}
 import { PolicyDecisionEntity } from './policy-decision.entity';
 
 /** Appointments of one company; every query is scoped by company id. */
@@ -25,21 +32,36 @@ export class AppointmentsRepository {
     return this.m(manager).getRepository(AppointmentEntity).findOneBy({ calcomBookingUid: uid });
   }
 
-  /** Booked appointments in one calendar (event type) that overlap [from, to). */
-  overlapping(companyId: string, calcomEventTypeId: number, from: Date, to: Date, excludeId?: string, manager?: EntityManager): Promise<AppointmentEntity[]> {
-    return this.m(manager)
-      .getRepository(AppointmentEntity)
-      .find({
-        where: {
-          companyId,
-          calcomEventTypeId,
-          status: 'booked',
-          startsAt: LessThan(to),
-          endsAt: MoreThan(from),
-          ...(excludeId ? { id: Not(excludeId) } : {}),
-        },
-        order: { startsAt: 'ASC' },
-      });
+  /**
+   * Booked time in one calendar (event type) overlapping [from, to): ordinary appointments and the steps of
+   * composite ones (a composite's own row spans all its steps and holds no calendar itself).
+   */
+  async overlapping(companyId: string, calcomEventTypeId: number, from: Date, to: Date, excludeId?: string, manager?: EntityManager): Promise<BusyTime[]> {
+    return this.busy(companyId, 'calcom_event_type_id', calcomEventTypeId, from, to, excludeId, manager);
+  }
+
+  /** The staff member's booked time overlapping [from, to), in any service (as a whole appointment or a step). */
+  async staffBusy(companyId: string, staffId: string, from: Date, to: Date, excludeId?: string, manager?: EntityManager): Promise<BusyTime[]> {
+    return this.busy(companyId, 'staff_id', staffId, from, to, excludeId, manager);
+  }
+
+  private async busy(companyId: string, column: 'calcom_event_type_id' | 'staff_id', value: number | string, from: Date, to: Date, excludeId: string | undefined, manager?: EntityManager): Promise<BusyTime[]> {
+    const exclude = excludeId ? ' AND a.id <> ?' : '';
+    const params = (extra: unknown[]) => [companyId, value, to, from, ...(excludeId ? [excludeId] : []), ...extra];
+    const rows: { id: string; starts_at: Date; ends_at: Date }[] = await this.m(manager).query(
+      `SELECT a.id, a.starts_at, a.ends_at FROM appointment a
+        WHERE a.company_id = ? AND a.${column} = ? AND a.status = 'booked' AND a.composite = 0 AND a.starts_at < ? AND a.ends_at > ?${exclude}
+       UNION ALL
+       SELECT a.id, s.starts_at, s.ends_at FROM appointment_step s JOIN appointment a ON a.id = s.appointment_id
+        WHERE s.company_id = ? AND s.${column} = ? AND a.status = 'booked' AND s.starts_at < ? AND s.ends_at > ?${exclude}
+       ORDER BY starts_at`,
+      [...params([]), ...params([])],
+    );
+    return rows.map((r) => ({ id: r.id, startsAt: new Date(r.starts_at), endsAt: new Date(r.ends_at) }));
+  }
+
+  steps(companyId: string, appointmentId: string, manager?: EntityManager): Promise<AppointmentStepEntity[]> {
+    return this.m(manager).getRepository(AppointmentStepEntity).find({ where: { companyId, appointmentId }, order: { position: 'ASC' } });
   }
 
   /** A customer's appointments: upcoming booked ones, or everything with `includePast`. */

@@ -6,18 +6,18 @@ import type { z } from 'zod';
 import { Topics, bookingRequestSchema } from '@receptionist/contracts';
 import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER } from '@receptionist/service-runtime';
-import { AvailabilityService, SlotContext } from '../availability/availability.service';
+import { AvailabilityService, PlannedStep, SlotContext } from '../availability/availability.service';
 import { checkStart } from '../availability/booking-rules';
 import { CalcomApiError, CalcomBooking, CalcomClient, CalcomUnavailableError } from '../calcom';
-import type { ServiceEntity } from '../catalogue/catalogue.entities';
+import type { ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { BookingContext, CatalogueService } from '../catalogue/catalogue.service';
 import { BookingFailure } from '../common/booking-failure';
-import { MINUTE_MS } from '../common/zoned-time';
+import { MINUTE_MS, formatInZone } from '../common/zoned-time';
 import { CustomerEntity } from '../customers/customer.entity';
 import { CustomersRepository } from '../customers/customers.repository';
 import { CustomerRef, CustomersService, customerView } from '../customers/customers.service';
-import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
+import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity } from './appointment.entities';
 import { appointmentEventData, appointmentView } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
 import { PolicyDecision, decideCancel, decideReschedule, effectivePolicies } from './policy';
@@ -31,6 +31,8 @@ export type RescheduleRequest = Extract<Req, { operation: 'appointment.reschedul
 
 /** How long a retried request waits for its own first attempt (same idempotency key) still in flight. */
 const SAME_REQUEST_WAIT_MS = 8_000;
+/** How long a booking waits for another booking of the same staff member to finish. */
+const STAFF_LOCK_WAIT_MS = 3_000;
 
 /**
  * Booking, listing, cancelling and moving appointments. Every write to Cal.com happens under a Redis lock
@@ -61,6 +63,7 @@ export class AppointmentsService {
 
     const startMs = Date.parse(req.start);
     await this.checkStartWithAlternatives(ctx, startMs, undefined, req.callId);
+    if (ctx.service.steps?.length) return this.bookComposite(req, ctx, startMs, signal);
 
     const owner = SlotLocks.owner(`book:${req.idempotencyKey}`);
     const lockKey = this.locks.slotKey(req.companyId, ctx.service.calcomEventTypeId, startMs);
@@ -78,7 +81,9 @@ export class AppointmentsService {
       if (done) return done;
     }
     try {
-      return await this.bookLocked(req, ctx, startMs, signal);
+      return await this.withStaffLocks(req.companyId, ctx.staff ? [ctx.staff.id] : [], owner, () => this.slotTaken(ctx, startMs, 'the staff member is being booked by another caller'), () =>
+        this.bookLocked(req, ctx, startMs, signal),
+      );
     } finally {
       await this.locks.release(lock).catch((e) => this.logger.warn({ err: e }, 'slot lock not released; it expires'));
     }
@@ -95,6 +100,9 @@ export class AppointmentsService {
     const endMs = startMs + service.durationMinutes * MINUTE_MS;
     const local = await this.appointments.overlapping(req.companyId, service.calcomEventTypeId, new Date(startMs), new Date(endMs));
     if (local.length > 0) throw await this.slotTaken(ctx, startMs, 'overlaps a booked appointment');
+    if (ctx.staff && (await this.appointments.staffBusy(req.companyId, ctx.staff.id, new Date(startMs), new Date(endMs))).length) {
+      throw await this.staffUnavailable(ctx, startMs);
+    }
     if (!(await this.availability.isFree(ctx, startMs, { signal }))) throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot');
 
     const appointmentId = randomUUID();
@@ -112,7 +120,7 @@ export class AppointmentsService {
             ...(req.customer.email ? { email: req.customer.email } : {}),
             ...(req.customer.phone ? { phoneNumber: req.customer.phone } : {}),
           },
-          metadata: { appointmentId, companyId: req.companyId, ...(req.callId ? { callId: req.callId } : {}) },
+          metadata: { appointmentId, companyId: req.companyId, ...(req.callId ? { callId: req.callId } : {}), ...staffMetadata(ctx.staff) },
           ...(req.notes ? { bookingFieldsResponses: { notes: req.notes } } : {}),
         },
       );
@@ -183,6 +191,191 @@ export class AppointmentsService {
     return { appointment: appointmentView(appointment, service, ctx.staff), customer: customerView(customer), replayed: false };
   }
 
+  /**
+   * A composite service: every step booked in Cal.com in order under a lock per step's slot, then one appointment
+   * with its steps and one `booking.created`. All or nothing: a step Cal.com refuses cancels the steps before it.
+   */
+  private async bookComposite(req: BookRequest, ctx: BookingContext, startMs: number, signal?: AbortSignal) {
+    const owner = SlotLocks.owner(`book:${req.idempotencyKey}`);
+    const planned = await this.availability.compositePlans(ctx, startMs, startMs + 1, { fresh: true, signal });
+    const plan = planned.plans.find((p) => p[0].startMs === startMs);
+    if (!plan) throw await this.slotTaken(ctx, startMs, 'a step of the service is not free then');
+    const held: HeldLock[] = [];
+    try {
+      for (const step of plan) {
+        const got = await this.locks.acquire(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), owner);
+        if (!got.acquired) {
+          if (got.heldBySameOwner) {
+            // Our own first attempt (a retried request) is still running: its result is ours.
+            await this.locks.waitReleased(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), SAME_REQUEST_WAIT_MS);
+            const done = await this.replayBooking(req);
+            if (done) return done;
+          }
+          throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller');
+        }
+        held.push(got.lock);
+      }
+      const staffIds = plan.flatMap((step) => (step.staff ? [step.staff.id] : []));
+      return await this.withStaffLocks(req.companyId, staffIds, owner, () => this.slotTaken(ctx, startMs, 'a staff member is being booked by another caller'), () =>
+        this.bookCompositeLocked(req, ctx, startMs, plan),
+      );
+    } finally {
+      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
+    }
+  }
+
+  /** The Cal.com bookings and the appointment of a composite booking, with every step's slot and staff locked. */
+  private async bookCompositeLocked(req: BookRequest, ctx: BookingContext, startMs: number, plan: PlannedStep[]) {
+    const { company, service } = ctx;
+    for (const step of plan) {
+      const clash = await this.appointments.overlapping(req.companyId, step.service.calcomEventTypeId, new Date(step.startMs), new Date(step.endMs));
+      if (clash.length) throw await this.slotTaken(ctx, startMs, 'a step overlaps a booked appointment');
+      // Re-checked under the staff lock: the plan was made before it.
+      if (step.staff && (await this.appointments.staffBusy(req.companyId, step.staff.id, new Date(step.startMs), new Date(step.endMs))).length) {
+        throw await this.slotTaken(ctx, startMs, `${step.staff.name} is no longer free for a step`);
+      }
+    }
+    const appointmentId = randomUUID();
+    const made: { step: PlannedStep; uid: string }[] = [];
+    const undo = async (why: string) => {
+      for (const m of made) {
+        await this.calcom.cancelBooking(m.uid, { cancellationReason: why }).catch((e) => this.logger.error({ err: e, uid: m.uid }, 'compensating Cal.com cancel failed; booking orphaned'));
+      }
+    };
+    try {
+      for (const [position, step] of plan.entries()) {
+        const booking = await this.calcom.createBooking(
+          { eventTypeId: step.service.calcomEventTypeId },
+          {
+            start: new Date(step.startMs).toISOString(),
+            attendee: {
+              name: req.customer.name,
+              timeZone: company.timeZone,
+              language: req.customer.language,
+              ...(req.customer.email ? { email: req.customer.email } : {}),
+              ...(req.customer.phone ? { phoneNumber: req.customer.phone } : {}),
+            },
+            metadata: { appointmentId, companyId: req.companyId, step: String(position + 1), ...(req.callId ? { callId: req.callId } : {}), ...staffMetadata(step.staff) },
+            ...(req.notes ? { bookingFieldsResponses: { notes: req.notes } } : {}),
+          },
+        );
+        made.push({ step, uid: booking.uid });
+      }
+    } catch (error) {
+      await undo('a later step of the appointment could not be booked; cancelled automatically');
+      throw await this.calcomFailure(error, ctx, startMs);
+    } finally {
+      for (const step of plan) await this.availability.invalidate(req.companyId, step.service.calcomEventTypeId);
+    }
+
+    const now = new Date();
+    const last = plan[plan.length - 1];
+    const appointment: AppointmentEntity = {
+      id: appointmentId,
+      companyId: req.companyId,
+      serviceId: service.id,
+      staffId: plan[0].staff?.id ?? null,
+      customerId: '',
+      callId: req.callId,
+      calcomEventTypeId: plan[0].service.calcomEventTypeId,
+      calcomBookingUid: made[0].uid,
+      startsAt: new Date(startMs),
+      endsAt: new Date(last.endMs),
+      timeZone: company.timeZone,
+      status: 'booked',
+      idempotencyKey: req.idempotencyKey,
+      rescheduledCount: 0,
+      composite: true,
+      notes: req.notes,
+      cancelledAt: null,
+      cancellationReason: null,
+      cancelledBy: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const steps = made.map((m, position) => this.stepRow(appointment, position, m.step, m.uid));
+    let customer: CustomerEntity;
+    try {
+      customer = await this.outbox.transaction(async (manager, publish) => {
+        const c = await this.customersRepo.upsert(manager, req.companyId, req.customer, now);
+        appointment.customerId = c.id;
+        await manager.getRepository(AppointmentEntity).insert(appointment);
+        await manager.getRepository(AppointmentStepEntity).insert(steps);
+        await publish({ topic: Topics.bookingCreated.name, key: appointment.id, companyId: req.companyId, subject: appointment.id, data: appointmentEventData(appointment, service, c) });
+        return c;
+      });
+    } catch (error) {
+      await undo('not recorded by the receptionist; cancelled automatically');
+      if (isDuplicateKeyError(error)) {
+        const replay = await this.replayBooking(req);
+        if (replay) return replay;
+      }
+      throw error;
+    }
+    return { ...(await this.describe(appointment)), customer: customerView(customer), replayed: false };
+  }
+
+  /**
+   * Serialises bookings of the same people: a person can be asked for at different but overlapping starts, which
+   * the slot locks (per event type and start) do not catch. Keys in a fixed order, waits bounded.
+   */
+  private async withStaffLocks<T>(companyId: string, staffIds: string[], owner: string, busy: () => Promise<unknown>, work: () => Promise<T>): Promise<T> {
+    const held: HeldLock[] = [];
+    try {
+      for (const id of [...new Set(staffIds)].sort()) {
+        const key = `booking:staff-lock:${companyId}:${id}`;
+        const until = Date.now() + STAFF_LOCK_WAIT_MS;
+        for (;;) {
+          const got = await this.locks.acquire(key, owner);
+          if (got.acquired) {
+            held.push(got.lock);
+            break;
+          }
+          if (Date.now() > until || !(await this.locks.waitReleased(key, until - Date.now()))) throw await busy();
+        }
+      }
+      return await work();
+    } finally {
+      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
+    }
+  }
+
+  private stepRow(a: AppointmentEntity, position: number, step: PlannedStep, uid: string | null): AppointmentStepEntity {
+    return {
+      id: randomUUID(),
+      companyId: a.companyId,
+      appointmentId: a.id,
+      position,
+      serviceId: step.service.id,
+      staffId: step.staff?.id ?? null,
+      calcomEventTypeId: step.service.calcomEventTypeId,
+      calcomBookingUid: uid,
+      startsAt: new Date(step.startMs),
+      endsAt: new Date(step.endMs),
+    };
+  }
+
+  /** The preferred staff member is busy then: her nearest free times, and who else is free at that time. */
+  private async staffUnavailable(ctx: BookingContext, startMs: number, excludeAppointmentId?: string): Promise<BookingFailure> {
+    const alternatives = await this.availability.alternatives(ctx, startMs, { excludeAppointmentId });
+    const links = await this.catalogueRepo.listStaffServices(ctx.company.companyId);
+    const others = (await this.catalogueRepo.listStaff(ctx.company.companyId, { activeOnly: true })).filter(
+      (s) => s.id !== ctx.staff?.id && links.some((l) => l.staffId === s.id && l.serviceId === ctx.service.id),
+    );
+    const freeOthers: { staffId: string; name: string }[] = [];
+    for (const other of others) {
+      const { starts } = await this.availability.freeStarts({ ...ctx, staff: other }, startMs, startMs + 1, { excludeAppointmentId }).catch(() => ({ starts: [] as number[] }));
+      if (starts.includes(startMs)) freeOthers.push({ staffId: other.id, name: other.name });
+    }
+    return new BookingFailure('staff_unavailable', `staffId: ${ctx.staff?.name ?? 'the staff member'} is not free then`, {
+      staffId: ctx.staff?.id ?? null,
+      staffName: ctx.staff?.name ?? null,
+      start: formatInZone(startMs, ctx.company.timeZone),
+      alternatives,
+      otherStaff: freeOthers,
+    });
+  }
+
   // ---- list -----------------------------------------------------------------------------------------------
 
   async list(req: ListRequest) {
@@ -196,7 +389,7 @@ export class AppointmentsService {
     const services = new Map((await this.catalogueRepo.findServicesByIds(companyId, [...new Set(rows.map((r) => r.serviceId))])).map((s) => [s.id, s]));
     const staffIds = [...new Set(rows.map((r) => r.staffId).filter((s): s is string => !!s))];
     const staff = new Map((await this.catalogueRepo.findStaffByIds(companyId, staffIds)).map((s) => [s.id, s]));
-    return rows.map((r) => appointmentView(r, services.get(r.serviceId), r.staffId ? staff.get(r.staffId) : null));
+    return Promise.all(rows.map(async (r) => ({ ...appointmentView(r, services.get(r.serviceId), r.staffId ? staff.get(r.staffId) : null), ...(await this.stepsView(r)) })));
   }
 
   // ---- cancel ---------------------------------------------------------------------------------------------
@@ -214,9 +407,13 @@ export class AppointmentsService {
         await this.recordDecision(req.companyId, current, req.callId, decision);
         throw new BookingFailure('policy_denied', decision.detail, decision.data);
       }
-      if (current.calcomBookingUid) {
+      // A composite appointment holds one Cal.com booking per step; all of them go.
+      const steps = current.composite ? await this.appointments.steps(req.companyId, current.id) : [];
+      const uids = current.composite ? steps.map((st) => st.calcomBookingUid) : [current.calcomBookingUid];
+      for (const uid of uids) {
+        if (!uid) continue;
         try {
-          await this.calcom.cancelBooking(current.calcomBookingUid, { ...(req.reason ? { cancellationReason: req.reason } : {}) });
+          await this.calcom.cancelBooking(uid, { ...(req.reason ? { cancellationReason: req.reason } : {}) });
         } catch (error) {
           // Gone or already cancelled in Cal.com: the calendar agrees with us; anything else is an outage.
           if (!(error instanceof CalcomApiError && (error.isNotFound || /cancel/i.test(error.message)))) throw this.unavailable(error);
@@ -254,7 +451,7 @@ export class AppointmentsService {
         });
         return true;
       });
-      await this.availability.invalidate(req.companyId, current.calcomEventTypeId);
+      for (const eventType of new Set([current.calcomEventTypeId, ...steps.map((st) => st.calcomEventTypeId)])) await this.availability.invalidate(req.companyId, eventType);
       const after = (await this.appointments.findById(req.companyId, current.id))!;
       return { ...(await this.describe(after)), alreadyCancelled: !changed };
     });
@@ -285,6 +482,7 @@ export class AppointmentsService {
       const startMs = Date.parse(req.newStart);
       await this.checkStartWithAlternatives(ctx, startMs, current.id, req.callId);
       if (startMs === current.startsAt.getTime()) return { ...(await this.describe(current)), replayed: false };
+      if (current.composite || service.steps?.length) return this.rescheduleComposite(req, { ...ctx, customer, current, decision }, startMs, signal);
 
       const slotKey = this.locks.slotKey(req.companyId, current.calcomEventTypeId, startMs);
       const got = await this.locks.acquire(slotKey, SlotLocks.owner(owner));
@@ -316,38 +514,121 @@ export class AppointmentsService {
           rescheduledCount: current.rescheduledCount + 1,
           updatedAt: now,
         };
-        await this.outbox.transaction(async (manager, publish) => {
-          await this.recordDecision(req.companyId, current, req.callId, decision, manager);
-          await manager.getRepository(AppointmentChangeEntity).insert({
-            id: randomUUID(),
-            companyId: req.companyId,
-            appointmentId: current.id,
-            kind: 'reschedule',
-            idempotencyKey: req.idempotencyKey,
-            previousStartsAt: current.startsAt,
-            newStartsAt: updated.startsAt,
-            previousCalcomUid: current.calcomBookingUid,
-            newCalcomUid: newUid,
-            createdAt: now,
-          });
-          await manager.getRepository(AppointmentEntity).update(
-            { id: current.id, companyId: req.companyId },
-            { startsAt: updated.startsAt, endsAt: updated.endsAt, calcomBookingUid: newUid, rescheduledCount: updated.rescheduledCount, updatedAt: now },
-          );
-          const previous = appointmentEventData(current, service, customer);
-          await publish({
-            topic: Topics.bookingRescheduled.name,
-            key: current.id,
-            companyId: req.companyId,
-            subject: current.id,
-            data: { ...appointmentEventData(updated, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
-          });
-        });
+        await this.outbox.transaction((manager, publish) => this.commitReschedule(manager, publish, req, current, updated, decision, service, customer));
         await this.availability.invalidate(req.companyId, current.calcomEventTypeId);
         return { ...(await this.describe(updated)), replayed: false };
       } finally {
         await this.locks.release(got.lock).catch(() => undefined);
       }
+    });
+  }
+
+  /**
+   * Moves a composite appointment as a whole: the new steps are booked in Cal.com first (all or nothing), then
+   * the old ones are cancelled, then the appointment, its steps, the change and `booking.rescheduled` commit together.
+   */
+  private async rescheduleComposite(
+    req: RescheduleRequest,
+    x: BookingContext & { customer: CustomerEntity; current: AppointmentEntity; decision: PolicyDecision },
+    startMs: number,
+    signal?: AbortSignal,
+  ) {
+    const { current, service, customer, decision } = x;
+    const ctx: BookingContext = { company: x.company, service, staff: null };
+    const owner = SlotLocks.owner(`reschedule:${req.idempotencyKey}`);
+    const planned = await this.availability.compositePlans(ctx, startMs, startMs + 1, { fresh: true, excludeAppointmentId: current.id, signal });
+    const plan = planned.plans.find((p) => p[0].startMs === startMs);
+    if (!plan) throw await this.slotTaken(ctx, startMs, 'a step of the service is not free then', current.id);
+    const held: HeldLock[] = [];
+    try {
+      for (const step of plan) {
+        const got = await this.locks.acquire(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), owner);
+        if (!got.acquired) throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller', current.id);
+        held.push(got.lock);
+      }
+      const made: { step: PlannedStep; uid: string }[] = [];
+      try {
+        for (const [position, step] of plan.entries()) {
+          const booking = await this.calcom.createBooking(
+            { eventTypeId: step.service.calcomEventTypeId },
+            {
+              start: new Date(step.startMs).toISOString(),
+              attendee: { name: customer.name, timeZone: x.company.timeZone, language: customer.language, ...(customer.email ? { email: customer.email } : {}), ...(customer.phone ? { phoneNumber: customer.phone } : {}) },
+              metadata: { appointmentId: current.id, companyId: req.companyId, step: String(position + 1), ...staffMetadata(step.staff) },
+            },
+          );
+          made.push({ step, uid: booking.uid });
+        }
+      } catch (error) {
+        for (const m of made) await this.calcom.cancelBooking(m.uid, { cancellationReason: 'the appointment could not be moved; cancelled automatically' }).catch(() => undefined);
+        throw await this.calcomFailure(error, ctx, startMs, current.id);
+      }
+      const oldSteps = await this.appointments.steps(req.companyId, current.id);
+      for (const old of oldSteps) {
+        if (!old.calcomBookingUid) continue;
+        await this.calcom.cancelBooking(old.calcomBookingUid, { cancellationReason: 'moved by the caller' }).catch((e) => this.logger.error({ err: e, uid: old.calcomBookingUid }, 'old step of a moved appointment not cancelled in Cal.com'));
+      }
+      for (const eventType of new Set([...oldSteps, ...plan.map((p) => ({ calcomEventTypeId: p.service.calcomEventTypeId }))].map((st) => st.calcomEventTypeId))) {
+        await this.availability.invalidate(req.companyId, eventType);
+      }
+      const now = new Date();
+      const updated: AppointmentEntity = {
+        ...current,
+        staffId: plan[0].staff?.id ?? null,
+        startsAt: new Date(startMs),
+        endsAt: new Date(plan[plan.length - 1].endMs),
+        calcomEventTypeId: plan[0].service.calcomEventTypeId,
+        calcomBookingUid: made[0].uid,
+        composite: true,
+        rescheduledCount: current.rescheduledCount + 1,
+        updatedAt: now,
+      };
+      await this.outbox.transaction(async (manager, publish) => {
+        await manager.getRepository(AppointmentStepEntity).delete({ companyId: req.companyId, appointmentId: current.id });
+        await manager.getRepository(AppointmentStepEntity).insert(made.map((m, position) => this.stepRow(updated, position, m.step, m.uid)));
+        await this.commitReschedule(manager, publish, req, current, updated, decision, service, customer);
+      });
+      return { ...(await this.describe(updated)), replayed: false };
+    } finally {
+      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
+    }
+  }
+
+  /** One reschedule, committed together: the policy decision, the change (its idempotency key), the row and `booking.rescheduled`. */
+  private async commitReschedule(
+    manager: EntityManager,
+    publish: Parameters<Parameters<Outbox['transaction']>[0]>[1],
+    req: RescheduleRequest,
+    current: AppointmentEntity,
+    updated: AppointmentEntity,
+    decision: PolicyDecision,
+    service: ServiceEntity,
+    customer: CustomerEntity,
+  ): Promise<void> {
+    await this.recordDecision(req.companyId, current, req.callId, decision, manager);
+    await manager.getRepository(AppointmentChangeEntity).insert({
+      id: randomUUID(),
+      companyId: req.companyId,
+      appointmentId: current.id,
+      kind: 'reschedule',
+      idempotencyKey: req.idempotencyKey,
+      previousStartsAt: current.startsAt,
+      newStartsAt: updated.startsAt,
+      previousCalcomUid: current.calcomBookingUid,
+      newCalcomUid: updated.calcomBookingUid,
+      createdAt: updated.updatedAt,
+    });
+    const { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt } = updated;
+    await manager
+      .getRepository(AppointmentEntity)
+      .update({ id: current.id, companyId: req.companyId }, { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt });
+    const previous = appointmentEventData(current, service, customer);
+    await publish({
+      topic: Topics.bookingRescheduled.name,
+      key: current.id,
+      companyId: req.companyId,
+      subject: current.id,
+      data: { ...appointmentEventData(updated, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
     });
   }
 
@@ -462,6 +743,30 @@ export class AppointmentsService {
     const [service] = await this.catalogueRepo.findServicesByIds(a.companyId, [a.serviceId]);
     const [staff] = a.staffId ? await this.catalogueRepo.findStaffByIds(a.companyId, [a.staffId]) : [];
     const customer = await this.customersRepo.findById(a.companyId, a.customerId);
-    return { appointment: appointmentView(a, service, staff), customer: customer ? customerView(customer) : null };
+    return { appointment: { ...appointmentView(a, service, staff), ...(await this.stepsView(a)) }, customer: customer ? customerView(customer) : null };
   }
+
+  /** A composite appointment's steps as the caller and the business see them (nothing for an ordinary one). */
+  private async stepsView(a: AppointmentEntity): Promise<{ steps?: { serviceId: string; serviceName: string; staffId: string | null; staffName: string | null; startsAt: string; endsAt: string }[] }> {
+    if (!a.composite) return {};
+    const steps = await this.appointments.steps(a.companyId, a.id);
+    const services = new Map((await this.catalogueRepo.findServicesByIds(a.companyId, steps.map((st) => st.serviceId))).map((sv) => [sv.id, sv]));
+    const staff = new Map((await this.catalogueRepo.findStaffByIds(a.companyId, steps.map((st) => st.staffId).filter((id): id is string => !!id))).map((st) => [st.id, st]));
+    return {
+      steps: steps.map((st) => ({
+        serviceId: st.serviceId,
+        serviceName: services.get(st.serviceId)?.name ?? '',
+        staffId: st.staffId,
+        staffName: st.staffId ? (staff.get(st.staffId)?.name ?? null) : null,
+        startsAt: formatInZone(st.startsAt.getTime(), a.timeZone),
+        endsAt: formatInZone(st.endsAt.getTime(), a.timeZone),
+      })),
+    };
+  }
+}
+
+/** Who the Cal.com booking is for (the team's host is Cal.com's choice; our staff member travels as metadata). */
+function staffMetadata(staff: StaffEntity | null | undefined): Record<string, string> {
+  if (!staff) return {};
+  return { staffId: staff.id, staffName: staff.name, ...(staff.calcomUserId ? { calcomUserId: String(staff.calcomUserId) } : {}) };
 }

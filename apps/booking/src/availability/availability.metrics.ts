@@ -1,14 +1,9 @@
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-/** Same style as libs/observability/src/metrics.ts: the one registry, get-or-create. */
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 /** `result`: hit or miss of the Redis slot cache (per Cal.com slots lookup). */
 export const availabilityCacheLookups = () =>
-  getOrCreate('booking_availability_cache_lookups_total', () => {
+  getOrCreateMetric('booking_availability_cache_lookups_total', () => {
     const counter = new Counter({
       name: 'booking_availability_cache_lookups_total',
       help: 'Availability (Cal.com slots) cache lookups by result: hit or miss',
@@ -22,7 +17,7 @@ export const availabilityCacheLookups = () =>
   });
 
 export const bookingOperationDuration = () =>
-  getOrCreate('booking_request_duration_seconds', () =>
+  getOrCreateMetric('booking_request_duration_seconds', () =>
     new Histogram({
       name: 'booking_request_duration_seconds',
       help: 'Handling time of booking.request operations by operation and outcome (ok or error code)',
@@ -34,10 +29,10 @@ export const bookingOperationDuration = () =>
 
 /** Business counters for the overview: booking attempts by outcome (`ok` or the refusal code), cancellations. */
 export const bookingsTotal = () =>
-  getOrCreate('booking_bookings_total', () =>
+  getOrCreateMetric('booking_bookings_total', () =>
     new Counter({ name: 'booking_bookings_total', help: 'appointment.book requests by outcome (ok or refusal code)', labelNames: ['outcome'], registers: [registry] }),
   );
 export const cancellationsTotal = () =>
-  getOrCreate('booking_cancellations_total', () =>
+  getOrCreateMetric('booking_cancellations_total', () =>
     new Counter({ name: 'booking_cancellations_total', help: 'appointment.cancel requests by outcome (ok or refusal code)', labelNames: ['outcome'], registers: [registry] }),
   );

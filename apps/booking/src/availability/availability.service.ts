@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { LOGGER, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { AppointmentsRepository } from '../appointments/appointments.repository';
 import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
-import type { BookingCompanyEntity, ServiceEntity } from '../catalogue/catalogue.entities';
+import type { BookingCompanyEntity, ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
+import { CatalogueRepository } from '../catalogue/catalogue.repository';
+import type { BusyTime } from '../appointments/appointments.repository';
 import { BookingFailure } from '../common/booking-failure';
 import { pickAlternatives } from '@receptionist/dates';
 import { effectivePolicies } from '../appointments/policy';
@@ -16,6 +18,16 @@ import { bookable } from './booking-rules';
 export interface SlotContext {
   company: BookingCompanyEntity;
   service: ServiceEntity;
+  /** The caller's preferred staff member: only times when they are free (in any service) count. */
+  staff?: StaffEntity | null;
+}
+
+/** One step of a composite booking as planned: which service, by whom, when. */
+export interface PlannedStep {
+  service: ServiceEntity;
+  staff: StaffEntity | null;
+  startMs: number;
+  endMs: number;
 }
 
 export interface FreeStartsOptions {
@@ -44,6 +56,7 @@ export class AvailabilityService {
   constructor(
     private readonly calcom: CalcomClient,
     private readonly appointments: AppointmentsRepository,
+    private readonly catalogueRepo: CatalogueRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_CONFIG) private readonly config: BookingEnv,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -70,6 +83,10 @@ export class AvailabilityService {
   }
 
   async freeStarts(ctx: SlotContext, fromMs: number, toMs: number, options: FreeStartsOptions = {}): Promise<{ starts: number[]; cached: boolean }> {
+    if (ctx.service.steps?.length) {
+      const { plans, cached } = await this.compositePlans(ctx, fromMs, toMs, options);
+      return { starts: plans.map((p) => p[0].startMs), cached };
+    }
     const now = options.now ?? Date.now();
     const tz = ctx.company.timeZone;
     const duration = ctx.service.durationMinutes;
@@ -87,11 +104,70 @@ export class AvailabilityService {
       new Date(candidates[candidates.length - 1] + duration * MINUTE_MS),
       options.excludeAppointmentId,
     );
-    const free = candidates.filter((s) => {
-      const end = s + duration * MINUTE_MS;
-      return !booked.some((a) => a.startsAt.getTime() < end && a.endsAt.getTime() > s);
-    });
+    let free = candidates.filter((s) => !clashes(booked, s, s + duration * MINUTE_MS));
+    if (ctx.staff && free.length) {
+      const busy = await this.appointments.staffBusy(ctx.company.companyId, ctx.staff.id, new Date(free[0]), new Date(free[free.length - 1] + duration * MINUTE_MS), options.excludeAppointmentId);
+      free = free.filter((s) => !clashes(busy, s, s + duration * MINUTE_MS));
+    }
     return { starts: free, cached };
+  }
+
+  /**
+   * A composite service's possible bookings starting in [from, to): every step fits right after the one before
+   * (each step's own calendar free, its own rules met) and each step has a staff member who may do it and is
+   * free then (the preferred one where they may). Steps without anyone assigned in the set-up need no one.
+   */
+  async compositePlans(ctx: SlotContext, fromMs: number, toMs: number, options: FreeStartsOptions = {}): Promise<{ plans: PlannedStep[][]; cached: boolean }> {
+    const companyId = ctx.company.companyId;
+    const now = options.now ?? Date.now();
+    const steps = ctx.service.steps ?? [];
+    const services = new Map((await this.catalogueRepo.findServicesByIds(companyId, steps.map((st) => st.serviceId))).map((sv) => [sv.id, sv]));
+    const links = await this.catalogueRepo.listStaffServices(companyId);
+    const staffRows = new Map((await this.catalogueRepo.listStaff(companyId, { activeOnly: true })).map((st) => [st.id, st]));
+    let offset = 0;
+    const layout = steps.map((st) => {
+      const service = services.get(st.serviceId);
+      if (!service || !service.active) throw new BookingFailure('unknown_service', `serviceId: a step of '${ctx.service.key}' is no longer offered`);
+      const ids = st.staffIds.length ? st.staffIds : links.filter((l) => l.serviceId === service.id).map((l) => l.staffId);
+      let eligible = ids.map((id) => staffRows.get(id)).filter((x): x is StaffEntity => !!x);
+      // The caller's wish first, where that person may do the step.
+      if (ctx.staff && eligible.some((e) => e.id === ctx.staff!.id)) eligible = [ctx.staff, ...eligible.filter((e) => e.id !== ctx.staff!.id)];
+      const at = offset;
+      offset += service.durationMinutes * MINUTE_MS;
+      return { service, eligible, offset: at, durationMs: service.durationMinutes * MINUTE_MS };
+    });
+    const lower = Math.max(fromMs, now);
+    if (toMs <= lower) return { plans: [], cached: false };
+    let cached = true;
+    const free: Set<number>[] = [];
+    for (const step of layout) {
+      const r = await this.freeStarts({ company: ctx.company, service: step.service }, lower + step.offset, toMs + step.offset, options);
+      cached &&= r.cached;
+      free.push(new Set(r.starts));
+    }
+    const total = offset;
+    const candidates = [...free[0]].filter(
+      (s) => layout.every((step, i) => free[i].has(s + step.offset)) && bookable({ company: ctx.company, servicePolicies: ctx.service.policies, durationMinutes: total / MINUTE_MS, startMs: s, now }),
+    );
+    if (!candidates.length) return { plans: [], cached };
+    const span = { from: new Date(candidates[0]), to: new Date(candidates[candidates.length - 1] + total) };
+    const busy = new Map<string, BusyTime[]>();
+    for (const id of new Set(layout.flatMap((st) => st.eligible.map((e) => e.id)))) {
+      busy.set(id, await this.appointments.staffBusy(companyId, id, span.from, span.to, options.excludeAppointmentId));
+    }
+    const plans: PlannedStep[][] = [];
+    for (const s of candidates.sort((a, b) => a - b)) {
+      const plan: PlannedStep[] = [];
+      for (const step of layout) {
+        const startMs = s + step.offset;
+        const endMs = startMs + step.durationMs;
+        const staff = step.eligible.find((e) => !clashes(busy.get(e.id) ?? [], startMs, endMs)) ?? null;
+        if (step.eligible.length && !staff) break;
+        plan.push({ service: step.service, staff, startMs, endMs });
+      }
+      if (plan.length === layout.length) plans.push(plan);
+    }
+    return { plans, cached };
   }
 
   /** Fresh from Cal.com (not the cache) plus our own bookings: may `startMs` be booked right now? */
@@ -185,4 +261,9 @@ export class AvailabilityService {
     await this.redis.set(key, JSON.stringify(starts), 'EX', this.config.AVAILABILITY_CACHE_TTL_SECONDS).catch(() => undefined);
     return starts;
   }
+}
+
+/** Does [start, end) overlap any of the busy stretches? */
+function clashes(busy: { startsAt: Date; endsAt: Date }[], start: number, end: number): boolean {
+  return busy.some((a) => a.startsAt.getTime() < end && a.endsAt.getTime() > start);
 }

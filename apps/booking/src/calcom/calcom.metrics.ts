@@ -1,14 +1,9 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-/** Same style as libs/observability/src/metrics.ts: one registry, `<area>_<what>_<unit>`, get-or-create. */
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 /** One observation per HTTP attempt (retries show up as several); `status` is the HTTP code or the failure kind. */
 export const calcomRequestDuration = () =>
-  getOrCreate('calcom_request_duration_seconds', () =>
+  getOrCreateMetric('calcom_request_duration_seconds', () =>
     new Histogram({
       name: 'calcom_request_duration_seconds',
       help: 'Cal.com API call duration per attempt, by operation and status (HTTP code, timeout, network)',
@@ -19,7 +14,7 @@ export const calcomRequestDuration = () =>
   );
 
 export const calcomErrors = () =>
-  getOrCreate('calcom_request_errors_total', () =>
+  getOrCreateMetric('calcom_request_errors_total', () =>
     new Counter({
       name: 'calcom_request_errors_total',
       help: 'Failed Cal.com calls by operation and reason (circuit_open, timeout, network, server_error, client_error, …)',
@@ -30,7 +25,7 @@ export const calcomErrors = () =>
 
 /** 0 closed, 1 half-open, 2 open (cockatiel's own enum orders these differently). */
 export const calcomBreakerState = () =>
-  getOrCreate('calcom_circuit_breaker_state', () =>
+  getOrCreateMetric('calcom_circuit_breaker_state', () =>
     new Gauge({
       name: 'calcom_circuit_breaker_state',
       help: 'Cal.com circuit breaker: 0 closed, 1 half-open, 2 open',

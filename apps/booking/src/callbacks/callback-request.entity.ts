@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+export type CallbackStatus = 'open' | 'done' | 'closed';
 export type CallbackReason = 'calendar_unavailable' | 'no_slot' | 'policy' | 'other';
 
 /** A caller's wish we could not serve on the phone; staff call back. */
@@ -27,7 +28,20 @@ export class CallbackRequestEntity {
   reason: CallbackReason;
 
   @Column({ type: 'varchar', length: 20 })
-  status: 'open' | 'done';
+  status: CallbackStatus;
+
+  /** What staff noted when handling it (admin API). */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  note?: string | null;
+
+  @Column({ name: 'handled_by', type: 'varchar', length: 200, nullable: true })
+  handledBy?: string | null;
+
+  @Column({ name: 'handled_at', type: 'datetime', precision: 3, nullable: true })
+  handledAt?: Date | null;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3, nullable: true })
+  updatedAt?: Date | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

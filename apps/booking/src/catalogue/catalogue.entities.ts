@@ -15,6 +15,12 @@ export interface BookingPolicies {
 /** A service's own overrides of the company's policies (any subset). */
 export type ServicePolicies = Partial<Omit<BookingPolicies, 'rescheduleNoticeHours'> & { rescheduleNoticeHours: number }>;
 
+/** One step of a composite service. */
+export interface ServiceStep {
+  serviceId: string;
+  staffIds: string[];
+}
+
 /** The company as booking knows it: zone, language, Cal.com team, hours, policies and the applied set-up revision. */
 @Entity('booking_company')
 export class BookingCompanyEntity {
@@ -80,6 +86,10 @@ export class ServiceEntity {
   /** Overrides of the company's booking policies for this service (null: the company's apply). */
   @Column({ type: 'simple-json', nullable: true })
   policies?: ServicePolicies | null;
+
+  /** A composite service's steps in order (each another service; staff who may do it, empty = whoever performs it). */
+  @Column({ type: 'simple-json', nullable: true })
+  steps?: ServiceStep[] | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -37,6 +37,8 @@ export interface CatalogueView {
     priceMinor: number | null;
     calcomEventTypeId: number;
     staffIds: string[];
+    /** A composite service's steps in order (absent for an ordinary one). */
+    steps?: { serviceId: string; name: string; durationMinutes: number; staffIds: string[] }[];
   }[];
   staff: { staffId: string; key: string; name: string; serviceIds: string[] }[];
 }
@@ -66,6 +68,18 @@ export class CatalogueService {
     doc.staff.forEach((s, i) =>
       s.serviceKeys.forEach((k, j) => {
         if (!serviceKeys.has(k)) problems.push(`staff[${i}].serviceKeys[${j}]: no service with key '${k}' in this document`);
+      }),
+    );
+    const byKey = new Map(doc.services.map((sv) => [sv.key, sv]));
+    const staffKeys = new Set(doc.staff.map((st) => st.key));
+    doc.services.forEach((sv, i) =>
+      (sv.steps ?? []).forEach((step, j) => {
+        const target = byKey.get(step.serviceKey);
+        if (!target) problems.push(`services[${i}].steps[${j}].serviceKey: no service with key '${step.serviceKey}' in this document`);
+        else if (target.steps?.length) problems.push(`services[${i}].steps[${j}].serviceKey: '${step.serviceKey}' has steps itself`);
+        step.staffKeys.forEach((k, n) => {
+          if (!staffKeys.has(k)) problems.push(`services[${i}].steps[${j}].staffKeys[${n}]: no staff member with key '${k}' in this document`);
+        });
       }),
     );
     const hours = (h: BookingSetup['openingHours'], field: string) => {
@@ -116,6 +130,12 @@ export class CatalogueService {
       calcomUserId: s.calcomUserId,
       active: s.active,
     }));
+
+    // Steps name services and staff by key; stored by id once both are upserted.
+    for (const sv of doc.services) {
+      const steps = sv.steps?.length ? sv.steps.map((st) => ({ serviceId: serviceIds.get(st.serviceKey)!, staffIds: st.staffKeys.map((k) => staffIds.get(k)!) })) : null;
+      await manager.getRepository(ServiceEntity).update({ id: serviceIds.get(sv.key)!, companyId }, { steps });
+    }
 
     await manager.getRepository(StaffServiceEntity).delete({ companyId });
     const links = doc.staff.flatMap((s) => s.serviceKeys.map((k) => ({ companyId, staffId: staffIds.get(s.key)!, serviceId: serviceIds.get(k)! })));
@@ -175,7 +195,13 @@ export class CatalogueService {
     if (staffId) {
       staff = await this.repo.findStaff(companyId, staffId);
       if (!staff || !staff.active) throw new BookingFailure('unknown_staff', `staffId: no active staff member '${staffId}'`);
-      if (!(await this.repo.staffPerforms(companyId, staff.id, service.id))) {
+      // A composite service: anyone who may do one of its steps.
+      const steps = service.steps ?? [];
+      const performsStep = async () => {
+        for (const st of steps) if (st.staffIds.includes(staff!.id) || (!st.staffIds.length && (await this.repo.staffPerforms(companyId, staff!.id, st.serviceId)))) return true;
+        return false;
+      };
+      if (!(await this.repo.staffPerforms(companyId, staff.id, service.id)) && !(await performsStep())) {
         throw new BookingFailure('unknown_staff', `staffId: ${staff.name} does not perform ${service.name}`);
       }
     }
@@ -211,6 +237,15 @@ export class CatalogueService {
         priceMinor: s.priceMinor,
         calcomEventTypeId: s.calcomEventTypeId,
         staffIds: links.filter((l) => l.serviceId === s.id && activeStaff.has(l.staffId)).map((l) => l.staffId),
+        ...(s.steps?.length
+          ? {
+              steps: s.steps.map((st) => {
+                const step = services.find((x) => x.id === st.serviceId);
+                const who = st.staffIds.length ? st.staffIds : links.filter((l) => l.serviceId === st.serviceId).map((l) => l.staffId);
+                return { serviceId: st.serviceId, name: step?.name ?? '', durationMinutes: step?.durationMinutes ?? 0, staffIds: who.filter((id) => activeStaff.has(id)) };
+              }),
+            }
+          : {}),
       })),
       staff: staff.map((s) => ({
         staffId: s.id,

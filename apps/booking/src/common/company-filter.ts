@@ -1,27 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { companyScope, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BookingEnv } from '../config';
 
-/**
- * Which companies this instance serves (BOOKING_SERVE_COMPANIES; all when unset). Lets several booking
- * instances with their own databases share one broker in integration tests without answering for each other.
- */
+/** Which companies this instance serves (BOOKING_SERVE_COMPANIES; all when unset): see companyScope. */
 @Injectable()
 export class CompanyFilter {
-  private readonly exact = new Set<string>();
-  private readonly prefixes: string[] = [];
-  private readonly all: boolean;
+  private readonly scope: (companyId: string | null) => boolean;
 
   constructor(@Inject(SERVICE_CONFIG) config: BookingEnv) {
-    const entries = (config.BOOKING_SERVE_COMPANIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    this.all = entries.length === 0;
-    for (const e of entries) {
-      if (e.endsWith('*')) this.prefixes.push(e.slice(0, -1));
-      else this.exact.add(e);
-    }
+    this.scope = companyScope(config.BOOKING_SERVE_COMPANIES);
   }
 
   serves(companyId: string): boolean {
-    return this.all || this.exact.has(companyId) || this.prefixes.some((p) => companyId.startsWith(p));
+    return this.scope(companyId);
   }
 }

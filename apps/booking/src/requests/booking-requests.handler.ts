@@ -94,6 +94,12 @@ export class BookingRequestsHandler {
         return this.appointments.reschedule(request, signal);
       case 'callback.request':
         return this.callbacks.request(request);
+      case 'callbacks.list':
+        return this.callbacks.list(request);
+      case 'callback.get':
+        return this.callbacks.get(request.companyId, request.callbackRequestId);
+      case 'callback.update':
+        return this.callbacks.update(request);
     }
   }
 

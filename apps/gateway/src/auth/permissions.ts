@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'calls.read',
   'billing.read',
   'billing.manage',
+  /** Price overrides: platform admins only (migration 1733400000000). */
+  'pricing.manage',
   'services.manage',
   'health.read',
   'portal.manage',

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, NotFoundExc
 import type { Logger } from 'pino';
 import { BillingRequest, Topics, billingReplySchema } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
+import { askOwner } from '../common/ask-owner';
 
 /** How long the admin API waits for billing (which owns accounts, ledger and invoices) before answering 503. */
 export const BILLING_REQUEST_TIMEOUT_MS = 8000;
@@ -18,21 +19,15 @@ export class BillingClient {
   ) {}
 
   async ask(request: BillingRequest, notFound = 'not found'): Promise<Record<string, unknown>> {
-    let raw: unknown;
-    try {
-      raw = await this.messaging.client.request(
-        Topics.billingRequest.name,
-        { key: request.companyId, companyId: request.companyId, subject: null, data: request },
-        BILLING_REQUEST_TIMEOUT_MS,
-      );
-    } catch (error) {
-      const e = error as Error;
-      this.logger.warn({ err: { name: e.name, message: e.message }, operation: request.operation, companyId: request.companyId }, 'billing.request failed');
-      throw new ServiceUnavailableException('billing is not available right now; try again shortly');
-    }
-    const reply = billingReplySchema.safeParse(raw);
-    if (!reply.success) throw new ServiceUnavailableException('billing is not available right now; try again shortly');
-    const { ok, code, detail, data } = reply.data;
+    const { ok, code, detail, data } = await askOwner(this.messaging, this.logger, {
+      topic: Topics.billingRequest.name,
+      companyId: request.companyId,
+      subject: null,
+      request,
+      timeoutMs: BILLING_REQUEST_TIMEOUT_MS,
+      schema: billingReplySchema,
+      unavailable: 'billing is not available right now; try again shortly',
+    });
     if (ok) return data ?? {};
     const field = detail?.includes(':') ? detail.split(':')[0] : undefined;
     switch (code) {
@@ -45,6 +40,8 @@ export class BillingClient {
       case 'nothing_to_invoice':
       case 'usage_not_rated':
         throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: field ?? 'period' });
+      case 'rates_unavailable':
+        throw new ServiceUnavailableException('exchange rates unavailable; amounts in the account currency are unaffected; try again shortly');
       case 'payment_provider_unavailable':
         throw new ServiceUnavailableException('the payment provider is not reachable right now; nothing was charged; try again shortly');
       default:

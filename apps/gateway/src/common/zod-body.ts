@@ -10,10 +10,12 @@ export interface FieldProblem {
 export function parseOrBadRequest<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const fields: FieldProblem[] = result.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.map(String).join('.') : where,
-    message: issue.message,
-  }));
+  const fields: FieldProblem[] = result.error.issues.flatMap((issue) =>
+    // An unknown key is named as the field (a typo such as `perMinute` reads as what it is), cut to a sane length.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key.slice(0, 64)].join('.'), message: 'is not a known field' }))
+      : [{ field: issue.path.length ? issue.path.map(String).join('.') : where, message: issue.message }],
+  );
   throw new BadRequestException({
     statusCode: 400,
     error: 'Bad Request',

@@ -1,19 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import type { Role } from '../auth/permissions';
 import { Actor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
+import { mintBearerSecret, parseBearerSecret, secretMatches } from '../common/bearer-secret';
 import { AccessTokenEntity, UserEntity } from './entities';
 import { RolesRepository } from './roles.repository';
 
-/** `rcp_<token id>.<secret>`: the id finds the row, the secret is checked against its SHA-256. */
-const TOKEN_RE = /^rcp_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 /** last_used_at is written at most this often per token (one write per request would cost every request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 interface TokenRow {
   id: string;
@@ -57,13 +53,13 @@ export class AccessTokensService {
     audit: { action: string; by: Partial<ReturnType<typeof auditBy>> },
     manager?: EntityManager,
   ): Promise<{ token: string; entity: AccessTokenEntity }> {
-    const id = randomUUID();
-    const secret = randomBytes(32).toString('base64url');
+    // `rcp_<token id>.<secret>`
+    const { id, token, hash } = mintBearerSecret('rcp');
     const entity = Object.assign(new AccessTokenEntity(), {
       id,
       userId: user.id,
       name: input.name,
-      tokenHash: sha256(secret),
+      tokenHash: hash,
       abilities: [...new Set(input.abilities)].sort(),
       expiresAt: input.expiresAt,
       lastUsedAt: null,
@@ -78,7 +74,7 @@ export class AccessTokensService {
       );
     };
     await (manager ? work(manager) : this.dataSource.transaction(work));
-    return { token: `rcp_${id}.${secret}`, entity };
+    return { token, entity };
   }
 
   /** The caller's own tokens (personal tokens: nobody lists or revokes someone else's here). */
@@ -99,19 +95,16 @@ export class AccessTokensService {
 
   /** Resolves a bearer token to a principal, or null (unknown, malformed, wrong secret, expired, revoked, user disabled). */
   async authenticate(bearer: string): Promise<Principal | null> {
-    const match = TOKEN_RE.exec(bearer);
-    if (!match) return null;
-    const [, id, secret] = match;
+    const parsed = parseBearerSecret('rcp', bearer);
+    if (!parsed) return null;
+    const { id, secret } = parsed;
     const rows: TokenRow[] = await this.dataSource.query(
       `SELECT t.id, t.token_hash, t.abilities, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.company_id, u.role, u.disabled_at
          FROM personal_access_token t JOIN app_user u ON u.id = t.user_id WHERE t.id = ?`,
       [id],
     );
     const row = rows[0];
-    const presented = Buffer.from(sha256(secret), 'hex');
-    const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
-    const secretOk = timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32));
-    if (!row || !secretOk) return null;
+    if (!secretMatches(secret, row?.token_hash) || !row) return null;
     const now = Date.now();
     if (row.revoked_at || row.disabled_at || new Date(row.expires_at).getTime() <= now) return null;
     const granted = await this.roles.permissionsOf(row.role);

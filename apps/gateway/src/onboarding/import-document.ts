@@ -91,10 +91,18 @@ export const importDocumentSchema = z
           key: setupKey,
           name,
           aliases: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-          calcomEventTypeId: z.number().int('must be a whole number').positive(),
-          durationMinutes: z.number().int().min(5).max(24 * 60),
+          /** Required unless the service has `steps` (then the first step's is used). */
+          calcomEventTypeId: z.number().int('must be a whole number').positive().optional(),
+          /** Required unless the service has `steps` (then the sum of the steps'). */
+          durationMinutes: z.number().int().min(5).max(24 * 60).optional(),
           priceMinor: minor.nullable().default(null),
           active: z.boolean().default(true),
+          /** A composite service: other services of this file, one after the other, booked as one appointment. */
+          steps: z
+            .array(z.strictObject({ service: setupKey, staff: z.array(setupKey).max(50).default([]) }))
+            .min(2, 'a composite service needs at least two steps')
+            .max(10)
+            .optional(),
         }),
       )
       .min(1, 'at least one service is needed')
@@ -136,7 +144,9 @@ export const importDocumentSchema = z
     };
     unique(doc.branches, 'branches', 'key', 'key');
     unique(doc.services, 'services', 'key', 'key');
-    unique(doc.services, 'services', 'calcomEventTypeId', 'event type: another service already uses it');
+    // Composite services book their steps' event types; the others may not share one.
+    const ownEventTypes = doc.services.map((sv) => (sv.steps ? { calcomEventTypeId: Symbol('composite') } : sv));
+    unique(ownEventTypes, 'services', 'calcomEventTypeId', 'event type: another service already uses it');
     unique(doc.staff, 'staff', 'key', 'key');
     unique(doc.phoneNumbers, 'phoneNumbers', 'number', 'number');
     unique(doc.retellAgents, 'retellAgents', 'agentId', 'agent id');
@@ -152,6 +162,25 @@ export const importDocumentSchema = z
         if (!services.has(k)) ctx.addIssue({ code: 'custom', path: ['staff', i, 'services', j], message: `no service with key '${k}' in this file` });
       }),
     );
+    const staffKeys = new Set(doc.staff.map((s) => s.key));
+    const byKey = new Map(doc.services.map((sv) => [sv.key, sv]));
+    doc.services.forEach((sv, i) => {
+      if (!sv.steps) {
+        for (const field of ['calcomEventTypeId', 'durationMinutes'] as const) {
+          if (sv[field] === undefined) ctx.addIssue({ code: 'custom', path: ['services', i, field], message: 'is required (unless the service has steps)' });
+        }
+        return;
+      }
+      if (sv.calcomEventTypeId !== undefined) ctx.addIssue({ code: 'custom', path: ['services', i, 'calcomEventTypeId'], message: 'must be left out for a service with steps (each step books its own)' });
+      sv.steps.forEach((step, j) => {
+        const target = byKey.get(step.service);
+        if (!target) ctx.addIssue({ code: 'custom', path: ['services', i, 'steps', j, 'service'], message: `no service with key '${step.service}' in this file` });
+        else if (target.steps) ctx.addIssue({ code: 'custom', path: ['services', i, 'steps', j, 'service'], message: `'${step.service}' has steps itself` });
+        step.staff.forEach((k, n) => {
+          if (!staffKeys.has(k)) ctx.addIssue({ code: 'custom', path: ['services', i, 'steps', j, 'staff', n], message: `no staff member with key '${k}' in this file` });
+        });
+      });
+    });
   });
 
 export type ImportDocument = z.output<typeof importDocumentSchema>;

@@ -42,15 +42,20 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
     timeZone: doc.company.timeZone,
     language: doc.company.language,
     calcomTeamSlug: doc.company.calcomTeamSlug,
-    services: doc.services.map((s) => ({
-      key: s.key,
-      name: s.name,
-      aliases: s.aliases,
-      calcomEventTypeId: s.calcomEventTypeId,
-      durationMinutes: s.durationMinutes,
-      priceMinor: s.priceMinor,
-      active: s.active,
-    })),
+    services: doc.services.map((s) => {
+      // A composite service: the first step's event type and the steps' total length (validated: steps exist).
+      const steps = s.steps?.map((st) => doc.services.find((x) => x.key === st.service)!);
+      return {
+        key: s.key,
+        name: s.name,
+        aliases: s.aliases,
+        calcomEventTypeId: steps ? steps[0].calcomEventTypeId! : s.calcomEventTypeId!,
+        durationMinutes: steps ? steps.reduce((sum, st) => sum + st.durationMinutes!, 0) : s.durationMinutes!,
+        priceMinor: s.priceMinor,
+        active: s.active,
+        ...(s.steps ? { steps: s.steps.map((st) => ({ serviceKey: st.service, staffKeys: st.staff })) } : {}),
+      };
+    }),
     staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active })),
     branches: doc.branches
       .filter((b) => b.active)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoInstant, toE164 } from '@receptionist/contracts';
+import { bearerSecretPattern } from '../common/bearer-secret';
 import { email } from '../identity/dto';
 
 /** A phone number in E.164 (`+4930123456`); spaces, dashes and a leading 00 are tolerated and normalised. */
@@ -26,7 +27,7 @@ export type CreateInvitationDto = z.infer<typeof createInvitationSchema>;
 const password = z.string().min(12, 'must be at least 12 characters').max(1024);
 
 /** `rpi_<invitation id>.<secret>`, as in the invitation link. */
-export const INVITATION_TOKEN_RE = /^rpi_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+export const INVITATION_TOKEN_RE = bearerSecretPattern('rpi');
 
 export const registerSchema = z.strictObject({
   token: z.string().trim().max(200).regex(INVITATION_TOKEN_RE, 'must be the token from the invitation link'),

@@ -1,16 +1,16 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
 import { tenantScope } from '../auth/principal';
 import { Actor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
+import { mintBearerSecret } from '../common/bearer-secret';
 import { CompaniesRepository } from '../companies/companies.repository';
 import type { CreateInvitationDto } from './dto';
 import { PortalCustomerEntity, PortalInvitationEntity } from './entities';
 import { PortalRepository } from './portal.repository';
-import { PortalTokensService, sha256 } from './portal-tokens.service';
+import { PortalTokensService } from './portal-tokens.service';
 import { invitationStatus, invitationView, portalCustomerView } from './views';
 
 /** What a company's admin or staff does with the portal: invite customers, revoke invitations, disable accounts. */
@@ -40,15 +40,15 @@ export class InvitationsService {
       const field = contact.phone && existing.phone === contact.phone ? 'phone' : 'email';
       throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `${field}: this customer already has a portal account`, field });
     }
-    const invitationId = randomUUID();
-    const secret = randomBytes(32).toString('base64url');
+    // `rpi_<invitation id>.<secret>`, the secret only in the link
+    const { id: invitationId, token, hash } = mintBearerSecret('rpi');
     const hours = dto.expiresInHours ?? this.config.PORTAL_INVITATION_TTL_HOURS ?? 168;
     const entity = Object.assign(new PortalInvitationEntity(), {
       id: invitationId,
       companyId: id,
       name: dto.name,
       ...contact,
-      tokenHash: sha256(secret),
+      tokenHash: hash,
       expiresAt: new Date(Date.now() + hours * 3600_000),
       usedAt: null,
       revokedAt: null,
@@ -63,7 +63,6 @@ export class InvitationsService {
         m,
       );
     });
-    const token = `rpi_${invitationId}.${secret}`;
     const base = (this.config.PORTAL_URL ?? `${(this.config.APP_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '')}/portal`).replace(/\/+$/, '');
     // In the fragment, so the secret never reaches a server's access log when the link is opened.
     return { ...invitationView(entity), token, link: `${base}/register#token=${encodeURIComponent(token)}` };

@@ -12,7 +12,8 @@ import { INVALID_CREDENTIALS } from '../identity/auth.service';
 import { INVITATION_TOKEN_RE, PortalLoginDto, RegisterDto } from './dto';
 import { PortalCustomerEntity, PortalInvitationEntity } from './entities';
 import { PortalRepository } from './portal.repository';
-import { PortalTokensService, secretMatches } from './portal-tokens.service';
+import { secretMatches } from '../common/bearer-secret';
+import { PortalTokensService } from './portal-tokens.service';
 import { invitationStatus, portalCustomerView } from './views';
 
 type Meta = { requestId: string | null; ip: string | null };

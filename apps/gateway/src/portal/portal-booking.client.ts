@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BookingRequest, bookingReplySchema, Topics } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 import type { PortalPrincipal } from '../auth/principal';
+import { askOwner } from '../common/ask-owner';
 
 /** How long the portal waits for booking (which owns appointments) before answering 503. */
 export const PORTAL_BOOKING_TIMEOUT_MS = 8000;
@@ -29,26 +30,21 @@ export class PortalBookingClient {
       companyId: principal.companyId,
       ...(ask.operation === 'availability.get' ? {} : { customer: { phone: principal.phone! } }),
     } as BookingRequest;
-    let raw: unknown;
-    try {
-      raw = await this.messaging.client.request(
-        Topics.bookingRequest.name,
-        { key: principal.companyId, companyId: principal.companyId, subject: 'appointmentId' in ask ? ask.appointmentId : null, data: request },
-        PORTAL_BOOKING_TIMEOUT_MS,
-      );
-    } catch (error) {
-      const e = error as Error;
-      this.logger.warn({ err: { name: e.name, message: e.message }, operation: ask.operation, companyId: principal.companyId }, 'booking.request from the portal failed');
-      throw unavailable();
-    }
-    const reply = bookingReplySchema.safeParse(raw);
-    if (!reply.success) throw unavailable();
-    if (reply.data.ok) return reply.data.data ?? {};
-    throw refusal(reply.data.code, reply.data.detail, reply.data.data);
+    const reply = await askOwner(this.messaging, this.logger, {
+      topic: Topics.bookingRequest.name,
+      companyId: principal.companyId,
+      subject: 'appointmentId' in ask ? ask.appointmentId : null,
+      request,
+      timeoutMs: PORTAL_BOOKING_TIMEOUT_MS,
+      schema: bookingReplySchema,
+      unavailable: UNAVAILABLE,
+    });
+    if (reply.ok) return reply.data ?? {};
+    throw refusal(reply.code, reply.detail, reply.data);
   }
 }
 
-const unavailable = () => new ServiceUnavailableException('appointments are not available right now; try again shortly');
+const UNAVAILABLE = 'appointments are not available right now; try again shortly';
 
 /** Booking's refusal codes as HTTP answers; `detail` names the field and rule (booking never puts internals there). */
 export function refusal(code: string | undefined, detail: string | undefined, data?: Record<string, unknown>): HttpException {
@@ -75,6 +71,6 @@ export function refusal(code: string | undefined, detail: string | undefined, da
     case 'in_the_past':
       return new UnprocessableEntityException({ statusCode: 422, error: 'Unprocessable Entity', message, ...extra, field: 'start' });
     default:
-      return unavailable();
+      return new ServiceUnavailableException(UNAVAILABLE);
   }
 }

@@ -1,21 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { PortalAuthenticator, PortalPrincipal } from '../auth/principal';
+import { mintBearerSecret, parseBearerSecret, secretMatches } from '../common/bearer-secret';
 import { PortalCustomerEntity, PortalTokenEntity } from './entities';
 
-/** `rpt_<token id>.<secret>`: the id finds the row, the secret is checked against its SHA-256 (as personal access tokens). */
-const TOKEN_RE = /^rpt_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** Compares a presented secret with a stored SHA-256 in constant time; a missing row compares against zeros. */
-export function secretMatches(secret: string, storedHex: string | undefined): boolean {
-  const presented = Buffer.from(sha256(secret), 'hex');
-  const stored = Buffer.from(storedHex ?? '0'.repeat(64), 'hex');
-  return timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32)) && storedHex !== undefined;
-}
 
 interface TokenRow {
   id: string;
@@ -36,27 +25,27 @@ export class PortalTokensService implements PortalAuthenticator {
   constructor(private readonly dataSource: DataSource) {}
 
   async issue(customer: PortalCustomerEntity, expiresAt: Date, manager: EntityManager = this.dataSource.manager): Promise<{ token: string; entity: PortalTokenEntity }> {
-    const id = randomUUID();
-    const secret = randomBytes(32).toString('base64url');
+    // `rpt_<token id>.<secret>`
+    const { id, token, hash } = mintBearerSecret('rpt');
     const entity = Object.assign(new PortalTokenEntity(), {
       id,
       portalCustomerId: customer.id,
       companyId: customer.companyId,
-      tokenHash: sha256(secret),
+      tokenHash: hash,
       expiresAt,
       lastUsedAt: null,
       revokedAt: null,
       createdAt: new Date(),
     });
     await manager.getRepository(PortalTokenEntity).insert(entity);
-    return { token: `rpt_${id}.${secret}`, entity };
+    return { token, entity };
   }
 
   /** null for anything not accepted: unknown, malformed, wrong secret, expired, revoked, account disabled. */
   async authenticate(bearer: string): Promise<PortalPrincipal | null> {
-    const match = TOKEN_RE.exec(bearer);
-    if (!match) return null;
-    const [, id, secret] = match;
+    const parsed = parseBearerSecret('rpt', bearer);
+    if (!parsed) return null;
+    const { id, secret } = parsed;
     const rows: TokenRow[] = await this.dataSource.query(
       `SELECT t.id, t.token_hash, t.expires_at, t.revoked_at, t.last_used_at, c.id AS customer_id, c.company_id, c.phone, c.email, c.disabled_at
          FROM portal_token t JOIN portal_customer c ON c.id = t.portal_customer_id WHERE t.id = ?`,

@@ -1,13 +1,9 @@
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 /** Requests answered 429, by category. */
 export const rateLimitedRequests = () =>
-  getOrCreate('gateway_rate_limited_requests_total', () =>
+  getOrCreateMetric('gateway_rate_limited_requests_total', () =>
     new Counter({
       name: 'gateway_rate_limited_requests_total',
       help: 'Requests rejected with 429 by the gateway rate limiter, by category',
@@ -18,7 +14,7 @@ export const rateLimitedRequests = () =>
 
 /** Decisions Redis could not make; outcome `allowed` (fail open) or `rejected` (fail closed, 503). */
 export const rateLimitBackendErrors = () =>
-  getOrCreate('gateway_rate_limit_backend_errors_total', () =>
+  getOrCreateMetric('gateway_rate_limit_backend_errors_total', () =>
     new Counter({
       name: 'gateway_rate_limit_backend_errors_total',
       help: 'Rate-limit decisions that failed because Redis was unreachable or slow, by category and outcome',
@@ -36,7 +32,7 @@ export const GUARD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
  * share of request time spent in authentication and rate limiting (GET /api/health/metrics, npm run bench).
  */
 export const rateLimitDuration = () =>
-  getOrCreate('gateway_rate_limit_duration_seconds', () =>
+  getOrCreateMetric('gateway_rate_limit_duration_seconds', () =>
     new Histogram({
       name: 'gateway_rate_limit_duration_seconds',
       help: 'Time the gateway rate limiter spent on one request, by category',
@@ -48,7 +44,7 @@ export const rateLimitDuration = () =>
 
 /** Requests that presented a bearer token the gateway did not accept, by outcome (unauthorized 401, limited 429). */
 export const failedTokenAttempts = () =>
-  getOrCreate('gateway_failed_token_attempts_total', () =>
+  getOrCreateMetric('gateway_failed_token_attempts_total', () =>
     new Counter({
       name: 'gateway_failed_token_attempts_total',
       help: 'Requests with an invalid, expired or revoked bearer token, by outcome',

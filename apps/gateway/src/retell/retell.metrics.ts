@@ -1,13 +1,9 @@
 import { Counter } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 /** Voice function calls answered by the gateway, by function (as normalised by voice-agent) and outcome. */
 export const voiceFunctionCalls = () =>
-  getOrCreate('gateway_voice_function_calls_total', () =>
+  getOrCreateMetric('gateway_voice_function_calls_total', () =>
     new Counter({
       name: 'gateway_voice_function_calls_total',
       help: 'Retell function calls by route and outcome (ok, failed, fallback_timeout, fallback_unavailable, unknown_company, no_call_context)',
@@ -18,7 +14,7 @@ export const voiceFunctionCalls = () =>
 
 /** Requests refused before any work: missing or wrong signature/credential. */
 export const retellAuthFailures = () =>
-  getOrCreate('gateway_retell_auth_failures_total', () =>
+  getOrCreateMetric('gateway_retell_auth_failures_total', () =>
     new Counter({
       name: 'gateway_retell_auth_failures_total',
       help: 'Retell requests refused with 401 (missing or invalid signature or function secret)',
@@ -29,7 +25,7 @@ export const retellAuthFailures = () =>
 
 /** Retell call webhooks by event and outcome (accepted, accepted_unrouted, ignored, rejected). */
 export const retellWebhooks = () =>
-  getOrCreate('gateway_retell_webhooks_total', () =>
+  getOrCreateMetric('gateway_retell_webhooks_total', () =>
     new Counter({
       name: 'gateway_retell_webhooks_total',
       help: 'Retell call webhooks received, by event and outcome',

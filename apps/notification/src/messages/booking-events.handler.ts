@@ -13,7 +13,8 @@ import { Dispatcher } from './dispatcher';
 import { MessageComposer } from './message-composer';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import type { MessageKind } from './templates';
-import { afterQuietHours, isValidTimeZone } from './zoned-time';
+import { isTimeZone } from '@receptionist/dates';
+import { afterQuietHours } from './zoned-time';
 
 type Appointment = z.output<typeof bookingCreatedSchema>;
 type Rescheduled = z.output<typeof bookingRescheduledSchema>;
@@ -67,7 +68,7 @@ export class BookingEventsHandler {
     if (Number.isNaN(startsAt.getTime()) || !(endsAt.getTime() > startsAt.getTime())) {
       return this.reject(topic, 'bad_date', `startsAt/endsAt: impossible appointment time ${a.startsAt} – ${a.endsAt}`);
     }
-    if (!isValidTimeZone(a.timeZone)) return this.reject(topic, 'bad_time_zone', `timeZone: unknown time zone "${a.timeZone}"`);
+    if (!isTimeZone(a.timeZone)) return this.reject(topic, 'bad_time_zone', `timeZone: unknown time zone "${a.timeZone}"`);
 
     const policy = await this.policies.forCompany(companyId, a.timeZone);
     const eventAt = new Date(envelope.time);

@@ -12,6 +12,8 @@ const serviceSchema = z.object({
   aliases: z.array(z.string()).default([]),
   durationMinutes: z.number().int().positive().default(30),
   staffIds: z.array(z.string()).default([]),
+  /** A composite service's steps (who may do each); absent for an ordinary one. */
+  steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), staffIds: z.array(z.string()).default([]) })).optional(),
 });
 const staffSchema = z.object({
   staffId: z.string(),

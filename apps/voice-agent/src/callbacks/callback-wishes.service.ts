@@ -65,6 +65,15 @@ export class CallbackWishes implements OnApplicationBootstrap, OnApplicationShut
     return row.id;
   }
 
+  /** As `record`, but a call's wish for the same reason is stored once (repeated checks in one call). */
+  async recordOnce(wish: NewCallbackWish): Promise<string> {
+    if (wish.callId) {
+      const existing = await this.dataSource.getRepository(CallbackWishEntity).findOneBy({ companyId: wish.companyId, callId: wish.callId, reason: wish.reason });
+      if (existing) return existing.id;
+    }
+    return this.record(wish);
+  }
+
   private track(p: Promise<void>) {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));

@@ -6,7 +6,7 @@ import { Inbox } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime, OnEvent, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { VoiceAgentEnv } from '../config';
 import { CallRecordsService } from './call-records.service';
-import { callWebhooksApplied } from './calls.metrics';
+import { callWebhooksApplied, recordingDownloads } from './calls.metrics';
 import { RecordingsService } from './recordings/recordings.service';
 import { servesCompany } from './serves-company';
 
@@ -48,6 +48,10 @@ export class CallEventsHandler {
     // Outbox rows written inside the inbox transaction do not wake the relay by themselves.
     this.runtime.relay.wake();
     if (!outcome.duplicate && outcome.result.recordingPending) this.recordings.kick(callId);
+    if (!outcome.duplicate && outcome.result.recordingRefused) {
+      recordingDownloads().inc({ outcome: 'refused' });
+      this.logger.warn({ callId, companyId: envelope.companyId, reason: outcome.result.recordingRefused }, 'recording not fetched: its host is not allowed');
+    }
   }
 
   @OnEvent(Topics.bookingCreated.name)

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Topics, type CallOutcome } from '@receptionist/contracts';
 import { Outbox } from '@receptionist/messaging';
+import { SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { recordingHosts, recordingUrlAllowed, type AllowedHost, type VoiceAgentEnv } from '../config';
 import { callSeconds, projectCall, turnCount, type CallProjection, type RetellCallEvent, type StoredWebhook } from './call-projection';
 import { callFacts, callTalkSeconds } from './calls.metrics';
 
@@ -73,13 +75,21 @@ export function decodeCursor(cursor: string): { sortAt: Date; callId: string } |
  */
 @Injectable()
 export class CallRecordsService {
+  private readonly recordingHosts: AllowedHost[];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
+  ) {
+    this.recordingHosts = recordingHosts(config);
+  }
 
-  /** Applies one webhook inside the inbox transaction; answers whether a recording is waiting to be fetched. */
-  async applyWebhook(manager: EntityManager, input: WebhookInput): Promise<{ recordingPending: boolean }> {
+  /**
+   * Applies one webhook inside the inbox transaction; answers whether a recording is waiting to be fetched, or was
+   * refused because its URL is not on RECORDING_URL_HOSTS (kept as `refused`, never fetched).
+   */
+  async applyWebhook(manager: EntityManager, input: WebhookInput): Promise<{ recordingPending: boolean; recordingRefused: string | null }> {
     const now = new Date();
     await manager.query(
       `INSERT INTO call_record (call_id, company_id, agent_id, status, outcome, sort_at, created_at, updated_at)
@@ -95,14 +105,18 @@ export class CallRecordsService {
     );
     const projection = await this.reproject(manager, input.callId);
     let recordingPending = false;
+    let recordingRefused: string | null = null;
     if (projection?.p.recordingUrl) {
+      const refusal = refuseRecordingUrl(projection.p.recordingUrl, this.recordingHosts);
       const inserted = await manager.query(
-        `INSERT IGNORE INTO call_recording (call_id, company_id, source_url, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)`,
-        [input.callId, projection.companyId, projection.p.recordingUrl, now, now],
+        `INSERT IGNORE INTO call_recording (call_id, company_id, source_url, status, attempts, next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+        [input.callId, projection.companyId, projection.p.recordingUrl, refusal ? 'refused' : 'pending', now, refusal, now],
       );
-      recordingPending = (inserted.affectedRows ?? 0) === 1;
+      const isNew = (inserted.affectedRows ?? 0) === 1;
+      recordingPending = isNew && !refusal;
+      recordingRefused = isNew ? refusal : null;
     }
-    return { recordingPending };
+    return { recordingPending, recordingRefused };
   }
 
   /** An appointment booked during the call (function reply or booking.created). */
@@ -329,6 +343,17 @@ export class CallRecordsService {
       retellCostMinor: r.retell_cost_minor,
     };
   }
+}
+
+/** Why a recording URL may not be fetched (null: it may). The host is named, the rest of the URL (tokens) is not. */
+export function refuseRecordingUrl(source: string, allowed: AllowedHost[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return 'recording URL refused: not a URL';
+  }
+  return recordingUrlAllowed(url, allowed) ? null : `recording URL refused: ${url.protocol}//${url.host} is not on RECORDING_URL_HOSTS`;
 }
 
 export class InvalidCursorError extends Error {

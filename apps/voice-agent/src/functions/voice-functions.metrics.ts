@@ -1,13 +1,9 @@
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '@receptionist/observability';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { getOrCreateMetric, registry } from '@receptionist/observability';
 
 /** Function names the agent called that we do not know (after normalisation). Not labelled by name: unbounded. */
 export const unknownFunctionCalls = () =>
-  getOrCreate('voice_unknown_function_calls_total', () =>
+  getOrCreateMetric('voice_unknown_function_calls_total', () =>
     new Counter({
       name: 'voice_unknown_function_calls_total',
       help: 'Voice function calls with a function name voice-agent does not know',
@@ -17,7 +13,7 @@ export const unknownFunctionCalls = () =>
 
 /** Answered voice functions by (normalised) function and outcome code (`ok` when there is none). */
 export const voiceFunctionDuration = () =>
-  getOrCreate('voice_function_duration_seconds', () =>
+  getOrCreateMetric('voice_function_duration_seconds', () =>
     new Histogram({
       name: 'voice_function_duration_seconds',
       help: 'Time voice-agent takes to answer a voice function, by function and outcome code',

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Envelope, Topics, toE164, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { BOOKS, CallFunctionsLog } from '../calls/call-functions.log';
+import { servesCompany } from '../calls/serves-company';
 import type { VoiceAgentEnv } from '../config';
 import { isTimeZone, spokenLanguage, zonedNow } from '../dates';
 import { AppointmentBookingHandler } from '../handlers/appointment-booking.handler';
@@ -42,8 +43,7 @@ export class VoiceFunctionsResponder {
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
     private readonly callLog: CallFunctionsLog,
   ) {
-    const entries = (config.VOICE_AGENT_SERVE_COMPANIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    this.serve = (id) => entries.length === 0 || entries.some((e) => (e.endsWith('*') ? id.startsWith(e.slice(0, -1)) : id === e));
+    this.serve = servesCompany(config);
   }
 
   @OnRequest(Topics.voiceFunctionCall.name)

@@ -132,6 +132,7 @@ export class AppointmentBookingHandler {
       if (ctx.callId) await this.drafts.save(ctx.company.id, ctx.callId, { status: 'callback' });
       return this.desk.calendarFallback(ctx, who.text, who);
     }
+    // staff_unavailable: the preferred staff member's own free times and who else is free (booking's data).
     return this.desk.refusal(ctx, reply.code, reply.data);
   }
 

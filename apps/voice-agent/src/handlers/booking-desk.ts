@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BookingErrorCode } from '@receptionist/contracts';
 import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
-import { Catalogue, CatalogueService, readAlternatives, readSlots } from '../booking/booking-data';
+import { Catalogue, CatalogueService, CatalogueStaff, readAlternatives, readSlots } from '../booking/booking-data';
 import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
 import { CallbackWishes } from '../callbacks/callback-wishes.service';
 import { OpeningHours, ParsedWhen, hhmm, mergeWhen, parseWhen, spokenTime } from '@receptionist/dates';
@@ -60,10 +60,37 @@ export class BookingDesk {
   staff(ctx: CallContext, catalogue: Catalogue, query: string | undefined, service: CatalogueService | null): string | null {
     if (!query) return null;
     const m = matchStaff(query, catalogue);
-    if (m.kind !== 'one' || (service && m.item.serviceIds.length && !m.item.serviceIds.includes(service.serviceId))) {
+    // A composite service: anyone who may do one of its steps.
+    const performs = (s: CatalogueStaff) =>
+      !service || !s.serviceIds.length || s.serviceIds.includes(service.serviceId) || !!service.steps?.some((st) => st.staffIds.includes(s.staffId));
+    if (m.kind !== 'one' || !performs(m.item)) {
       throw new Answer(fail('unknown_staff', phrases.unknownStaff(ctx)));
     }
     return m.item.staffId;
+  }
+
+  /**
+   * The preferred staff member is busy at the wished time: who else (performing the service) is free then.
+   * Asked per person at exactly that start; a failed lookup just leaves that person out.
+   */
+  async othersFreeAt(ctx: CallContext, catalogue: Catalogue, service: CatalogueService, staffId: string, start: Date): Promise<CatalogueStaff[]> {
+    const others = catalogue.staff.filter((s) => s.staffId !== staffId && (service.staffIds.includes(s.staffId) || !!service.steps?.some((st) => st.staffIds.includes(s.staffId))));
+    const free = await Promise.all(
+      others.slice(0, 5).map(async (s) => {
+        const slots = await this.slots(ctx, service.serviceId, s.staffId, start, new Date(start.getTime() + 60_000)).catch(() => [] as Date[]);
+        return slots.some((d) => d.getTime() === start.getTime()) ? s : null;
+      }),
+    );
+    return free.filter((s): s is CatalogueStaff => !!s);
+  }
+
+  /**
+   * The agent could not help (nothing free in the range, a policy refusal): the wish is stored for a call back,
+   * once per call and reason. Without the caller's number there is nobody to call back.
+   */
+  async noteCallback(ctx: CallContext, what: string, reason: 'no_slot' | 'policy'): Promise<string | null> {
+    if (!ctx.from) return null;
+    return this.callbacks.recordOnce({ companyId: ctx.company.id, callId: ctx.callId, customerName: null, phone: ctx.from, wish: `${ctx.fn}: ${what}`.slice(0, 1000), reason });
   }
 
   /** Reads date and time from `date`/`time`/`datetime` style arguments. */
@@ -144,6 +171,15 @@ export class BookingDesk {
     const outCode = ours[code ?? ''] ?? code ?? 'booking_failed';
     if (code === 'policy_denied') {
       return fail(outCode, phrases.policyRefused(ctx, data ?? {}), { rule: data?.rule ?? null, callbackOffered: true });
+    }
+    if (code === 'staff_unavailable') {
+      const options = readAlternatives(data).filter((d) => d.getTime() > ctx.now.instant.getTime()).slice(0, 3);
+      const others = Array.isArray(data?.otherStaff) ? (data.otherStaff as { staffId: string; name: string }[]) : [];
+      const start = typeof data?.start === 'string' ? new Date(data.start) : null;
+      const name = typeof data?.staffName === 'string' ? data.staffName : '';
+      if (start) {
+        return fail(outCode, phrases.staffBusy(ctx, name, start, options, others.map((o) => o.name)), { options: this.optionsData(ctx, options), otherStaff: others });
+      }
     }
     const alternatives = readAlternatives(data).filter((d) => d.getTime() > ctx.now.instant.getTime()).slice(0, 3);
     if (alternatives.length && (code === 'outside_opening_hours' || code === 'too_short_notice' || code === 'beyond_horizon')) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isoInZone, openAt } from '@receptionist/dates';
-import { BookingDesk, openingHoursOf } from './booking-desk';
+import { BookingDesk, describeArgs, openingHoursOf } from './booking-desk';
 import { CallContext, VoiceFunctionReply, ok } from './context';
 import { phrases } from './phrases';
 
@@ -31,7 +31,21 @@ export class CheckAvailabilityHandler {
       options: this.desk.optionsData(ctx, result.options),
     };
     if (wish.kind === 'exact' && result.available) return ok(phrases.available(ctx, service.name, wish.start), data);
-    if (result.options.length === 0) return ok(phrases.nothingFree(ctx, service.name), data, 'no_availability');
+    if (staffId && wish.kind === 'exact') {
+      // "bei Anna" and she is busy then: her nearest free times, and who else is free at the wished time.
+      const others = await this.desk.othersFreeAt(ctx, catalogue, service, staffId, wish.start);
+      if (others.length || result.options.length) {
+        const name = catalogue.staff.find((s) => s.staffId === staffId)?.name ?? '';
+        const staffData = { ...data, staffId, staffName: name, otherStaff: others.map((o) => ({ staffId: o.staffId, name: o.name })) };
+        return ok(phrases.staffBusy(ctx, name, wish.start, result.options, others.map((o) => o.name)), staffData, 'staff_unavailable');
+      }
+    }
+    if (result.options.length === 0) {
+      // Nothing the agent can offer: the wish is kept for a call back (once per call).
+      const callbackWishId = await this.desk.noteCallback(ctx, `${service.name}: ${describeArgs(ctx)}`, 'no_slot');
+      if (callbackWishId) return ok(phrases.nothingFreeNoted(ctx, service.name), { ...data, callbackRecorded: true, callbackWishId }, 'no_availability');
+      return ok(phrases.nothingFree(ctx, service.name), data, 'no_availability');
+    }
     if (wish.kind === 'exact') {
       // Closed then (by the company's hours) is said as such, not as "taken".
       const hours = openingHoursOf(catalogue);

@@ -177,9 +177,15 @@ export class MyAppointmentsHandler {
     );
   }
 
-  private refused(ctx: CallContext, code: Parameters<BookingDesk['refusal']>[1], what: string, data?: Record<string, unknown>): Promise<VoiceFunctionReply> | VoiceFunctionReply {
+  private async refused(ctx: CallContext, code: Parameters<BookingDesk['refusal']>[1], what: string, data?: Record<string, unknown>): Promise<VoiceFunctionReply> {
     if (code === 'calendar_unavailable') return this.desk.calendarFallback(ctx, what, { phone: ctx.from });
-    return this.desk.refusal(ctx, code, data);
+    const reply = this.desk.refusal(ctx, code, data);
+    if (code === 'policy_denied') {
+      // A policy refusal: the agent cannot help, so the wish is kept for staff to call back (once per call).
+      const callbackWishId = await this.desk.noteCallback(ctx, `${what} (${String(data?.rule ?? 'policy')})`, 'policy');
+      if (callbackWishId) return { ...reply, data: { ...(reply.data ?? {}), callbackRecorded: true, callbackWishId } };
+    }
+    return reply;
   }
 
   private view(ctx: CallContext, a: Appointment) {

@@ -77,6 +77,24 @@ export const phrases = {
       de: `Leider habe ich in diesem Zeitraum keinen freien Termin für ${service} gefunden. Möchten Sie es zu einem anderen Zeitpunkt versuchen, oder soll ich Sie zurückrufen lassen?`,
       en: `Sorry, I could not find a free appointment for ${service} in that time. Would you like to try another time, or shall I have someone call you back?`,
     }),
+  /** "bei Anna": she is busy then; her nearest free times and/or who else is free at the wished time. */
+  staffBusy: (ctx: Ctx, staff: string, start: Date, options: Date[], others: string[]) => {
+    const lead = pick(ctx, {
+      de: `${staff} ist am ${dateOf(ctx, start)} um ${timeOf(ctx, start)} leider nicht frei.`,
+      en: `${staff} is not available on ${dateOf(ctx, start)} at ${timeOf(ctx, start)}, I'm afraid.`,
+    });
+    const hers = options.length ? pick(ctx, { de: ` ${staff} hätte ${offerList(ctx, options)} Zeit.`, en: ` ${staff} is free ${offerList(ctx, options)}.` }) : '';
+    const other = others.length
+      ? pick(ctx, { de: ` Zur gewünschten Zeit hätte ${joinAlternatives(others, 'de')} Zeit.`, en: ` At the time you asked for, ${joinAlternatives(others, 'en')} would be free.` })
+      : '';
+    return `${lead}${hers}${other} ${pick(ctx, { de: 'Was wäre Ihnen lieber?', en: 'What would you prefer?' })}`;
+  },
+  /** Nothing suitable: the wish is already noted for a call back. */
+  nothingFreeNoted: (ctx: Ctx, service: string) =>
+    pick(ctx, {
+      de: `Leider habe ich in diesem Zeitraum keinen freien Termin für ${service} gefunden. Ich habe Ihren Wunsch notiert, ein Mitarbeiter ruft Sie zurück. Möchten Sie es inzwischen zu einem anderen Zeitpunkt versuchen?`,
+      en: `Sorry, I could not find a free appointment for ${service} in that time. I have noted your wish and a member of our team will call you back. Would you like to try another time meanwhile?`,
+    }),
   slotTaken: (ctx: Ctx, options: Date[]) =>
     options.length
       ? pick(ctx, {

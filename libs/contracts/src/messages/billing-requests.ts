@@ -17,9 +17,13 @@ export const billingRequestSchema = z.discriminatedUnion('operation', [
     ...base,
     limit: z.number().int().min(1).max(200).default(50),
     before: z.number().int().min(1).optional(),
+    /** Adds each entry's amounts converted for display (exchange rates; the entries themselves never change). */
+    displayCurrency: currency.optional(),
   }),
-  /** Effective prices: the company's plan from its set-up plus its overrides. */
-  z.object({ operation: z.literal('prices.get'), ...base }),
+  /** Effective prices: the company's plan from its set-up plus its overrides; `displayCurrency` adds a converted view. */
+  z.object({ operation: z.literal('prices.get'), ...base, displayCurrency: currency.optional() }),
+  /** The ECB reference rates billing shows converted amounts with (EUR base, publication date, `stale` flag). */
+  z.object({ operation: z.literal('rates.get'), ...base }),
   /** Company-level overrides of the plan (null clears one). */
   z.object({
     operation: z.literal('prices.set'),
@@ -48,11 +52,24 @@ export const billingRequestSchema = z.discriminatedUnion('operation', [
   z.object({ operation: z.literal('invoice.get'), ...base, invoiceId: z.uuid() }),
   /** Invoices a month's usage now (normally done by the monthly run); the same month twice gives the same invoice. */
   z.object({ operation: z.literal('invoice.create'), ...base, period }),
+  /**
+   * Refunds part or all of a paid invoice with a Stripe credit note (at most what is still refundable). A company
+   * invoice's refund goes back to the prepaid balance (ledger `refund`); a partner's aggregate invoice is credited
+   * to the partner's Stripe customer balance. Same `idempotencyKey` → same credit note.
+   */
+  z.object({
+    operation: z.literal('creditNote.create'),
+    ...base,
+    invoiceId: z.uuid(),
+    amount: minorUnits.positive(),
+    reason: z.string().trim().min(1).max(500),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  }),
 ]);
 export type BillingRequest = z.input<typeof billingRequestSchema>;
 export type BillingOperation = BillingRequest['operation'];
 
-export const billingErrorCodes = ['invalid_request', 'unknown_company', 'not_found', 'payment_provider_unavailable', 'nothing_to_invoice', 'usage_not_rated'] as const;
+export const billingErrorCodes = ['invalid_request', 'unknown_company', 'not_found', 'payment_provider_unavailable', 'nothing_to_invoice', 'usage_not_rated', 'rates_unavailable'] as const;
 export type BillingErrorCode = (typeof billingErrorCodes)[number];
 
 export const billingReplySchema = z.object({

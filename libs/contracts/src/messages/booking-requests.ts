@@ -8,6 +8,8 @@ import { e164, isoInstant, language } from './common';
  */
 const base = { companyId: z.string().min(1), callId: z.string().nullable().default(null) };
 const customerRef = z.object({ phone: e164 }).or(z.object({ customerId: z.string().min(1) }));
+/** open: staff still have to call back; done: called back; closed: no call back needed any more. */
+export const callbackStatuses = ['open', 'done', 'closed'] as const;
 
 export const bookingRequestSchema = z.discriminatedUnion('operation', [
   /** The company's active services, staff and policies (for the agent's prompt and name matching). */
@@ -71,6 +73,26 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     wish: z.string().min(1).max(1000),
     reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
   }),
+  /** The admin API: a company's callback requests, newest first, by status and creation time (cursor = last id). */
+  z.object({
+    operation: z.literal('callbacks.list'),
+    ...base,
+    status: z.enum(callbackStatuses).optional(),
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+    limit: z.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(300).optional(),
+  }),
+  z.object({ operation: z.literal('callback.get'), ...base, callbackRequestId: z.string().min(1) }),
+  /** Staff called back (done) or gave up (closed), with a note; reopening is allowed. */
+  z.object({
+    operation: z.literal('callback.update'),
+    ...base,
+    callbackRequestId: z.string().min(1),
+    status: z.enum(callbackStatuses),
+    note: z.string().max(1000).nullable().default(null),
+    handledBy: z.string().max(200).nullable().default(null),
+  }),
 ]);
 export type BookingRequest = z.input<typeof bookingRequestSchema>;
 export type BookingOperation = BookingRequest['operation'];
@@ -82,6 +104,8 @@ export const bookingErrorCodes = [
   'unknown_staff',
   'not_found',
   'slot_taken',
+  /** The preferred staff member is busy then; `data.alternatives` are her free times, `data.otherStaff` who is free. */
+  'staff_unavailable',
   'outside_opening_hours',
   'too_short_notice',
   'beyond_horizon',

@@ -30,6 +30,12 @@ export const bookingSetupSchema = z.object({
       active: z.boolean().default(true),
       /** This service's own rules where they differ from the company's (e.g. longer notice for a colouring). */
       policies: z.lazy(() => servicePoliciesSchema).optional(),
+      /**
+       * A composite service: other services of the document done one after the other as one appointment, each by
+       * one of `staffKeys` (empty: whoever performs that service). Its event type and duration are the first
+       * step's and the sum of the steps'.
+       */
+      steps: z.array(z.object({ serviceKey: setupKey, staffKeys: z.array(setupKey).default([]) })).min(2).optional(),
     }),
   ),
   staff: z.array(
@@ -79,6 +85,11 @@ export const billingSetupSchema = z.object({
     /** Top-up amount suggested to the business (and used by auto top-up when enabled). */
     topUpMinor: minorUnits.min(0).default(5000),
     autoTopUp: z.boolean().default(false),
+    /**
+     * The partner (reseller) company that manages this one: its usage is invoiced to the partner on the partner's
+     * monthly aggregate invoice, not to this company. Null: the company is invoiced itself.
+     */
+    partnerCompanyId: z.string().min(1).max(64).nullable().default(null),
   }),
 });
 

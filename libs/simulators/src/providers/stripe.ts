@@ -11,7 +11,7 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  *   POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id, POST /v1/checkout/sessions/:id/expire
  *   POST /v1/payment_intents (with confirm), GET /v1/payment_intents/:id
  *   POST /v1/tax_rates, POST /v1/invoiceitems, POST /v1/invoices, GET /v1/invoices[/:id],
- *   POST /v1/invoices/:id/finalize|send|pay|void, POST /v1/credit_notes
+ *   POST /v1/invoices/:id/finalize|send|pay|void, POST /v1/credit_notes, POST /v1/refunds (→ charge.refunded)
  *   POST /v1/webhook_endpoints, GET /v1/events[/:id]
  *
  * Requests are form-encoded (`metadata[k]=v`, `line_items[0][price_data][currency]=eur`), authenticated with
@@ -29,7 +29,9 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  *   POST /__sim/stripe/events/:id/resend                 deliver an event again (`{times}`): Stripe's duplicates
  *   GET  /__sim/stripe/webhook-deliveries, GET /__sim/stripe/state
  * Cards: payment method `pm_card_visa` (or a card made from `tok_visa`) succeeds; `pm_card_chargeDeclined` /
- * `tok_chargeDeclined` is declined (`card_declined`).
+ * `tok_chargeDeclined` is declined (`card_declined`); `pm_card_chargeCustomerFail` attaches to a customer and is
+ * declined on every charge (a saved card that stopped working). Updating a customer emits `customer.updated`,
+ * attaching a payment method `payment_method.attached`.
  */
 
 type Dict = Record<string, unknown>;
@@ -69,6 +71,11 @@ export interface StripeState extends SimulatorState {
   apiKey: string | null;
   /** Attempts per webhook delivery (1 = no retry). */
   webhookAttempts: number;
+  /**
+   * Holds every POST answer back this long after the request was carried out (0 = off): the caller times out or
+   * dies while Stripe has already acted on the request, the case idempotency keys exist for.
+   */
+  answerDelayMs: number;
   pending: Set<Promise<void>>;
   invoiceCounter: number;
   /** Resolves once every webhook delivery started so far has finished (tests). */
@@ -84,6 +91,8 @@ const CURRENCIES = new Set(['eur', 'usd', 'gbp']);
 /** Stripe's minimum charge amounts (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). */
 const MINIMUM_CHARGE: Record<string, number> = { eur: 50, usd: 50, gbp: 30 };
 const DECLINING = new Set(['pm_card_chargeDeclined']);
+/** Stripe's test card 4000 0000 0000 0341: attaches to a customer fine, every later charge is declined. */
+const DECLINES_AFTER_ATTACH = new Set(['pm_card_chargeCustomerFail']);
 
 const now = () => Math.floor(Date.now() / 1000);
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -203,6 +212,7 @@ export function createStripeState(env: NodeJS.ProcessEnv = process.env): StripeS
     idempotency: new Map(),
     apiKey: env.SIM_STRIPE_API_KEY || null,
     webhookAttempts: 3,
+    answerDelayMs: 0,
     pending: new Set(),
     invoiceCounter: 0,
     async flushWebhooks() {
@@ -223,6 +233,7 @@ export function createStripeState(env: NodeJS.ProcessEnv = process.env): StripeS
       state.deliveries = [];
       state.apiKey = env.SIM_STRIPE_API_KEY || null;
       state.webhookAttempts = 3;
+      state.answerDelayMs = 0;
       state.invoiceCounter = 0;
     },
   };
@@ -298,7 +309,7 @@ function paymentMethodFrom(state: StripeState, id: string): StripeObject {
       id,
       object: 'payment_method',
       type: 'card',
-      card: { brand: 'visa', last4: DECLINING.has(id) ? '0002' : '4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, country: 'DE' },
+      card: { brand: 'visa', last4: DECLINING.has(id) ? '0002' : DECLINES_AFTER_ATTACH.has(id) ? '0341' : '4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, country: 'DE' },
       customer: null,
       created: now(),
       livemode: false,
@@ -314,7 +325,7 @@ function chargePaymentIntent(state: StripeState, pi: StripeObject, req: RequestI
   const pmId = pi.payment_method as string | null;
   if (!pmId) throw missing('payment_method');
   const pm = paymentMethodFrom(state, pmId);
-  const declined = DECLINING.has(pm.id) || (pm.sim_declines as boolean | undefined) === true;
+  const declined = DECLINING.has(pm.id) || DECLINES_AFTER_ATTACH.has(pm.id) || (pm.sim_declines as boolean | undefined) === true;
   if (declined) {
     const error = { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.', payment_method: pm };
     Object.assign(pi, { status: 'requires_payment_method', last_payment_error: error });
@@ -431,7 +442,7 @@ function payInvoice(state: StripeState, invoice: StripeObject, req: RequestInfo,
     const pm = paymentMethodFrom(state, pmId);
     invoice.attempt_count = ((invoice.attempt_count as number) ?? 0) + 1;
     invoice.attempted = true;
-    if (DECLINING.has(pm.id)) {
+    if (DECLINING.has(pm.id) || DECLINES_AFTER_ATTACH.has(pm.id) || pm.sim_declines === true) {
       emit(state, 'invoice.payment_failed', invoice, req);
       throw new StripeFailure(402, { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' });
     }
@@ -509,6 +520,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         }
         // Stripe saves the first result, errors included (except 5xx it could not complete; not simulated here).
         if (idempotencyKey) state.idempotency.set(idempotencyKey, { fingerprint, statusCode, body: result });
+        if (state.answerDelayMs > 0) await new Promise((r) => setTimeout(r, state.answerDelayMs));
         return reply.code(statusCode).send(result);
       });
     };
@@ -543,7 +555,7 @@ export const stripeSimulator: Simulator<StripeState> = {
       return customer;
     });
     get<{ id: string }>('/v1/customers/:id', ({ id }) => customerOr404(state, id, 'id'));
-    post<{ id: string }>('/v1/customers/:id', (body, { id }) => {
+    post<{ id: string }>('/v1/customers/:id', (body, { id }, req) => {
       const customer = customerOr404(state, id, 'id');
       for (const field of ['email', 'name', 'description'] as const) if (body[field] !== undefined) customer[field] = str(body, field) ?? null;
       if (body.metadata !== undefined) customer.metadata = { ...(customer.metadata as Dict), ...metadataOf(body) };
@@ -553,6 +565,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         if (pm.customer !== customer.id) throw new StripeFailure(400, { type: 'invalid_request_error', code: 'resource_missing', param: 'invoice_settings[default_payment_method]', message: `The customer does not have a payment method with the ID ${pm.id}. The payment method must be attached to the customer.` });
         (customer.invoice_settings as Dict).default_payment_method = pm.id;
       }
+      emit(state, 'customer.updated', customer, req);
       return customer;
     });
     get<{ id: string }>('/v1/customers/:id/payment_methods', ({ id }) => {
@@ -580,10 +593,11 @@ export const stripeSimulator: Simulator<StripeState> = {
       return pm;
     });
     get<{ id: string }>('/v1/payment_methods/:id', ({ id }) => paymentMethodFrom(state, id));
-    post<{ id: string }>('/v1/payment_methods/:id/attach', (body, { id }) => {
+    post<{ id: string }>('/v1/payment_methods/:id/attach', (body, { id }, req) => {
       const pm = paymentMethodFrom(state, id);
       const customer = customerOr404(state, str(body, 'customer', true));
       pm.customer = customer.id;
+      emit(state, 'payment_method.attached', pm, req);
       return pm;
     });
 
@@ -802,7 +816,8 @@ export const stripeSimulator: Simulator<StripeState> = {
         lines: { object: 'list', data: [], has_more: false, total_count: 0, url: '' },
         livemode: false,
         metadata: metadataOf(body),
-        number: null,
+        // A number chosen by the caller (Stripe's `number` parameter) is kept; otherwise one is given at finalization.
+        number: str(body, 'number') ?? null,
         paid: false,
         period_start: now(),
         period_end: now(),
@@ -837,7 +852,7 @@ export const stripeSimulator: Simulator<StripeState> = {
       const prefix = String((state.customers.get(inv.customer as string)?.id as string).slice(4, 12)).toUpperCase();
       Object.assign(inv, {
         status: 'open',
-        number: `${prefix}-${String(state.invoiceCounter).padStart(4, '0')}`,
+        number: (inv.number as string | null) ?? `${prefix}-${String(state.invoiceCounter).padStart(4, '0')}`,
         hosted_invoice_url: `${simUrl(request)}/i/${inv.id}`,
         invoice_pdf: `${simUrl(request)}/i/${inv.id}/pdf`,
         status_transitions: { ...(inv.status_transitions as Dict), finalized_at: now() },
@@ -874,7 +889,14 @@ export const stripeSimulator: Simulator<StripeState> = {
     post('/v1/credit_notes', (body, _p, req) => {
       const inv = invoiceOr404(str(body, 'invoice', true)!);
       const amount = int(body, 'amount', true)!;
-      if (amount <= 0 || amount > (inv.total as number)) throw invalid('amount', `The credit note amount must be between 1 and ${inv.total}.`);
+      const credited = [...state.creditNotes.values()].filter((n) => n.invoice === inv.id).reduce((a, n) => a + (n.amount as number), 0);
+      const remaining = (inv.total as number) - credited;
+      if (amount <= 0 || amount > remaining) throw invalid('amount', `The credit note amount must be between 1 and ${remaining}.`);
+      // After payment, how the credit is given must add up: refunded, credited to the customer balance or out of band.
+      const parts = ['refund_amount', 'credit_amount', 'out_of_band_amount'].map((k) => int(body, k) ?? 0);
+      if (inv.status === 'paid' && parts.some((p) => p > 0) && parts.reduce((a, p) => a + p, 0) !== amount) {
+        throw invalid('amount', 'The sum of refund_amount, credit_amount and out_of_band_amount must equal the credit note amount.');
+      }
       const note: StripeObject = {
         id: newId('cn'),
         object: 'credit_note',
@@ -887,6 +909,9 @@ export const stripeSimulator: Simulator<StripeState> = {
         reason: str(body, 'reason') ?? null,
         metadata: metadataOf(body),
         number: `${inv.number}-CN-${[...state.creditNotes.values()].filter((n) => n.invoice === inv.id).length + 1}`,
+        refund_amount: parts[0],
+        credit_amount: parts[1],
+        out_of_band_amount: parts[2],
         status: 'issued',
         type: inv.status === 'paid' ? 'post_payment' : 'pre_payment',
         livemode: false,
@@ -894,6 +919,42 @@ export const stripeSimulator: Simulator<StripeState> = {
       state.creditNotes.set(note.id, note);
       emit(state, 'credit_note.created', note, req);
       return note;
+    });
+
+    // -- refunds (of a succeeded PaymentIntent's charge; as from the dashboard): charge.refunded with the cumulative amount
+    post('/v1/refunds', (body, _p, req) => {
+      const piId = str(body, 'payment_intent', true)!;
+      const pi = state.paymentIntents.get(piId);
+      if (!pi) throw noSuch('payment_intent', piId, 'payment_intent');
+      if (pi.status !== 'succeeded') throw new StripeFailure(400, { type: 'invalid_request_error', code: 'charge_not_refundable', message: 'This PaymentIntent has no succeeded charge to refund.' });
+      const refunded = (pi.sim_amount_refunded as number | undefined) ?? 0;
+      const amount = int(body, 'amount') ?? (pi.amount as number) - refunded;
+      if (amount <= 0 || refunded + amount > (pi.amount as number)) {
+        throw new StripeFailure(400, { type: 'invalid_request_error', code: 'charge_already_refunded', param: 'amount', message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${(pi.amount as number) - refunded}).` });
+      }
+      pi.sim_amount_refunded = refunded + amount;
+      const refund: StripeObject = { id: newId('re'), object: 'refund', amount, currency: pi.currency, charge: pi.latest_charge, payment_intent: pi.id, status: 'succeeded', reason: str(body, 'reason') ?? null, created: now(), metadata: metadataOf(body) };
+      const refunds = ((pi.sim_refunds as StripeObject[] | undefined) ?? []).concat(refund);
+      pi.sim_refunds = refunds;
+      const charge: StripeObject = {
+        id: pi.latest_charge as string,
+        object: 'charge',
+        amount: pi.amount,
+        amount_captured: pi.amount,
+        amount_refunded: pi.sim_amount_refunded,
+        currency: pi.currency,
+        customer: pi.customer,
+        metadata: {},
+        paid: true,
+        payment_intent: pi.id,
+        refunded: pi.sim_amount_refunded === pi.amount,
+        refunds: { object: 'list', data: [...refunds].reverse(), has_more: false, total_count: refunds.length, url: `/v1/charges/${pi.latest_charge}/refunds` },
+        status: 'succeeded',
+        created: pi.created,
+        livemode: false,
+      };
+      emit(state, 'charge.refunded', charge, req);
+      return refund;
     });
 
     // -- webhook endpoints and events

@@ -5,7 +5,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { LOGGER, SERVICE_CONFIG } from '@receptionist/service-runtime';
-import type { VoiceAgentEnv } from '../../config';
+import { recordingHosts, type AllowedHost, type VoiceAgentEnv } from '../../config';
+import { refuseRecordingUrl } from '../call-records.service';
 import { recordingDownloads } from '../calls.metrics';
 import { AUDIO_STORAGE } from './storage.provider';
 import type { AudioStorage } from './audio-storage';
@@ -17,12 +18,18 @@ const QUICK_BACKOFF_MS = [250, 1000];
 const MAX_BACKOFF_MS = 6 * 3600_000;
 const CLAIM_MS = 5 * 60_000;
 const BATCH = 10;
+const MAX_REDIRECTS = 3;
+
+/** The URL (or a redirect from it) leads outside RECORDING_URL_HOSTS: never fetched, not retried. */
+class RecordingRefusedError extends Error {
+  override readonly name = 'RecordingRefusedError';
+}
 
 export interface RecordingRow {
   call_id: string;
   company_id: string | null;
   source_url: string;
-  status: 'pending' | 'stored';
+  status: 'pending' | 'stored' | 'refused';
   attempts: number;
   storage_key: string | null;
   storage_driver: string | null;
@@ -52,13 +59,16 @@ export class RecordingsService implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
+  private readonly allowedHosts: AllowedHost[];
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(AUDIO_STORAGE) private readonly storage: AudioStorage,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: VoiceAgentEnv,
-  ) {}
+  ) {
+    this.allowedHosts = recordingHosts(config);
+  }
 
   onApplicationBootstrap() {
     let busy = false;
@@ -130,6 +140,15 @@ export class RecordingsService implements OnApplicationBootstrap, OnApplicationS
         return true;
       } catch (error) {
         lastError = (error as Error).message.slice(0, 500);
+        if (error instanceof RecordingRefusedError) {
+          await this.dataSource.query(`UPDATE call_recording SET status = 'refused', claimed_until = NULL, last_error = ? WHERE call_id = ? AND status = 'pending'`, [
+            lastError,
+            callId,
+          ]);
+          recordingDownloads().inc({ outcome: 'refused' });
+          this.logger.warn({ callId, companyId: row.company_id, reason: lastError }, 'recording not fetched: its host is not allowed');
+          return false;
+        }
         recordingDownloads().inc({ outcome: 'failed' });
       }
     }
@@ -143,10 +162,24 @@ export class RecordingsService implements OnApplicationBootstrap, OnApplicationS
     return false;
   }
 
+  /** GET on an allowed URL; redirects are followed by hand so that every hop is checked against the allow-list. */
+  private async get(source: string): Promise<Response> {
+    const signal = AbortSignal.timeout(this.config.RECORDING_DOWNLOAD_TIMEOUT_MS);
+    let url = source;
+    for (let hop = 0; ; hop++) {
+      const refusal = refuseRecordingUrl(url, this.allowedHosts);
+      if (refusal) throw new RecordingRefusedError(hop ? refusal.replace('recording URL refused', 'recording redirect refused') : refusal);
+      const res = await fetch(url, { signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+      await res.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new Error(`recording download: more than ${MAX_REDIRECTS} redirects`);
+      url = new URL(location, url).href;
+    }
+  }
+
   private async download(row: RecordingRow) {
-    const url = new URL(row.source_url);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`unsupported recording URL scheme ${url.protocol}`);
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.config.RECORDING_DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
+    const res = await this.get(row.source_url);
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
       throw new Error(`recording download answered ${res.status}`);
