@@ -17,8 +17,17 @@ export interface LaunchOptions {
   detached?: boolean;
 }
 
+/**
+ * A laptop's key for sync's stored callback secrets (the same one docker-compose uses). Only when none is set:
+ * production sets its own from the secret store (k8s/secret.example.yaml).
+ */
+export const LOCAL_SYNC_SECRETS_KEY = 'bG9jYWwtb25seSBzeW5jIHNlY3JldHMga2V5IDMyIGI=';
+
 export function serviceEnv(spec: ServiceSpec, o: LaunchOptions): NodeJS.ProcessEnv {
   return {
+    SYNC_SECRETS_KEY: LOCAL_SYNC_SECRETS_KEY,
+    // Receivers on a laptop listen on 127.0.0.1; production leaves this off (no calls into private networks).
+    CALLBACK_ALLOW_PRIVATE_URLS: 'true',
     ...process.env,
     ...o.env,
     PORT: String(spec.port + (o.portOffset ?? 0)),

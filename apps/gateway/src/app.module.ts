@@ -18,6 +18,7 @@ import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
+import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         PortalModule,
         BillingModule,
         CallbackRequestsModule,
+        CallbackSubscriptionsModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -11,3 +11,4 @@ export * from './messages/booking-requests';
 export * from './messages/call-requests';
 export * from './messages/billing-requests';
 export * from './phone';
+export * from './messages/sync-requests';

@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'services.manage',
   'health.read',
   'portal.manage',
+  /** Callback webhook subscriptions (migration 1733500000000). */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -45,6 +47,7 @@ const companyAdmin: Permission[] = [
   'billing.manage',
   'services.manage',
   'portal.manage',
+  'integrations.manage',
 ];
 
 /** The seed mapping (migration 1732500000000; `portal.manage` added by 1732760000000). Change it with a migration, not here alone. */

@@ -1,4 +1,5 @@
 import { MessagingTables1732400000000 } from '@receptionist/messaging';
+import { CallbackWebhooks1733500000000 } from './1733500000000-callback-webhooks';
 
 /** sync's migrations, in order. Never schema sync. */
-export const migrations = [MessagingTables1732400000000];
+export const migrations = [MessagingTables1732400000000, CallbackWebhooks1733500000000];

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CallbackDeliverer } from './callback-deliverer';
+import { CallbackEventsHandler } from './callback-events.handler';
+import { CallbackSubscriptionsService } from './callback-subscriptions.service';
+import { CallbacksRepository } from './callbacks.repository';
+import { SyncRequestsHandler } from './sync-requests.handler';
+
+/** Outgoing callback webhooks: companies' subscriptions, deliveries from the platform's events, signed sending. */
+@Module({
+  providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler],
+})
+export class CallbacksModule {}
