@@ -20,9 +20,10 @@ import type { NotificationBenchResult } from './notification-burst';
 import type { UnderstandingBenchResult } from './understanding';
 import type { BillingBenchResult } from './billing-usage';
 import type { OtelOverheadResult } from './otel-overhead';
+import type { CallbackBenchResult } from './callback-deliveries';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -113,6 +114,10 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as BillingBenchResult;
       console.log(row(`call.completed -> debit visible, burst of ${r.events}`, r.delay, `${fmt(r.debitsPerSecond, 0)} debits/s`));
       notes.push(`billing: missing ${r.missing}, duplicates ${r.duplicates}, balances exact ${r.balancesExact}`);
+    } else if (o.name === 'callback-deliveries') {
+      const r = o.result as CallbackBenchResult;
+      console.log(row(`booking.created -> signed callback at the receiver, burst of ${r.events}`, r.delay, `${fmt(r.deliveredPerSecond, 0)} deliveries/s`));
+      notes.push(`callbacks: missing ${r.missing}, duplicates ${r.duplicates}, bad signatures ${r.badSignatures}`);
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;
       notes.push(

@@ -92,7 +92,7 @@ function serviceRows(s: string, consumes: boolean): DashboardSpec['rows'] {
     },
   ];
   if (consumes) return rows;
-  // A service without Kafka consumers (sync, so far) has no lag, processing or dead letters to show.
+  // A service without Kafka consumers has no lag, processing or dead letters to show.
   return rows
     .filter((r) => r.title !== 'Kafka consumers')
     .map((r) => ({ ...r, panels: r.panels.filter((p) => !p.title.startsWith('Dead-lettered')) }));
@@ -166,9 +166,17 @@ const SPECIFIC: Partial<Record<string, DashboardSpec['rows'][number]>> = {
       { title: 'Twilio p99 by status', unit: 's', queries: [{ expr: p99('twilio_request_duration_seconds', 'status'), legend: '{{status}}' }] },
     ],
   },
+  sync: {
+    title: "Sync: companies' callback webhooks",
+    panels: [
+      { title: 'Callback attempts by outcome', unit: 'ops', queries: [{ expr: `sum by (outcome) (rate(sync_callback_attempts_total[${R}]))`, legend: '{{outcome}}' }] },
+      { title: 'Receiver answer time p95', unit: 's', queries: [{ expr: p95('sync_callback_attempt_duration_seconds', 'outcome'), legend: '{{outcome}}' }] },
+      { title: 'Deliveries failed for good (last hour)', type: 'stat', queries: [{ expr: `sum(increase(sync_callback_attempts_total{outcome="failed"}[1h]))`, legend: 'failed' }] },
+    ],
+  },
 };
-/** Services with Kafka consumers (sync has none yet: it only serves health and metrics and publishes heartbeats). */
-const CONSUMES = new Set(['gateway', 'voice-agent', 'booking', 'billing', 'notification']);
+/** Services with Kafka consumers (all six: sync consumes the events companies subscribe to). */
+const CONSUMES = new Set(['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync']);
 
 const SERVICE_NAMES = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync'];
 

@@ -69,6 +69,9 @@ export class CallbackDeliverer implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
+    // Every series exists from the start (at zero), so rates and the alert's ratio are defined before the first failure.
+    for (const outcome of ['delivered', 'retry', 'failed', 'refused']) attempts().inc({ outcome }, 0);
+    for (const outcome of ['delivered', 'error']) attemptDuration().zero({ outcome });
     this.running = true;
     this.loop = this.run();
   }
