@@ -115,6 +115,7 @@ const SPECIFIC: Partial<Record<string, DashboardSpec['rows'][number]>> = {
           { expr: `sum by (event, outcome) (rate(gateway_retell_webhooks_total[${R}]))`, legend: 'retell {{event}} {{outcome}}' },
           { expr: `sum by (outcome) (rate(gateway_stripe_webhooks_total[${R}]))`, legend: 'stripe {{outcome}}' },
           { expr: `sum by (kind, outcome) (rate(gateway_twilio_webhooks_total[${R}]))`, legend: 'twilio {{kind}} {{outcome}}' },
+          { expr: `sum by (trigger, outcome) (rate(gateway_calcom_webhooks_total[${R}]))`, legend: 'calcom {{trigger}} {{outcome}}' },
         ],
       },
       { title: 'Retell requests refused (signature)', unit: 'ops', queries: [{ expr: `sum by (reason) (rate(gateway_retell_auth_failures_total[${R}]))`, legend: '{{reason}}' }] },

@@ -48,6 +48,10 @@ async function importDemo(): Promise<string> {
  */
 const SIMULATOR_ENV: NodeJS.ProcessEnv = {
   CALCOM_API_KEY: 'cal_local_simulator',
+  // The Cal.com simulator sends its signed booking webhooks to the gateway, as a Cal.com webhook subscription would.
+  CALCOM_WEBHOOK_SECRET: 'calcom_local_simulator',
+  SIM_CALCOM_WEBHOOK_URL: 'http://127.0.0.1:3000/api/calcom/webhook',
+  SIM_CALCOM_WEBHOOK_SECRET: 'calcom_local_simulator',
   RETELLAI_API_KEY: 'key_local_simulator',
   SIM_RETELL_API_KEY: 'key_local_simulator',
   TWILIO_SID: 'AC00000000000000000000000000000000',

@@ -13,6 +13,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { PlatformHealthModule } from './platform-health/platform-health.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { StripeWebhookModule } from './webhooks/stripe/stripe-webhook.module';
+import { CalcomWebhookModule } from './webhooks/calcom/calcom-webhook.module';
 import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
@@ -36,6 +37,7 @@ export class AppModule {
         PlatformHealthModule,
         OnboardingModule,
         StripeWebhookModule,
+        CalcomWebhookModule,
         TwilioWebhooksModule,
         CallsModule,
         PortalModule,

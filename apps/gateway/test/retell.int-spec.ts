@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Topics } from '@receptionist/contracts';
 import { RequestResponder } from '@receptionist/messaging';
-import { silentLogger, testKafka, uniqueName } from '@receptionist/testing';
+import { silentLogger, startGroupsAtEnd, testKafka, uniqueName } from '@receptionist/testing';
 import { retellSimulator, startSimulator } from '@receptionist/simulators';
 import { startGateway, TestGateway } from './gateway-app';
 import { signRetell } from '../src/retell/retell-signature';
@@ -41,8 +41,12 @@ describe('Retell function calls at the gateway', () => {
     expect((await gw.call('POST', `/api/v1/companies/${companyId}/agents`, { token: admin, body: { agentId } })).status).toBe(201);
     expect((await gw.call('POST', `/api/v1/companies/${companyId}/phone-numbers`, { token: admin, body: { number } })).status).toBe(201);
 
+    // The stand-in's group starts at the topic's current end, committed before it joins: a new group told to read
+    // from "latest" resolves that only at its first fetch and could skip a request sent right after start().
+    const groupId = uniqueName('voice-agent-standin');
+    await startGroupsAtEnd({ [groupId]: [Topics.voiceFunctionCall.name] });
     responder = new RequestResponder(testKafka(), {
-      groupId: uniqueName('voice-agent-standin'),
+      groupId,
       topic: Topics.voiceFunctionCall.name,
       logger: silentLogger,
       handler: async (envelope) => {

@@ -15,6 +15,8 @@ import { startBilling, TestBilling, TestPublisher } from '../../billing/test/bil
 // Callback requests behind /callback-requests live in booking: the real one answers, scoped by company.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { BookingRequester, startBooking, startBookingRequester, TestBooking } from '../../booking/test/booking-app';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSync, TestSync } from '../../sync/test/sync-app';
 import { ratesSimulator, RatesState, startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 
 jest.setTimeout(120000);
@@ -64,6 +66,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/billing/invoices/:invoiceId/credit-notes': { amount: 1, reason: 'Refund taken by B' },
   'PATCH /api/v1/companies/:companyId/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
   'PATCH /api/v1/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
+  'POST /api/v1/companies/:companyId/callback-subscriptions': { url: 'http://127.0.0.1:9/hooks/intruder', events: ['booking.created'] },
+  'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/rotate-secret': {},
+  'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/test': {},
+  'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/deliveries/:deliveryId/retry': {},
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -75,6 +81,7 @@ describe('tenant isolation of the admin API', () => {
   let publisher: TestPublisher;
   let booking: TestBooking;
   let bookingRequester: BookingRequester;
+  let sync: TestSync;
   let platform: string;
   const tenants: Record<'A' | 'B', { companyId: string; token: string; tokenId: string; ids: Record<string, string> }> = {} as never;
 
@@ -156,11 +163,22 @@ describe('tenant isolation of the admin API', () => {
       expect(reply.ok).toBe(true);
       tenants[key].ids.callbackRequestId = String(reply.data!.callbackRequestId);
     }
+    // One callback subscription per company with one (test) delivery, kept by the real sync.
+    sync = await startSync({ CALLBACK_ALLOW_PRIVATE_URLS: 'true', CALLBACK_MAX_ATTEMPTS: '1' });
+    for (const key of ['A', 'B'] as const) {
+      const base = `/api/v1/companies/${tenants[key].companyId}/callback-subscriptions`;
+      const subscription = await call('POST', base, tenants[key].token, { url: `http://127.0.0.1:9/hooks/${key}`, events: ['booking.created'] });
+      expect(subscription.status).toBe(201);
+      const test = await call('POST', `${base}/${subscription.body.subscriptionId}/test`, tenants[key].token);
+      expect(test.status).toBe(202);
+      Object.assign(tenants[key].ids, { subscriptionId: subscription.body.subscriptionId, deliveryId: test.body.deliveryId });
+    }
   });
 
   afterAll(async () => {
     await bookingRequester?.stop();
     await booking?.close();
+    await sync?.close();
     await publisher?.stop();
     await billing?.close();
     await stripe?.close();

@@ -5,11 +5,12 @@ import { CatalogueModule } from '../catalogue/catalogue.module';
 import { CustomersModule } from '../customers/customers.module';
 import { AppointmentsStoreModule } from './appointments-store.module';
 import { AppointmentsService } from './appointments.service';
+import { CalendarChangesHandler } from './calendar-changes.handler';
 import { SlotLocks } from './slot-lock';
 
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
-  providers: [AppointmentsService, SlotLocks],
+  providers: [AppointmentsService, SlotLocks, CalendarChangesHandler],
   exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

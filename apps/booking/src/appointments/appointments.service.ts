@@ -651,7 +651,7 @@ export class AppointmentsService {
     return { customer, appointment };
   }
 
-  private async withAppointmentLock<T>(companyId: string, appointmentId: string, ownerKey: string, work: () => Promise<T>): Promise<T> {
+  async withAppointmentLock<T>(companyId: string, appointmentId: string, ownerKey: string, work: () => Promise<T>): Promise<T> {
     const key = this.locks.appointmentKey(companyId, appointmentId);
     const owner = SlotLocks.owner(ownerKey);
     const until = Date.now() + SAME_REQUEST_WAIT_MS;

@@ -3,11 +3,10 @@ import { AppointmentsStoreModule } from '../appointments/appointments-store.modu
 import { CalcomModule } from '../calcom';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { AvailabilityService } from './availability.service';
-import { CalcomChangesHandler } from './calcom-changes.handler';
 
 @Module({
   imports: [CalcomModule, AppointmentsStoreModule, CatalogueModule],
-  providers: [AvailabilityService, CalcomChangesHandler],
+  providers: [AvailabilityService],
   exports: [AvailabilityService],
 })
 export class AvailabilityModule {}

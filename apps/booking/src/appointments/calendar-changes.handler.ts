@@ -1,0 +1,187 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { Envelope, TopicData, Topics } from '@receptionist/contracts';
+import { Outbox } from '@receptionist/messaging';
+import { getOrCreateMetric, registry } from '@receptionist/observability';
+import { LOGGER, OnEvent } from '@receptionist/service-runtime';
+import { AvailabilityService } from '../availability/availability.service';
+import { CatalogueRepository } from '../catalogue/catalogue.repository';
+import { CompanyFilter } from '../common/company-filter';
+import { CustomersRepository } from '../customers/customers.repository';
+import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
+import { appointmentEventData } from './appointment-views';
+import { AppointmentsRepository } from './appointments.repository';
+import { AppointmentsService } from './appointments.service';
+
+type Change = TopicData<'calcomBookingChanged'>;
+
+/** Cal.com changes applied to our appointments, by trigger and outcome (applied, unchanged, not_ours, composite). */
+const calendarChanges = () =>
+  getOrCreateMetric('booking_calendar_changes_total', () =>
+    new Counter({ name: 'booking_calendar_changes_total', help: 'Cal.com booking changes seen by booking, by trigger and outcome', labelNames: ['trigger', 'outcome'], registers: [registry] }),
+  );
+
+const instant = (v: unknown): Date | null => {
+  if (typeof v !== 'string') return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+/**
+ * Cal.com → platform (the gateway forwards Cal.com's signed webhooks as `calcom.booking.changed`). Every change drops
+ * the cached slots of the calendars involved. A cancellation or a move of one of *our* appointments made in Cal.com
+ * itself (by the business in its calendar) is applied here too, as the business's change: the appointment is
+ * cancelled or moved, and `booking.cancelled` / `booking.rescheduled` go out through the outbox (so the customer is
+ * told, reminders follow, and callbacks fire), without writing back to Cal.com. Echoes of our own changes find the
+ * appointment already in that state and change nothing, which is also what makes redeliveries and late deliveries
+ * harmless: a move is found by the uid it moved from, and once the appointment holds a newer uid an old message no
+ * longer matches. The appointment's company decides; the envelope names none.
+ */
+@Injectable()
+export class CalendarChangesHandler {
+  constructor(
+    private readonly availability: AvailabilityService,
+    private readonly appointments: AppointmentsRepository,
+    private readonly appointmentsService: AppointmentsService,
+    private readonly catalogue: CatalogueRepository,
+    private readonly customers: CustomersRepository,
+    private readonly companies: CompanyFilter,
+    private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @OnEvent(Topics.calcomBookingChanged.name)
+  async onChanged(envelope: Envelope<Change>): Promise<void> {
+    const { trigger, payload } = envelope.data;
+    const targets = new Map<string, { companyId: string; eventTypeId: number }>();
+    const add = (companyId: string, eventTypeId: number) => {
+      if ((!envelope.companyId || envelope.companyId === companyId) && this.companies.serves(companyId)) {
+        targets.set(`${companyId}:${eventTypeId}`, { companyId, eventTypeId });
+      }
+    };
+    const ours = await this.appointments.findByCalcomUid(envelope.data.calcomBookingUid);
+    if (ours) add(ours.companyId, ours.calcomEventTypeId);
+    const eventTypeId = Number(payload.eventTypeId);
+    if (Number.isInteger(eventTypeId) && eventTypeId > 0) {
+      for (const s of await this.catalogue.findServicesByEventType(eventTypeId)) add(s.companyId, eventTypeId);
+    }
+
+    if (trigger === 'BOOKING_CANCELLED' || trigger === 'BOOKING_REJECTED') {
+      if (ours) await this.cancelledInCalendar(envelope, ours, trigger);
+      else calendarChanges().inc({ trigger, outcome: 'not_ours' });
+    } else if (trigger === 'BOOKING_RESCHEDULED') {
+      const from = typeof payload.rescheduleUid === 'string' ? await this.appointments.findByCalcomUid(payload.rescheduleUid) : null;
+      if (from) {
+        add(from.companyId, from.calcomEventTypeId);
+        await this.movedInCalendar(envelope, from, trigger);
+      } else calendarChanges().inc({ trigger, outcome: ours ? 'unchanged' : 'not_ours' });
+    }
+    for (const t of targets.values()) await this.availability.invalidate(t.companyId, t.eventTypeId);
+  }
+
+  private mine(envelope: Envelope<Change>, a: AppointmentEntity): boolean {
+    return (!envelope.companyId || envelope.companyId === a.companyId) && this.companies.serves(a.companyId);
+  }
+
+  private async cancelledInCalendar(envelope: Envelope<Change>, found: AppointmentEntity, trigger: string): Promise<void> {
+    if (!this.mine(envelope, found)) return;
+    const reasonGiven = envelope.data.payload.cancellationReason;
+    const reason = typeof reasonGiven === 'string' && reasonGiven.trim() ? reasonGiven.trim().slice(0, 500) : 'Cancelled in the calendar';
+    await this.appointmentsService.withAppointmentLock(found.companyId, found.id, `calendar:${envelope.id}`, async () => {
+      const current = await this.appointments.findById(found.companyId, found.id);
+      // Our own cancellation's echo, a redelivery, or a uid this appointment no longer holds: nothing to do.
+      if (!current || current.status !== 'booked' || current.calcomBookingUid !== envelope.data.calcomBookingUid) {
+        calendarChanges().inc({ trigger, outcome: 'unchanged' });
+        return;
+      }
+      const [service] = await this.catalogue.findServicesByIds(current.companyId, [current.serviceId]);
+      const customer = await this.customers.findById(current.companyId, current.customerId);
+      if (!service || !customer) throw new Error(`appointment ${current.id} lacks its service or customer`);
+      const now = new Date();
+      await this.outbox.transaction(async (manager, publish) => {
+        const result = await manager
+          .getRepository(AppointmentEntity)
+          .update({ id: current.id, companyId: current.companyId, status: 'booked' }, { status: 'cancelled', cancelledAt: now, cancellationReason: reason, cancelledBy: 'business', updatedAt: now });
+        if (!result.affected) return;
+        await manager.getRepository(AppointmentChangeEntity).insert({
+          id: randomUUID(),
+          companyId: current.companyId,
+          appointmentId: current.id,
+          kind: 'cancel',
+          idempotencyKey: null,
+          previousStartsAt: current.startsAt,
+          newStartsAt: null,
+          previousCalcomUid: current.calcomBookingUid,
+          newCalcomUid: null,
+          createdAt: now,
+        });
+        await publish({
+          topic: Topics.bookingCancelled.name,
+          key: current.id,
+          companyId: current.companyId,
+          subject: current.id,
+          data: { ...appointmentEventData({ ...current, status: 'cancelled' }, service, customer), reason, cancelledBy: 'business' },
+        });
+      });
+      calendarChanges().inc({ trigger, outcome: 'applied' });
+      this.logger.info({ companyId: current.companyId, appointmentId: current.id, calcomBookingUid: current.calcomBookingUid }, 'appointment cancelled in Cal.com: applied');
+    });
+  }
+
+  private async movedInCalendar(envelope: Envelope<Change>, found: AppointmentEntity, trigger: string): Promise<void> {
+    if (!this.mine(envelope, found)) return;
+    const { payload } = envelope.data;
+    const startsAt = instant(payload.startTime);
+    const endsAt = instant(payload.endTime);
+    if (!startsAt || !endsAt || endsAt <= startsAt) {
+      calendarChanges().inc({ trigger, outcome: 'malformed' });
+      this.logger.warn({ uid: envelope.data.calcomBookingUid }, 'Cal.com reschedule without a usable startTime/endTime: ignored');
+      return;
+    }
+    const fromUid = payload.rescheduleUid as string;
+    await this.appointmentsService.withAppointmentLock(found.companyId, found.id, `calendar:${envelope.id}`, async () => {
+      const current = await this.appointments.findById(found.companyId, found.id);
+      // Our own move's echo (it already holds the new uid), a redelivery, or an older move arriving late.
+      if (!current || current.status !== 'booked' || current.calcomBookingUid !== fromUid || current.composite) {
+        calendarChanges().inc({ trigger, outcome: current?.composite ? 'composite' : 'unchanged' });
+        return;
+      }
+      const [service] = await this.catalogue.findServicesByIds(current.companyId, [current.serviceId]);
+      const customer = await this.customers.findById(current.companyId, current.customerId);
+      if (!service || !customer) throw new Error(`appointment ${current.id} lacks its service or customer`);
+      const now = new Date();
+      // The business moved it: its count of the customer's own reschedules (a policy limit) stays as it is.
+      const moved: AppointmentEntity = { ...current, startsAt, endsAt, calcomBookingUid: envelope.data.calcomBookingUid, updatedAt: now };
+      await this.outbox.transaction(async (manager, publish) => {
+        const result = await manager
+          .getRepository(AppointmentEntity)
+          .update({ id: current.id, companyId: current.companyId, calcomBookingUid: fromUid, status: 'booked' }, { startsAt, endsAt, calcomBookingUid: moved.calcomBookingUid, updatedAt: now });
+        if (!result.affected) return;
+        await manager.getRepository(AppointmentChangeEntity).insert({
+          id: randomUUID(),
+          companyId: current.companyId,
+          appointmentId: current.id,
+          kind: 'reschedule',
+          idempotencyKey: null,
+          previousStartsAt: current.startsAt,
+          newStartsAt: startsAt,
+          previousCalcomUid: fromUid,
+          newCalcomUid: moved.calcomBookingUid,
+          createdAt: now,
+        });
+        const previous = appointmentEventData(current, service, customer);
+        await publish({
+          topic: Topics.bookingRescheduled.name,
+          key: current.id,
+          companyId: current.companyId,
+          subject: current.id,
+          data: { ...appointmentEventData(moved, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
+        });
+      });
+      calendarChanges().inc({ trigger, outcome: 'applied' });
+      this.logger.info({ companyId: current.companyId, appointmentId: current.id, from: fromUid, to: moved.calcomBookingUid }, 'appointment moved in Cal.com: applied');
+    });
+  }
+}
