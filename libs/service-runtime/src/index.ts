@@ -7,3 +7,4 @@ export * from './messaging.runtime';
 export * from './health.controller';
 export * from './migrate';
 export * from './company-scope';
+export * from './poll-loop';

@@ -17,13 +17,14 @@ import { MINUTE_MS, formatInZone } from '../common/zoned-time';
 import { CustomerEntity } from '../customers/customer.entity';
 import { CustomersRepository } from '../customers/customers.repository';
 import { CustomerRef, CustomersService, customerView } from '../customers/customers.service';
-import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity } from './appointment.entities';
+import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity, CancelledBy } from './appointment.entities';
 import { appointmentEventData, appointmentView } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
 import { PolicyDecision, decideCancel, decideReschedule, effectivePolicies } from './policy';
 import { HeldLock, SlotLocks } from './slot-lock';
 
 type Req = z.output<typeof bookingRequestSchema>;
+type Publish = Parameters<Parameters<Outbox['transaction']>[0]>[1];
 export type BookRequest = Extract<Req, { operation: 'appointment.book' }>;
 export type ListRequest = Extract<Req, { operation: 'appointment.list' }>;
 export type CancelRequest = Extract<Req, { operation: 'appointment.cancel' }>;
@@ -419,37 +420,9 @@ export class AppointmentsService {
           if (!(error instanceof CalcomApiError && (error.isNotFound || /cancel/i.test(error.message)))) throw this.unavailable(error);
         }
       }
-      const now = new Date();
       const changed = await this.outbox.transaction(async (manager, publish) => {
         if (decision) await this.recordDecision(req.companyId, current, req.callId, decision, manager);
-        const result = await manager
-          .getRepository(AppointmentEntity)
-          .update(
-            { id: current.id, companyId: req.companyId, status: 'booked' },
-            { status: 'cancelled', cancelledAt: now, cancellationReason: req.reason, cancelledBy: req.cancelledBy, updatedAt: now },
-          );
-        if (!result.affected) return false;
-        await manager.getRepository(AppointmentChangeEntity).insert({
-          id: randomUUID(),
-          companyId: req.companyId,
-          appointmentId: current.id,
-          kind: 'cancel',
-          idempotencyKey: null,
-          previousStartsAt: current.startsAt,
-          newStartsAt: null,
-          previousCalcomUid: current.calcomBookingUid,
-          newCalcomUid: null,
-          createdAt: now,
-        });
-        const cancelled = { ...current, status: 'cancelled' as const };
-        await publish({
-          topic: Topics.bookingCancelled.name,
-          key: current.id,
-          companyId: req.companyId,
-          subject: current.id,
-          data: { ...appointmentEventData(cancelled, service, customer), reason: req.reason, cancelledBy: req.cancelledBy },
-        });
-        return true;
+        return this.commitCancellation(manager, publish, current, service, customer, { reason: req.reason, cancelledBy: req.cancelledBy });
       });
       for (const eventType of new Set([current.calcomEventTypeId, ...steps.map((st) => st.calcomEventTypeId)])) await this.availability.invalidate(req.companyId, eventType);
       const after = (await this.appointments.findById(req.companyId, current.id))!;
@@ -514,7 +487,7 @@ export class AppointmentsService {
           rescheduledCount: current.rescheduledCount + 1,
           updatedAt: now,
         };
-        await this.outbox.transaction((manager, publish) => this.commitReschedule(manager, publish, req, current, updated, decision, service, customer));
+        await this.outbox.transaction((manager, publish) => this.commitReschedule(manager, publish, { callId: req.callId, idempotencyKey: req.idempotencyKey, decision }, current, updated, service, customer));
         await this.availability.invalidate(req.companyId, current.calcomEventTypeId);
         return { ...(await this.describe(updated)), replayed: false };
       } finally {
@@ -586,7 +559,7 @@ export class AppointmentsService {
       await this.outbox.transaction(async (manager, publish) => {
         await manager.getRepository(AppointmentStepEntity).delete({ companyId: req.companyId, appointmentId: current.id });
         await manager.getRepository(AppointmentStepEntity).insert(made.map((m, position) => this.stepRow(updated, position, m.step, m.uid)));
-        await this.commitReschedule(manager, publish, req, current, updated, decision, service, customer);
+        await this.commitReschedule(manager, publish, { callId: req.callId, idempotencyKey: req.idempotencyKey, decision }, current, updated, service, customer);
       });
       return { ...(await this.describe(updated)), replayed: false };
     } finally {
@@ -595,23 +568,70 @@ export class AppointmentsService {
   }
 
   /** One reschedule, committed together: the policy decision, the change (its idempotency key), the row and `booking.rescheduled`. */
-  private async commitReschedule(
+  /**
+   * Marks a booked appointment cancelled and announces it (`booking.cancelled`), in the caller's outbox transaction;
+   * false when it was no longer booked. Used for the customer's and the business's cancellations, and for those
+   * made in Cal.com itself (calendar-changes.handler.ts).
+   */
+  async commitCancellation(
     manager: EntityManager,
-    publish: Parameters<Parameters<Outbox['transaction']>[0]>[1],
-    req: RescheduleRequest,
+    publish: Publish,
+    current: AppointmentEntity,
+    service: ServiceEntity,
+    customer: CustomerEntity,
+    change: { reason: string | null; cancelledBy: CancelledBy },
+  ): Promise<boolean> {
+    const now = new Date();
+    const result = await manager
+      .getRepository(AppointmentEntity)
+      .update(
+        { id: current.id, companyId: current.companyId, status: 'booked' },
+        { status: 'cancelled', cancelledAt: now, cancellationReason: change.reason, cancelledBy: change.cancelledBy, updatedAt: now },
+      );
+    if (!result.affected) return false;
+    await manager.getRepository(AppointmentChangeEntity).insert({
+      id: randomUUID(),
+      companyId: current.companyId,
+      appointmentId: current.id,
+      kind: 'cancel',
+      idempotencyKey: null,
+      previousStartsAt: current.startsAt,
+      newStartsAt: null,
+      previousCalcomUid: current.calcomBookingUid,
+      newCalcomUid: null,
+      createdAt: now,
+    });
+    await publish({
+      topic: Topics.bookingCancelled.name,
+      key: current.id,
+      companyId: current.companyId,
+      subject: current.id,
+      data: { ...appointmentEventData({ ...current, status: 'cancelled' }, service, customer), reason: change.reason, cancelledBy: change.cancelledBy },
+    });
+    return true;
+  }
+
+  /**
+   * Moves an appointment to `updated` (time, staff, Cal.com uid) and announces it (`booking.rescheduled`), in the
+   * caller's outbox transaction. `by.decision` is the policy decision of a customer's reschedule (recorded with it);
+   * a move made in Cal.com by the business has none.
+   */
+  async commitReschedule(
+    manager: EntityManager,
+    publish: Publish,
+    by: { callId: string | null; idempotencyKey: string | null; decision: PolicyDecision | null },
     current: AppointmentEntity,
     updated: AppointmentEntity,
-    decision: PolicyDecision,
     service: ServiceEntity,
     customer: CustomerEntity,
   ): Promise<void> {
-    await this.recordDecision(req.companyId, current, req.callId, decision, manager);
+    if (by.decision) await this.recordDecision(current.companyId, current, by.callId, by.decision, manager);
     await manager.getRepository(AppointmentChangeEntity).insert({
       id: randomUUID(),
-      companyId: req.companyId,
+      companyId: current.companyId,
       appointmentId: current.id,
       kind: 'reschedule',
-      idempotencyKey: req.idempotencyKey,
+      idempotencyKey: by.idempotencyKey,
       previousStartsAt: current.startsAt,
       newStartsAt: updated.startsAt,
       previousCalcomUid: current.calcomBookingUid,
@@ -621,12 +641,12 @@ export class AppointmentsService {
     const { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt } = updated;
     await manager
       .getRepository(AppointmentEntity)
-      .update({ id: current.id, companyId: req.companyId }, { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt });
+      .update({ id: current.id, companyId: current.companyId }, { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt });
     const previous = appointmentEventData(current, service, customer);
     await publish({
       topic: Topics.bookingRescheduled.name,
       key: current.id,
-      companyId: req.companyId,
+      companyId: current.companyId,
       subject: current.id,
       data: { ...appointmentEventData(updated, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
     });

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { Envelope, TopicData, Topics } from '@receptionist/contracts';
@@ -10,8 +9,7 @@ import { AvailabilityService } from '../availability/availability.service';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { CompanyFilter } from '../common/company-filter';
 import { CustomersRepository } from '../customers/customers.repository';
-import { AppointmentChangeEntity, AppointmentEntity } from './appointment.entities';
-import { appointmentEventData } from './appointment-views';
+import { AppointmentEntity } from './appointment.entities';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 
@@ -99,32 +97,10 @@ export class CalendarChangesHandler {
       const [service] = await this.catalogue.findServicesByIds(current.companyId, [current.serviceId]);
       const customer = await this.customers.findById(current.companyId, current.customerId);
       if (!service || !customer) throw new Error(`appointment ${current.id} lacks its service or customer`);
-      const now = new Date();
-      await this.outbox.transaction(async (manager, publish) => {
-        const result = await manager
-          .getRepository(AppointmentEntity)
-          .update({ id: current.id, companyId: current.companyId, status: 'booked' }, { status: 'cancelled', cancelledAt: now, cancellationReason: reason, cancelledBy: 'business', updatedAt: now });
-        if (!result.affected) return;
-        await manager.getRepository(AppointmentChangeEntity).insert({
-          id: randomUUID(),
-          companyId: current.companyId,
-          appointmentId: current.id,
-          kind: 'cancel',
-          idempotencyKey: null,
-          previousStartsAt: current.startsAt,
-          newStartsAt: null,
-          previousCalcomUid: current.calcomBookingUid,
-          newCalcomUid: null,
-          createdAt: now,
-        });
-        await publish({
-          topic: Topics.bookingCancelled.name,
-          key: current.id,
-          companyId: current.companyId,
-          subject: current.id,
-          data: { ...appointmentEventData({ ...current, status: 'cancelled' }, service, customer), reason, cancelledBy: 'business' },
-        });
-      });
+      const applied = await this.outbox.transaction((manager, publish) =>
+        this.appointmentsService.commitCancellation(manager, publish, current, service, customer, { reason, cancelledBy: 'business' }),
+      );
+      if (!applied) return;
       calendarChanges().inc({ trigger, outcome: 'applied' });
       this.logger.info({ companyId: current.companyId, appointmentId: current.id, calcomBookingUid: current.calcomBookingUid }, 'appointment cancelled in Cal.com: applied');
     });
@@ -154,32 +130,10 @@ export class CalendarChangesHandler {
       const now = new Date();
       // The business moved it: its count of the customer's own reschedules (a policy limit) stays as it is.
       const moved: AppointmentEntity = { ...current, startsAt, endsAt, calcomBookingUid: envelope.data.calcomBookingUid, updatedAt: now };
-      await this.outbox.transaction(async (manager, publish) => {
-        const result = await manager
-          .getRepository(AppointmentEntity)
-          .update({ id: current.id, companyId: current.companyId, calcomBookingUid: fromUid, status: 'booked' }, { startsAt, endsAt, calcomBookingUid: moved.calcomBookingUid, updatedAt: now });
-        if (!result.affected) return;
-        await manager.getRepository(AppointmentChangeEntity).insert({
-          id: randomUUID(),
-          companyId: current.companyId,
-          appointmentId: current.id,
-          kind: 'reschedule',
-          idempotencyKey: null,
-          previousStartsAt: current.startsAt,
-          newStartsAt: startsAt,
-          previousCalcomUid: fromUid,
-          newCalcomUid: moved.calcomBookingUid,
-          createdAt: now,
-        });
-        const previous = appointmentEventData(current, service, customer);
-        await publish({
-          topic: Topics.bookingRescheduled.name,
-          key: current.id,
-          companyId: current.companyId,
-          subject: current.id,
-          data: { ...appointmentEventData(moved, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
-        });
-      });
+      // Under the appointment's lock and checked above: the appointment still holds `fromUid`.
+      await this.outbox.transaction((manager, publish) =>
+        this.appointmentsService.commitReschedule(manager, publish, { callId: null, idempotencyKey: null, decision: null }, current, moved, service, customer),
+      );
       calendarChanges().inc({ trigger, outcome: 'applied' });
       this.logger.info({ companyId: current.companyId, appointmentId: current.id, from: fromUid, to: moved.calcomBookingUid }, 'appointment moved in Cal.com: applied');
     });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { LOGGER, MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { LOGGER, MessagingRuntime, PollLoop, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { NotificationEnv } from '../config';
 import { NotificationSettingsRepository } from '../settings/settings.repository';
 import { ALERT_CHANNELS, AlertChannel, AlertMessage, AlertSendError } from './alert-channel';
@@ -33,10 +33,7 @@ const MAX_RETRY_DELAY_MS = 15 * 60_000;
  */
 @Injectable()
 export class AlertsService implements OnApplicationBootstrap, OnModuleDestroy {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly poller: PollLoop;
 
   constructor(
     private readonly repository: AlertsRepository,
@@ -45,20 +42,19 @@ export class AlertsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly runtime: MessagingRuntime,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.poller = new PollLoop({ name: 'alert', intervalMs: config.ALERT_POLL_MS, batchSize: BATCH, round: () => this.round(), logger });
+  }
 
   onApplicationBootstrap(): void {
     const detail = () => this.channels.map((c) => `${c.name}: ${c.disabledReason ? `off (${c.disabledReason})` : 'on'}`).join('; ');
     this.runtime.registerCheck('alerts.channels', () => ({ ok: true, detail: detail() }));
     this.logger.info({ channels: detail() }, 'alert channels');
-    this.running = true;
-    this.loop = this.run();
+    this.poller.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+    await this.poller.stop();
   }
 
   /** Records the alert and its deliveries in `manager`'s transaction; null if it was raised before. Call `raised` after commit. */
@@ -93,35 +89,7 @@ export class AlertsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.round();
-      } catch (error) {
-        this.logger.error({ err: error }, 'alert round failed');
-      }
-      if (claimed < BATCH && this.running) await this.idle();
-    }
-  }
-
-  private idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeUp?.(), this.config.ALERT_POLL_MS);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-    });
+    this.poller.wake();
   }
 
   /** Claims due deliveries and sends them; returns how many it claimed. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { Outbox } from '@receptionist/messaging';
-import { LOGGER, MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { LOGGER, MessagingRuntime, PollLoop, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { NotificationEnv } from '../config';
 import { notificationEventToSend, notificationRetries, notificationsFailed, notificationsSent, notificationsSkipped } from '../notification.metrics';
 import { SendOutcome, TwilioMessenger, UNSUBSCRIBED_RECIPIENT } from '../twilio/twilio.messenger';
@@ -37,10 +37,7 @@ type Result =
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private readonly sleepers = new Set<() => void>();
-  private woken = false;
+  private readonly poller: PollLoop;
 
   constructor(
     private readonly messages: MessagesRepository,
@@ -51,55 +48,30 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly runtime: MessagingRuntime,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // Several loops per instance: one sends while another records its batch and claims the next.
+    this.poller = new PollLoop({
+      name: 'dispatch',
+      intervalMs: config.NOTIFICATION_POLL_MS,
+      batchSize: config.NOTIFICATION_BATCH_SIZE,
+      loops: config.NOTIFICATION_DISPATCH_LOOPS,
+      round: () => this.round(),
+      logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    // Several loops per instance: one sends while another records its batch and claims the next.
-    this.loops = Array.from({ length: this.config.NOTIFICATION_DISPATCH_LOOPS }, () => this.run());
+    this.poller.start();
   }
 
   /** Before the runtime flushes the outbox: the batch in flight is recorded, then no more are claimed. */
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    for (const wake of this.sleepers) wake();
-    await Promise.all(this.loops);
+    await this.poller.stop();
   }
 
   /** Look for due messages now (a booking event just added some). */
   wake(): void {
-    const sleeper = this.sleepers.values().next().value;
-    if (sleeper) sleeper();
-    else this.woken = true;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.round();
-      } catch (error) {
-        this.logger.error({ err: error }, 'dispatch round failed');
-      }
-      if (claimed < this.config.NOTIFICATION_BATCH_SIZE && this.running) await this.idle();
-    }
-  }
-
-  /** Waits for the poll interval or a wake-up, whichever comes first (a wake-up while all loops were busy counts). */
-  private idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.config.NOTIFICATION_POLL_MS);
-      this.sleepers.add(done);
-    });
+    this.poller.wake();
   }
 
   /** One claim-send-record round; returns how many messages it claimed. */

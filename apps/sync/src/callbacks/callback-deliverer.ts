@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import { Counter, Histogram } from 'prom-client';
 import { getOrCreateMetric, registry } from '@receptionist/observability';
-import { LOGGER, MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { LOGGER, MessagingRuntime, PollLoop, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { SyncEnv } from '../config';
 import { CallbackTargetRefused, ResolvedTarget, resolveTarget } from './callback-target';
 import { SecretBox, signCallback } from './callback-signature';
@@ -53,11 +53,8 @@ export function retryDelayMs(failedAttempts: number, baseMs: number, random = Ma
  */
 @Injectable()
 export class CallbackDeliverer implements OnApplicationBootstrap, OnModuleDestroy {
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
-  private woken = false;
   private readonly secrets: SecretBox;
+  private readonly poller: PollLoop;
 
   constructor(
     private readonly repository: CallbacksRepository,
@@ -66,53 +63,22 @@ export class CallbackDeliverer implements OnApplicationBootstrap, OnModuleDestro
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.secrets = new SecretBox(config.SYNC_SECRETS_KEY);
+    this.poller = new PollLoop({ name: 'callback delivery', intervalMs: config.CALLBACK_POLL_MS, batchSize: config.CALLBACK_BATCH_SIZE, round: () => this.round(), logger });
   }
 
   onApplicationBootstrap(): void {
     // Every series exists from the start (at zero), so rates and the alert's ratio are defined before the first failure.
     for (const outcome of ['delivered', 'retry', 'failed', 'refused']) attempts().inc({ outcome }, 0);
     for (const outcome of ['delivered', 'error']) attemptDuration().zero({ outcome });
-    this.running = true;
-    this.loop = this.run();
+    this.poller.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+    await this.poller.stop();
   }
 
   wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.round();
-      } catch (error) {
-        this.logger.error({ err: error }, 'callback delivery round failed');
-      }
-      if (claimed < this.config.CALLBACK_BATCH_SIZE && this.running) await this.idle();
-    }
-  }
-
-  private idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, this.config.CALLBACK_POLL_MS);
-      this.wakeUp = done;
-    });
+    this.poller.wake();
   }
 
   /** One claim-send-record round; returns how many deliveries it claimed. */
