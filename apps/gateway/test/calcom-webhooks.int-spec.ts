@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { BookingReply, Topics } from '@receptionist/contracts';
 import type { MessageProducer } from '@receptionist/messaging';
-import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
+import { CalcomState, DEFAULT_EVENT_TYPES, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
 import { collectMessages, testKafka, uniqueName, waitFor } from '@receptionist/testing';
 import { startGateway, TestGateway } from './gateway-app';
 // Booking owns appointments: the real one applies the changes Cal.com reports.
@@ -74,7 +74,7 @@ beforeAll(async () => {
   sim = await startSimulator(calcomSimulator, { port: 0 });
   delete process.env.SIM_CALCOM_WEBHOOK_URL;
   delete process.env.SIM_CALCOM_WEBHOOK_SECRET;
-  events = await collectMessages(testKafka(), [Topics.calcomBookingChanged.name, Topics.bookingCancelled.name, Topics.bookingRescheduled.name], { fromBeginning: false });
+  events = await collectMessages(testKafka(), [Topics.calcomBookingChanged.name, Topics.bookingCreated.name, Topics.bookingCancelled.name, Topics.bookingRescheduled.name], { fromBeginning: false });
   booking = await startBooking({ CALCOM_BASE_URL: sim.url, CALCOM_API_KEY: 'cal_test_calcom_webhooks', CALCOM_TEAM_SLUG: 'demo-praxis' }, { companies: [`${prefix}*`] });
   requester = await startBookingRequester();
   producer = await startProducer();
@@ -167,7 +167,7 @@ describe('Cal.com webhooks', () => {
     expect(Date.parse(final!.startsAt)).toBe(Date.parse(at('14:00')));
   });
 
-  it('changes nothing for a booking that is not ours', async () => {
+  it("changes nothing for a booking in a calendar that is not only one company's", async () => {
     const companyId = await company();
     const res = await calcomApi('/v2/bookings', { eventTypeId: 1001, start: at('11:00'), attendee: { name: 'Walk In', email: 'walk@example.com', timeZone: TZ } });
     expect(res.status).toBe(201);
@@ -176,5 +176,39 @@ describe('Cal.com webhooks', () => {
     await waitFor(() => changesFor(uid).length === 2, { message: 'created and cancelled forwarded' });
     await new Promise((r) => setTimeout(r, 1000));
     expect(eventsOf(companyId, Topics.bookingCancelled.name)).toHaveLength(0);
+    expect(eventsOf(companyId, Topics.bookingCreated.name)).toHaveLength(0);
+  });
+
+  it("imports a booking made on Cal.com's own page as the company's appointment, once, which the caller can then cancel", async () => {
+    // A calendar only this company uses (the others above share 1001 and 1002).
+    const eventTypeId = 7000 + Math.floor(Math.random() * 1000);
+    sim.state.seed({ eventTypes: [...DEFAULT_EVENT_TYPES, { ...DEFAULT_EVENT_TYPES[0], id: eventTypeId, slug: `online-${eventTypeId}`, title: 'Online-Beratung' }] });
+    const companyId = `${prefix}-${++n}`;
+    const doc = setupDoc(companyId);
+    await sendSetup(producer, { ...doc, services: [{ ...doc.services[0], key: 'online', name: 'Online-Beratung', calcomEventTypeId: eventTypeId }], staff: [] });
+    await waitFor(async () => (await ask({ operation: 'catalogue.get', companyId })).ok, { message: `set-up of ${companyId}` });
+
+    const phone = '+4915199887766';
+    const res = await calcomApi('/v2/bookings', { eventTypeId, start: at('10:30'), attendee: { name: 'Olga Online', email: 'olga@example.com', timeZone: TZ, phoneNumber: phone, language: 'de' } });
+    expect(res.status).toBe(201);
+    const uid = ((await res.json()) as { data: { uid: string } }).data.uid;
+    const [created] = await waitFor(() => (eventsOf(companyId, Topics.bookingCreated.name).length ? eventsOf(companyId, Topics.bookingCreated.name) : null), { message: 'booking.created' });
+    expect(created.data).toMatchObject({ calcomBookingUid: uid, serviceName: 'Online-Beratung', callId: null, customer: { name: 'Olga Online', phone, email: 'olga@example.com', language: 'de' } });
+    expect(Date.parse(created.data.startsAt)).toBe(Date.parse(at('10:30')));
+
+    // Cal.com delivers it again: still one appointment.
+    const delivery = sim.state.deliveries.find((d) => d.triggerEvent === 'BOOKING_CREATED' && d.body.includes(uid))!;
+    expect((await post(delivery.body, delivery.signature)).status).toBe(200);
+    await waitFor(() => changesFor(uid).length === 2, { message: 'redelivery forwarded' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(eventsOf(companyId, Topics.bookingCreated.name)).toHaveLength(1);
+
+    // The customer calls from that number: the agent finds the appointment and cancels it, in Cal.com too.
+    const list = await ask({ operation: 'appointment.list', companyId, customer: { phone } });
+    const appointments = list.data!.appointments as { appointmentId: string; calcomBookingUid: string }[];
+    expect(appointments.map((a) => a.calcomBookingUid)).toEqual([uid]);
+    const cancelled = await ask({ operation: 'appointment.cancel', companyId, customer: { phone }, appointmentId: appointments[0].appointmentId, reason: 'verhindert' });
+    expect(cancelled.ok).toBe(true);
+    expect(sim.state.bookings.get(uid)?.status).toBe('cancelled');
   });
 });

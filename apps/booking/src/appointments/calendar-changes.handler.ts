@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { Envelope, TopicData, Topics } from '@receptionist/contracts';
-import { Outbox } from '@receptionist/messaging';
+import { randomUUID } from 'node:crypto';
+import { Envelope, TopicData, Topics, toE164 } from '@receptionist/contracts';
+import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { getOrCreateMetric, registry } from '@receptionist/observability';
 import { LOGGER, OnEvent } from '@receptionist/service-runtime';
 import { AvailabilityService } from '../availability/availability.service';
@@ -10,6 +11,7 @@ import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { CompanyFilter } from '../common/company-filter';
 import { CustomersRepository } from '../customers/customers.repository';
 import { AppointmentEntity } from './appointment.entities';
+import { appointmentEventData } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 
@@ -66,7 +68,10 @@ export class CalendarChangesHandler {
       for (const s of await this.catalogue.findServicesByEventType(eventTypeId)) add(s.companyId, eventTypeId);
     }
 
-    if (trigger === 'BOOKING_CANCELLED' || trigger === 'BOOKING_REJECTED') {
+    if (trigger === 'BOOKING_CREATED') {
+      if (!ours) await this.bookedInCalendar(envelope, eventTypeId, trigger);
+      else calendarChanges().inc({ trigger, outcome: 'unchanged' });
+    } else if (trigger === 'BOOKING_CANCELLED' || trigger === 'BOOKING_REJECTED') {
       if (ours) await this.cancelledInCalendar(envelope, ours, trigger);
       else calendarChanges().inc({ trigger, outcome: 'not_ours' });
     } else if (trigger === 'BOOKING_RESCHEDULED') {
@@ -77,6 +82,86 @@ export class CalendarChangesHandler {
       } else calendarChanges().inc({ trigger, outcome: ours ? 'unchanged' : 'not_ours' });
     }
     for (const t of targets.values()) await this.availability.invalidate(t.companyId, t.eventTypeId);
+  }
+
+  /**
+   * A booking made on Cal.com's own booking page (or entered by the business there) for a calendar one of our
+   * services uses: it becomes an appointment of that company, so a caller who booked online can have the agent find,
+   * move or cancel it, and gets our confirmation and reminders. Our own bookings carry `metadata.appointmentId` and are
+   * never imported, even when their webhook overtakes our own commit. The customer is matched by the number given
+   * (an unverified number never overwrites a known customer's details), else by e-mail, else created.
+   */
+  private async bookedInCalendar(envelope: Envelope<Change>, eventTypeId: number, trigger: string): Promise<void> {
+    const { payload, calcomBookingUid: uid } = envelope.data;
+    const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
+    if (typeof metadata.appointmentId === 'string') return void calendarChanges().inc({ trigger, outcome: 'unchanged' });
+    if (typeof payload.status === 'string' && payload.status.toUpperCase() !== 'ACCEPTED') return void calendarChanges().inc({ trigger, outcome: 'not_accepted' });
+    const startsAt = instant(payload.startTime);
+    const endsAt = instant(payload.endTime);
+    if (!startsAt || !endsAt || endsAt <= startsAt || !Number.isInteger(eventTypeId) || eventTypeId <= 0) return void calendarChanges().inc({ trigger, outcome: 'malformed' });
+    // The calendar must belong to exactly one service of exactly one company; otherwise whose booking it is is a guess.
+    const candidates = (await this.catalogue.findServicesByEventType(eventTypeId)).filter(
+      (s) => s.active && (!envelope.companyId || envelope.companyId === s.companyId),
+    );
+    const companies = new Set(candidates.map((s) => s.companyId));
+    const length = Number(payload.length);
+    const byLength = candidates.filter((s) => s.durationMinutes === length);
+    const service = candidates.length === 1 ? candidates[0] : companies.size === 1 && byLength.length === 1 ? byLength[0] : null;
+    if (!service) return void calendarChanges().inc({ trigger, outcome: candidates.length ? 'ambiguous' : 'not_ours' });
+    if (!this.companies.serves(service.companyId)) return;
+    const company = await this.catalogue.findCompany(service.companyId);
+    if (!company) return void calendarChanges().inc({ trigger, outcome: 'not_ours' });
+
+    const attendee = (Array.isArray(payload.attendees) ? payload.attendees[0] : null) as Record<string, any> | null;
+    const responses = (payload.responses ?? {}) as Record<string, { value?: unknown }>;
+    const rawPhone = attendee?.phoneNumber ?? responses.attendeePhoneNumber?.value ?? payload.smsReminderNumber;
+    const locale = String(attendee?.language?.locale ?? attendee?.language ?? '').slice(0, 2).toLowerCase();
+    const customerDetails = {
+      name: String(attendee?.name ?? responses.name?.value ?? '').trim().slice(0, 200) || 'Online booking',
+      // Cal.com's phone field is international (+49…); a national number cannot be placed and is left out.
+      phone: toE164(rawPhone),
+      email: typeof attendee?.email === 'string' && attendee.email.includes('@') ? attendee.email.slice(0, 320) : null,
+      language: /^[a-z]{2}$/.test(locale) ? locale : company.language,
+      numberVerified: false,
+    };
+    const now = new Date();
+    const appointment: AppointmentEntity = {
+      id: randomUUID(),
+      companyId: service.companyId,
+      serviceId: service.id,
+      staffId: null,
+      customerId: '',
+      callId: null,
+      calcomEventTypeId: eventTypeId,
+      calcomBookingUid: uid,
+      startsAt,
+      endsAt,
+      timeZone: company.timeZone,
+      status: 'booked',
+      // Unique per company: a second delivery of this webhook cannot import it twice.
+      idempotencyKey: `calcom:${uid}`,
+      rescheduledCount: 0,
+      composite: false,
+      notes: typeof payload.additionalNotes === 'string' ? payload.additionalNotes.slice(0, 1000) : null,
+      cancelledAt: null,
+      cancellationReason: null,
+      cancelledBy: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.outbox.transaction(async (manager, publish) => {
+        const customer = await this.customers.upsert(manager, service.companyId, customerDetails, now);
+        appointment.customerId = customer.id;
+        await manager.getRepository(AppointmentEntity).insert(appointment);
+        await publish({ topic: Topics.bookingCreated.name, key: appointment.id, companyId: service.companyId, subject: appointment.id, data: appointmentEventData(appointment, service, customer) });
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return void calendarChanges().inc({ trigger, outcome: 'unchanged' });
+      throw error;
+    }
+    calendarChanges().inc({ trigger, outcome: 'applied' });
+    this.logger.info({ companyId: service.companyId, appointmentId: appointment.id, calcomBookingUid: uid }, 'booking made in Cal.com: imported as an appointment');
   }
 
   private mine(envelope: Envelope<Change>, a: AppointmentEntity): boolean {
