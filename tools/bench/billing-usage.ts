@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { createKafka } from '@receptionist/messaging';
-import { testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { benchLogger, envInt, fmt, printHeader, runMain, sleep, stats, statsLine, writeResult } from './lib';
@@ -51,13 +51,7 @@ async function main() {
   };
   await migrateAll(opts, [spec]);
   const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-billing-${run}`, logger: benchLogger });
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const topic of [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name]) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: service, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-  }
-  await admin.disconnect();
+  await startGroupsAtEnd({ [service]: [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name] });
   const child = startProcess('billing-bench', ['apps/billing/test/billing-main.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createEnvelope, SyncReply, SyncRequest, Topics } from '@receptionist/contracts';
 import { createKafka, RequestClient } from '@receptionist/messaging';
-import { testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { verifyCallback } from '../../apps/sync/src/callbacks/callback-signature';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -68,15 +68,7 @@ async function main() {
   };
   await migrateAll(opts, [spec]);
   const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-callbacks-${run}`, logger: benchLogger });
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const [group, topics] of [[service, CALLBACK_TOPICS], [`${service}.${Topics.syncRequest.name}`, [Topics.syncRequest.name]]] as const) {
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId: group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-    }
-  }
-  await admin.disconnect();
+  await startGroupsAtEnd({ [service]: CALLBACK_TOPICS, [`${service}.${Topics.syncRequest.name}`]: [Topics.syncRequest.name] });
   const child = startProcess('sync-bench', ['-r', './libs/observability/src/instrument.ts', 'tools/bench/sync-service.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

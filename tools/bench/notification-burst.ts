@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { createKafka } from '@receptionist/messaging';
 import { startSimulator, twilioSimulator } from '@receptionist/simulators';
-import { testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { benchLogger, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult } from './lib';
@@ -64,13 +64,7 @@ async function main() {
   await migrateAll(opts, [spec]);
   const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-notify-${run}`, logger: benchLogger });
   // The bench group starts at the topics' end: commit their current ends before the service joins.
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const topic of [Topics.bookingCreated.name, Topics.notificationSetup.name]) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId: opts.env.BENCH_SERVICE_NAME, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-  }
-  await admin.disconnect();
+  await startGroupsAtEnd({ [opts.env.BENCH_SERVICE_NAME]: [Topics.bookingCreated.name, Topics.notificationSetup.name] });
   // BENCH_NOTIFY_PROFILE=<dir> writes a CPU profile of the notification process there.
   const profile = process.env.BENCH_NOTIFY_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_NOTIFY_PROFILE}`] : [];
   const child = startProcess('notification-bench', [...profile, '-r', './libs/observability/src/instrument.ts', 'tools/bench/notification-service.ts'], serviceEnv(spec, opts), opts);
