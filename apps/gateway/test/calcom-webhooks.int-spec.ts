@@ -57,6 +57,18 @@ async function company(): Promise<string> {
   await waitFor(async () => (await ask({ operation: 'catalogue.get', companyId })).ok, { message: `set-up of ${companyId}` });
   return companyId;
 }
+/** One more Cal.com event type beside the simulator's defaults (seeding clears the simulator's bookings). */
+function seedCalendar(eventTypeId: number, title: string) {
+  sim.state.seed({ eventTypes: [...DEFAULT_EVENT_TYPES, { ...DEFAULT_EVENT_TYPES[0], id: eventTypeId, slug: `cal-${eventTypeId}`, title }] });
+}
+/** A company whose one service books in that calendar. */
+async function companyWithCalendar(eventTypeId: number): Promise<string> {
+  const companyId = `${prefix}-${++n}`;
+  const doc = setupDoc(companyId);
+  await sendSetup(producer, { ...doc, services: [{ ...doc.services[0], key: 'online', name: 'Online-Beratung', calcomEventTypeId: eventTypeId }], staff: [] });
+  await waitFor(async () => (await ask({ operation: 'catalogue.get', companyId })).ok, { message: `set-up of ${companyId}` });
+  return companyId;
+}
 async function book(companyId: string, start: string) {
   const reply = await ask({ operation: 'appointment.book', companyId, serviceId: 'beratung', start, customer: erika, idempotencyKey: uniqueName('key') });
   expect(reply.ok).toBe(true);
@@ -168,25 +180,27 @@ describe('Cal.com webhooks', () => {
   });
 
   it("changes nothing for a booking in a calendar that is not only one company's", async () => {
-    const companyId = await company();
-    const res = await calcomApi('/v2/bookings', { eventTypeId: 1001, start: at('11:00'), attendee: { name: 'Walk In', email: 'walk@example.com', timeZone: TZ } });
+    // A calendar two companies' services share (seeded here, so no other deployment on this broker knows it either).
+    const eventTypeId = 8000 + Math.floor(Math.random() * 1000);
+    seedCalendar(eventTypeId, 'Gemeinsame Beratung');
+    const [first, second] = [await companyWithCalendar(eventTypeId), await companyWithCalendar(eventTypeId)];
+    const res = await calcomApi('/v2/bookings', { eventTypeId, start: at('11:00'), attendee: { name: 'Walk In', email: 'walk@example.com', timeZone: TZ } });
     expect(res.status).toBe(201);
     const uid = ((await res.json()) as { data: { uid: string } }).data.uid;
     expect((await calcomApi(`/v2/bookings/${uid}/cancel`, { cancellationReason: 'x' })).status).toBe(200);
     await waitFor(() => changesFor(uid).length === 2, { message: 'created and cancelled forwarded' });
     await new Promise((r) => setTimeout(r, 1000));
-    expect(eventsOf(companyId, Topics.bookingCancelled.name)).toHaveLength(0);
-    expect(eventsOf(companyId, Topics.bookingCreated.name)).toHaveLength(0);
+    for (const companyId of [first, second]) {
+      expect(eventsOf(companyId, Topics.bookingCreated.name)).toHaveLength(0);
+      expect(eventsOf(companyId, Topics.bookingCancelled.name)).toHaveLength(0);
+    }
   });
 
   it("imports a booking made on Cal.com's own page as the company's appointment, once, which the caller can then cancel", async () => {
     // A calendar only this company uses (the others above share 1001 and 1002).
     const eventTypeId = 7000 + Math.floor(Math.random() * 1000);
-    sim.state.seed({ eventTypes: [...DEFAULT_EVENT_TYPES, { ...DEFAULT_EVENT_TYPES[0], id: eventTypeId, slug: `online-${eventTypeId}`, title: 'Online-Beratung' }] });
-    const companyId = `${prefix}-${++n}`;
-    const doc = setupDoc(companyId);
-    await sendSetup(producer, { ...doc, services: [{ ...doc.services[0], key: 'online', name: 'Online-Beratung', calcomEventTypeId: eventTypeId }], staff: [] });
-    await waitFor(async () => (await ask({ operation: 'catalogue.get', companyId })).ok, { message: `set-up of ${companyId}` });
+    seedCalendar(eventTypeId, 'Online-Beratung');
+    const companyId = await companyWithCalendar(eventTypeId);
 
     const phone = '+4915199887766';
     const res = await calcomApi('/v2/bookings', { eventTypeId, start: at('10:30'), attendee: { name: 'Olga Online', email: 'olga@example.com', timeZone: TZ, phoneNumber: phone, language: 'de' } });
