@@ -6,7 +6,8 @@ export class CallbackTargetRefused extends Error {}
 
 /**
  * Where a tenant's URL must never lead (SSRF): loopback, private and shared networks, link-local (cloud metadata
- * at 169.254.169.254), multicast and reserved ranges, and their IPv6 forms incl. IPv4-mapped addresses.
+ * at 169.254.169.254), multicast and reserved ranges, and their IPv6 forms: IPv4-mapped addresses (`::ffff:7f00:1`,
+ * which BlockList checks against the IPv4 rules) and the prefixes that embed an IPv4 address.
  */
 const internal = new BlockList();
 for (const [net, bits] of [
@@ -28,7 +29,11 @@ for (const [net, bits] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
+  // Prefixes that carry an IPv4 address inside (NAT64, 6to4): they could lead to any of the ranges above.
+  ['64:ff9b::', 96],
+  ['2002::', 16],
 ] as const)
   internal.addSubnet(net, bits, 'ipv6');
 
@@ -36,8 +41,6 @@ export function isInternalAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return internal.check(address, 'ipv4');
   if (family !== 6) return true; // not an address at all: never trusted
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return internal.check(mapped[1], 'ipv4');
   return internal.check(address, 'ipv6');
 }
 

@@ -19,7 +19,10 @@ describe('callback targets (no calls into private networks)', () => {
     'fe80::1',
     'fd00::1',
     '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
     '::ffff:10.0.0.1',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::1',
   ])('%s is internal', (address) => expect(isInternalAddress(address)).toBe(true));
 
   it.each(['8.8.8.8', '172.32.0.1', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('%s is public', (address) => expect(isInternalAddress(address)).toBe(false));
@@ -29,6 +32,10 @@ describe('callback targets (no calls into private networks)', () => {
     ['https://127.0.0.1/hook', 'url: must not point at a loopback, private or link-local address'],
     ['https://[::1]/hook', 'url: must not point at a loopback, private or link-local address'],
     ['https://169.254.169.254/latest/meta-data', 'url: must not point at a loopback, private or link-local address'],
+    // Obfuscated forms: the URL parser normalises them to 127.0.0.1 and ::ffff:7f00:1 before the check.
+    ['https://2130706433/hook', 'url: must not point at a loopback, private or link-local address'],
+    ['https://0x7f.1/hook', 'url: must not point at a loopback, private or link-local address'],
+    ['https://[::ffff:127.0.0.1]/hook', 'url: must not point at a loopback, private or link-local address'],
     ['https://localhost/hook', 'url: must be a public host name'],
     ['https://crm.internal/hook', 'url: must be a public host name'],
     ['https://user:pw@example.com/hook', 'url: must not contain credentials'],
