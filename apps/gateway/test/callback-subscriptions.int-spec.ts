@@ -247,25 +247,39 @@ describe('callback webhook subscriptions', () => {
     await waitFor(() => receiver.of(whileDown.id).length === 1, { message: 'event from while sync was down', timeoutMs: 60_000 });
   });
 
-  it('rotates the secret (the old one no longer signs) and sends a test delivery on request', async () => {
-    const rotated = await call('POST', `${base('A')}/${subscriptionId}/rotate-secret`, tenants.A.admin);
+  it('rotates the secret (the old one signs beside it for a while, or not at all) and sends a test delivery on request', async () => {
+    const testDelivery = async () => {
+      const test = await call('POST', `${base('A')}/${subscriptionId}/test`, tenants.A.admin);
+      expect(test.status).toBe(202);
+      await waitFor(() => receiver.of(test.body.eventId).length === 1, { message: 'test delivery' });
+      const [r] = receiver.of(test.body.eventId);
+      expect(JSON.parse(r.body)).toMatchObject({ type: 'callback.test', companyId: tenants.A.companyId, data: { subscriptionId } });
+      return (s: string) => verifyCallback(s, { id: test.body.eventId, timestamp: String(r.headers['webhook-timestamp']), signature: String(r.headers['webhook-signature']) }, r.body);
+    };
+    expect((await call('POST', `${base('A')}/${subscriptionId}/rotate-secret`, tenants.A.admin, { oldSecretValidHours: 500 })).body.field).toBe('oldSecretValidHours');
+
+    // By default the old secret keeps signing beside the new one for 24 h: a receiver still on the old one accepts.
+    const rolling = await call('POST', `${base('A')}/${subscriptionId}/rotate-secret`, tenants.A.admin);
+    expect(rolling.status).toBe(200);
+    expect(rolling.body.secret).toMatch(/^whsec_/);
+    expect(rolling.body.secret).not.toBe(secret);
+    expect(Date.parse(rolling.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
+    const duringRollover = await testDelivery();
+    expect([duringRollover(rolling.body.secret), duringRollover(secret)]).toEqual([true, true]);
+
+    // Rotated again at once (a leaked secret): only the newest signs.
+    const rotated = await call('POST', `${base('A')}/${subscriptionId}/rotate-secret`, tenants.A.admin, { oldSecretValidHours: 0 });
     expect(rotated.status).toBe(200);
-    expect(rotated.body.secret).toMatch(/^whsec_/);
-    expect(rotated.body.secret).not.toBe(secret);
-    const test = await call('POST', `${base('A')}/${subscriptionId}/test`, tenants.A.admin);
-    expect(test.status).toBe(202);
-    await waitFor(() => receiver.of(test.body.eventId).length === 1, { message: 'test delivery' });
-    const [r] = receiver.of(test.body.eventId);
-    const signed = { id: test.body.eventId, timestamp: String(r.headers['webhook-timestamp']), signature: String(r.headers['webhook-signature']) };
-    expect(JSON.parse(r.body)).toMatchObject({ type: 'callback.test', companyId: tenants.A.companyId, data: { subscriptionId } });
-    expect(verifyCallback(rotated.body.secret, signed, r.body)).toBe(true);
-    expect(verifyCallback(secret, signed, r.body)).toBe(false);
+    expect(rotated.body.previousSecretExpiresAt).toBeNull();
+    const afterwards = await testDelivery();
+    expect([afterwards(rotated.body.secret), afterwards(rolling.body.secret), afterwards(secret)]).toEqual([true, false, false]);
     // Audited, without the secret.
     const audit = await gw.call('GET', `/api/v1/companies/${tenants.A.companyId}/audit-log?limit=50`, { token: tenants.A.admin });
     expect(audit.status).toBe(200);
     const actions = audit.body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['callback_subscription.created', 'callback_subscription.secret_rotated']));
     expect(JSON.stringify(audit.body)).not.toContain(rotated.body.secret.slice(6));
+    expect(JSON.stringify(audit.body)).not.toContain(rolling.body.secret.slice(6));
     expect(JSON.stringify(audit.body)).not.toContain(secret.slice(6));
   });
 

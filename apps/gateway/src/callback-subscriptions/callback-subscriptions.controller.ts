@@ -19,6 +19,9 @@ export const createSubscriptionSchema = z
   .strict();
 type CreateSubscriptionDto = z.infer<typeof createSubscriptionSchema>;
 
+/** Hours the old secret keeps signing beside the new one (default 24; 0 stops it at once). */
+export const rotateSecretSchema = z.object({ oldSecretValidHours: z.number().int().min(0).max(168).optional() }).strict().optional();
+
 const deliveriesQuery = z.strictObject({
   status: z.enum(callbackDeliveryStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -91,15 +94,24 @@ export class CallbackSubscriptionsController {
     await this.audit.record({ ...auditBy(actor), action: 'callback_subscription.deleted', companyId: id, targetType: 'callback_subscription', targetId: subscriptionId, changes: {} });
   }
 
-  /** A new signing secret, answered once; the old one no longer signs from now on. */
+  /**
+   * A new signing secret, answered once. The old one keeps signing beside it (two signatures per delivery) for
+   * `oldSecretValidHours` (default 24), so the receiver can switch without refusing anything; 0 stops it at once.
+   */
   @Post(':subscriptionId/rotate-secret')
   @HttpCode(200)
   @RateLimit('sensitive')
   @RequireAbility('integrations.manage')
-  async rotate(@CurrentActor() actor: Actor, @Param('companyId') companyId: string, @Param('subscriptionId') subscriptionId: string) {
+  async rotate(
+    @CurrentActor() actor: Actor,
+    @Param('companyId') companyId: string,
+    @Param('subscriptionId') subscriptionId: string,
+    @Body(new ZodBody(rotateSecretSchema)) dto: z.infer<typeof rotateSecretSchema>,
+  ) {
     const id = await this.company(actor.principal, companyId);
-    const { subscription } = await this.sync.ask({ operation: 'subscription.rotateSecret', companyId: id, subscriptionId: CallbackSubscriptionsController.subscriptionId(subscriptionId) });
-    await this.audit.record({ ...auditBy(actor), action: 'callback_subscription.secret_rotated', companyId: id, targetType: 'callback_subscription', targetId: subscriptionId, changes: {} });
+    const oldSecretValidHours = dto?.oldSecretValidHours ?? 24;
+    const { subscription } = await this.sync.ask({ operation: 'subscription.rotateSecret', companyId: id, subscriptionId: CallbackSubscriptionsController.subscriptionId(subscriptionId), oldSecretValidHours });
+    await this.audit.record({ ...auditBy(actor), action: 'callback_subscription.secret_rotated', companyId: id, targetType: 'callback_subscription', targetId: subscriptionId, changes: { oldSecretValidHours } });
     return subscription;
   }
 

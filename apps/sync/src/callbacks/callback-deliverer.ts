@@ -141,9 +141,13 @@ export class CallbackDeliverer implements OnApplicationBootstrap, OnModuleDestro
     } catch (error) {
       return { kind: 'refused', error: error instanceof CallbackTargetRefused ? error.message : `url: ${(error as Error).message}` };
     }
-    let secret: string;
+    // The current secret, and the one before the last rotation while it is still valid: one `v1,` signature each.
+    const secrets: string[] = [];
     try {
-      secret = this.secrets.open(subscription.secretCiphertext);
+      secrets.push(this.secrets.open(subscription.secretCiphertext));
+      if (subscription.previousSecretCiphertext && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > new Date()) {
+        secrets.push(this.secrets.open(subscription.previousSecretCiphertext));
+      }
     } catch {
       return { kind: 'refused', error: 'signing secret unreadable (SYNC_SECRETS_KEY changed?); rotate the secret' };
     }
@@ -164,7 +168,7 @@ export class CallbackDeliverer implements OnApplicationBootstrap, OnModuleDestro
           'user-agent': USER_AGENT,
           'webhook-id': row.eventId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signCallback(secret, row.eventId, timestamp, row.payload),
+          'webhook-signature': secrets.map((secret) => signCallback(secret, row.eventId, timestamp, row.payload)).join(' '),
           'x-webhook-event': row.eventType,
           'x-webhook-attempt': String(row.attempts),
         },

@@ -27,6 +27,8 @@ const subscriptionView = (s: SubscriptionRow) => ({
   description: s.description,
   status: s.status,
   disabledReason: s.disabledReason,
+  /** Until when the secret before the last rotation still signs too (null: only the current one signs). */
+  previousSecretExpiresAt: s.previousSecretExpiresAt && s.previousSecretExpiresAt > new Date() ? s.previousSecretExpiresAt.toISOString() : null,
   createdAt: s.createdAt.toISOString(),
 });
 
@@ -90,7 +92,7 @@ export class CallbackSubscriptionsService {
       await this.repository.insertSubscription(manager, row);
     });
     this.logger.info({ companyId: input.companyId, subscriptionId: row.id, host: url.host, events: row.events }, 'callback subscription created');
-    return { subscription: { ...subscriptionView({ ...row, status: 'active', disabledReason: null }), secret } };
+    return { subscription: { ...subscriptionView({ ...row, status: 'active', disabledReason: null, previousSecretCiphertext: null, previousSecretExpiresAt: null }), secret } };
   }
 
   async list(companyId: string) {
@@ -108,11 +110,13 @@ export class CallbackSubscriptionsService {
     return {};
   }
 
-  async rotateSecret(companyId: string, subscriptionId: string) {
+  /** A new secret; the old one keeps signing beside it for `oldSecretValidHours` (0: stops at once). */
+  async rotateSecret(companyId: string, subscriptionId: string, oldSecretValidHours: number) {
     const s = await this.own(companyId, subscriptionId);
     const secret = newSigningSecret();
-    await this.repository.replaceSecret(companyId, subscriptionId, this.secrets.seal(secret));
-    return { subscription: { ...subscriptionView(s), secret } };
+    const previousUntil = oldSecretValidHours > 0 ? new Date(Date.now() + oldSecretValidHours * 3600_000) : null;
+    await this.repository.rotateSecret(companyId, subscriptionId, this.secrets.seal(secret), previousUntil);
+    return { subscription: { ...subscriptionView({ ...s, previousSecretExpiresAt: previousUntil }), secret } };
   }
 
   async test(companyId: string, subscriptionId: string) {

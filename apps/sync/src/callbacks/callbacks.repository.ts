@@ -11,6 +11,9 @@ export interface SubscriptionRow {
   events: string[];
   description: string | null;
   secretCiphertext: string;
+  /** The secret before the last rotation, still signing beside the new one until `previousSecretExpiresAt`. */
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: Date | null;
   status: SubscriptionStatus;
   disabledReason: string | null;
   createdAt: Date;
@@ -43,7 +46,8 @@ export interface NewDelivery {
   dueAt: Date;
 }
 
-const SUBSCRIPTION_COLUMNS = 'id, company_id, url, events, description, secret_ciphertext, status, disabled_reason, created_at';
+const SUBSCRIPTION_COLUMNS =
+  'id, company_id, url, events, description, secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at, status, disabled_reason, created_at';
 const DELIVERY_COLUMNS =
   'id, subscription_id, company_id, event_id, event_type, payload, status, attempts, due_at, last_status_code, last_error, last_attempt_at, delivered_at, created_at';
 
@@ -55,6 +59,8 @@ const subscription = (r: Record<string, any>): SubscriptionRow => ({
   events: typeof r.events === 'string' ? JSON.parse(r.events) : r.events,
   description: r.description,
   secretCiphertext: r.secret_ciphertext,
+  previousSecretCiphertext: r.previous_secret_ciphertext,
+  previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at) : null,
   status: r.status,
   disabledReason: r.disabled_reason,
   createdAt: new Date(r.created_at),
@@ -87,7 +93,7 @@ export class CallbacksRepository {
     return Number(row.n);
   }
 
-  async insertSubscription(manager: EntityManager, s: Omit<SubscriptionRow, 'status' | 'disabledReason'>): Promise<void> {
+  async insertSubscription(manager: EntityManager, s: Omit<SubscriptionRow, 'status' | 'disabledReason' | 'previousSecretCiphertext' | 'previousSecretExpiresAt'>): Promise<void> {
     await manager.query(
       `INSERT INTO callback_subscription (id, company_id, url, events, description, secret_ciphertext, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
       [s.id, s.companyId, s.url, JSON.stringify(s.events), s.description, s.secretCiphertext, s.createdAt],
@@ -133,12 +139,14 @@ export class CallbacksRepository {
     });
   }
 
-  async replaceSecret(companyId: string, id: string, secretCiphertext: string): Promise<boolean> {
-    const result = await this.dataSource.query(`UPDATE callback_subscription SET secret_ciphertext = ? WHERE company_id = ? AND id = ? AND status <> 'deleted'`, [
-      secretCiphertext,
-      companyId,
-      id,
-    ]);
+  /** The new secret signs from now on; the current one keeps signing beside it until `previousUntil` (null: not at all). */
+  async rotateSecret(companyId: string, id: string, secretCiphertext: string, previousUntil: Date | null): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `UPDATE callback_subscription
+          SET previous_secret_ciphertext = IF(? IS NULL, NULL, secret_ciphertext), previous_secret_expires_at = ?, secret_ciphertext = ?
+        WHERE company_id = ? AND id = ? AND status <> 'deleted'`,
+      [previousUntil, previousUntil, secretCiphertext, companyId, id],
+    );
     return result.affectedRows > 0;
   }
 

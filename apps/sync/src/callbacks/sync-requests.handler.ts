@@ -33,7 +33,7 @@ export class SyncRequestsHandler {
         case 'subscription.delete':
           return { ok: true, data: await this.subscriptions.delete(r.companyId, r.subscriptionId) };
         case 'subscription.rotateSecret':
-          return { ok: true, data: await this.subscriptions.rotateSecret(r.companyId, r.subscriptionId) };
+          return { ok: true, data: await this.subscriptions.rotateSecret(r.companyId, r.subscriptionId, r.oldSecretValidHours) };
         case 'subscription.test':
           return { ok: true, data: await this.subscriptions.test(r.companyId, r.subscriptionId) };
         case 'deliveries.list':

@@ -37,8 +37,11 @@ export const syncRequestSchema = z.discriminatedUnion('operation', [
   z.object({ operation: z.literal('subscriptions.list'), ...base }),
   /** Stops deliveries at once; pending deliveries are dropped, the delivery log is kept. */
   z.object({ operation: z.literal('subscription.delete'), ...base, subscriptionId: z.uuid() }),
-  /** A new signing secret (the old one stops signing at once); answers it, once. */
-  z.object({ operation: z.literal('subscription.rotateSecret'), ...base, subscriptionId: z.uuid() }),
+  /**
+   * A new signing secret, answered once. The old one keeps signing beside it for `oldSecretValidHours` (two
+   * signatures in `webhook-signature`), so the receiver can switch without refusing a delivery; 0 stops it at once.
+   */
+  z.object({ operation: z.literal('subscription.rotateSecret'), ...base, subscriptionId: z.uuid(), oldSecretValidHours: z.number().int().min(0).max(168).default(24) }),
   /** Queues a `callback.test` delivery to the subscription's URL. */
   z.object({ operation: z.literal('subscription.test'), ...base, subscriptionId: z.uuid() }),
   /** The subscription's deliveries, newest first; `before` is the `createdAt` cursor of the previous page. */
