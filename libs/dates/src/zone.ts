@@ -49,18 +49,49 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Wall-clock fields of `instant` in `timeZone`. */
-export function zonedParts(instant: Date, timeZone: string): LocalDateTime & { second: number } {
+/** The zone's offset at `ms` the slow way: Intl's wall-clock fields compared with UTC's. */
+function exactOffset(ms: number, timeZone: string): number {
   const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { year: p.year, month: p.month, day: p.day, hour: p.hour % 24, minute: p.minute, second: p.second };
+  for (const part of formatter(timeZone).formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second);
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
 }
+
+/**
+ * Offsets by zone and quarter hour. Intl is slow (it dominated booking's CPU per availability check) and an offset
+ * only changes at a transition, so each quarter hour is asked once: a quarter hour whose start and end agree has one
+ * offset throughout (transitions fall on whole minutes, and never twice in 15 minutes); one with a transition inside
+ * is never cached and always asked exactly.
+ */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const offsetCache = new Map<string, number>();
 
 /** Minutes east of UTC that `timeZone` is at `instant`. */
 export function offsetMinutes(instant: Date, timeZone: string): number {
-  const p = zonedParts(instant, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  const ms = instant.getTime();
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const key = `${timeZone}|${quarter}`;
+  const known = offsetCache.get(key);
+  if (known !== undefined) return known;
+  const start = quarter * QUARTER_HOUR_MS;
+  const atStart = exactOffset(start, timeZone);
+  if (exactOffset(start + QUARTER_HOUR_MS - 60_000, timeZone) !== atStart) return exactOffset(ms, timeZone);
+  if (offsetCache.size >= 100_000) offsetCache.clear(); // bounded: a long-running process sees many quarter hours
+  offsetCache.set(key, atStart);
+  return atStart;
+}
+
+/** Wall-clock fields of `instant` in `timeZone`. */
+export function zonedParts(instant: Date, timeZone: string): LocalDateTime & { second: number } {
+  const wall = new Date(instant.getTime() + offsetMinutes(instant, timeZone) * 60_000);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
 }
 
 /**
