@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
-import { CurrentPrincipal, Principal, RequireAbility, tenantScope } from '../auth/principal';
+import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { Actor, CurrentActor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
-import { CompaniesRepository } from '../companies/companies.repository';
+import { TenantCompanies } from '../companies/tenant-companies';
 import { RateLimit } from '../rate-limit';
 import { BillingClient } from './billing.client';
 import { CreateCreditNoteDto, CreateInvoiceDto, CreateTopUpDto, SetPricesDto, createCreditNoteSchema, createInvoiceSchema, createTopUpSchema, displayCurrencyQuery, idempotencyKeyHeader, invoicesQuery, ledgerQuery, setPricesSchema } from './dto';
@@ -17,14 +17,13 @@ import { CreateCreditNoteDto, CreateInvoiceDto, CreateTopUpDto, SetPricesDto, cr
 export class BillingController {
   constructor(
     private readonly billing: BillingClient,
-    private readonly companies: CompaniesRepository,
+    private readonly tenants: TenantCompanies,
     private readonly audit: AuditService,
   ) {}
 
-  private async company(principal: Principal, companyId: string): Promise<string> {
-    const company = await this.companies.findCompany(tenantScope(principal), companyId);
-    if (!company) throw new NotFoundException();
-    return company.id;
+  /** The company the principal may act on (another company's looks like a missing one: 404). */
+  private company(principal: Principal, companyId: string): Promise<string> {
+    return this.tenants.require(principal, companyId);
   }
 
   /**

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { callbackStatuses, isoInstant } from '@receptionist/contracts';
 import { Actor, CurrentActor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { CurrentPrincipal, Principal, RequireAbility, tenantScope } from '../auth/principal';
+import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
-import { CompaniesRepository } from '../companies/companies.repository';
+import { TenantCompanies } from '../companies/tenant-companies';
 import { CallbackRequestsClient } from './callback-requests.client';
 
 const listFields = {
@@ -40,15 +40,13 @@ export type UpdateCallbackDto = z.infer<typeof updateCallbackSchema>;
 export class CallbackRequestsService {
   constructor(
     private readonly callbacks: CallbackRequestsClient,
-    private readonly companies: CompaniesRepository,
+    private readonly tenants: TenantCompanies,
     private readonly audit: AuditService,
   ) {}
 
   /** The company the principal may act on (another company's looks like a missing one: 404). */
-  async company(principal: Principal, companyId: string): Promise<string> {
-    const company = await this.companies.findCompany(tenantScope(principal), companyId);
-    if (!company) throw new NotFoundException();
-    return company.id;
+  company(principal: Principal, companyId: string): Promise<string> {
+    return this.tenants.require(principal, companyId);
   }
 
   async list(companyId: string, q: z.infer<typeof callbackListQuery>) {

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { callbackDeliveryStatuses, callbackEventTypes } from '@receptionist/contracts';
 import { Actor, CurrentActor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { CurrentPrincipal, Principal, RequireAbility, tenantScope } from '../auth/principal';
+import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
-import { CompaniesRepository } from '../companies/companies.repository';
+import { TenantCompanies } from '../companies/tenant-companies';
 import { RateLimit } from '../rate-limit';
 import { CallbackSubscriptionsClient } from './callback-subscriptions.client';
 
@@ -46,14 +46,13 @@ const hostOf = (url: unknown) => {
 export class CallbackSubscriptionsController {
   constructor(
     private readonly sync: CallbackSubscriptionsClient,
-    private readonly companies: CompaniesRepository,
+    private readonly tenants: TenantCompanies,
     private readonly audit: AuditService,
   ) {}
 
-  private async company(principal: Principal, companyId: string): Promise<string> {
-    const company = await this.companies.findCompany(tenantScope(principal), companyId);
-    if (!company) throw new NotFoundException();
-    return company.id;
+  /** The company the principal may act on (another company's looks like a missing one: 404). */
+  private company(principal: Principal, companyId: string): Promise<string> {
+    return this.tenants.require(principal, companyId);
   }
 
   private static subscriptionId(id: string): string {

@@ -3,9 +3,9 @@ import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { RECORDING_CHUNK_MAX_BYTES, callOutcomes, isoInstant, toE164 } from '@receptionist/contracts';
-import { CurrentPrincipal, Principal, RequireAbility, tenantScope } from '../auth/principal';
+import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest } from '../common/zod-body';
-import { CompaniesRepository } from '../companies/companies.repository';
+import { TenantCompanies } from '../companies/tenant-companies';
 import { CallsClient } from './calls.client';
 
 const listQuery = z
@@ -55,13 +55,12 @@ export function parseRange(header: string | undefined, size: number): { start: n
 export class CallsController {
   constructor(
     private readonly calls: CallsClient,
-    private readonly companies: CompaniesRepository,
+    private readonly tenants: TenantCompanies,
   ) {}
 
-  private async company(principal: Principal, companyId: string): Promise<string> {
-    const company = await this.companies.findCompany(tenantScope(principal), companyId);
-    if (!company) throw new NotFoundException();
-    return company.id;
+  /** The company the principal may act on (another company's looks like a missing one: 404). */
+  private company(principal: Principal, companyId: string): Promise<string> {
+    return this.tenants.require(principal, companyId);
   }
 
   @Get()
