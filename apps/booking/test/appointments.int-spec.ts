@@ -5,9 +5,9 @@ import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '
 import Redis from 'ioredis';
 import { collectMessages, testInfra, testKafka, uniqueName, waitFor } from '@receptionist/testing';
 import { CalcomClient } from '../src/calcom';
-import { addDays, localToInstant, weekdayOf } from '../src/common/zoned-time';
+import { addDays } from '../src/common/zoned-time';
 import { BookingRequester, TestBooking, startBooking, startBookingRequester } from './booking-app';
-import { BookingSetupInput, sendSetup, setupDoc, startProducer } from './fixtures';
+import { BookingSetupInput, berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from './fixtures';
 
 jest.setTimeout(120000);
 
@@ -25,13 +25,8 @@ describe('booking during the call', () => {
   let n = 0;
 
   const TZ = 'Europe/Berlin';
-  /** A Wednesday 2–3 weeks ahead: Beratung (1001) is offered 09–12 and 13–17 Berlin time. */
-  const day = (() => {
-    let d = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-    while (weekdayOf(d) !== 'wed') d = addDays(d, 1);
-    return d;
-  })();
-  const at = (hhmm: string, date = day) => new Date(localToInstant(date, Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)), TZ)).toISOString();
+  const day = wednesdayAhead();
+  const at = (hhmm: string, date = day) => berlinAt(date, hhmm);
   type Caller = { name: string; phone: string | null; email: string | null; language: string };
   const erika: Caller = { name: 'Erika Mustermann', phone: '+4915112345678', email: null, language: 'de' };
   const max: Caller = { name: 'Max Muster', phone: '+4915187654321', email: 'max@example.com', language: 'de' };

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { Topics, bookingSetupSchema, createEnvelope } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { testKafka } from '@receptionist/testing';
+import { addDays, localToInstant, weekdayOf } from '../src/common/zoned-time';
 
 export type BookingSetupInput = z.input<typeof bookingSetupSchema>;
 
@@ -50,3 +51,13 @@ export async function startProducer(): Promise<MessageProducer> {
   await producer.connect();
   return producer;
 }
+
+/** A Wednesday 2–3 weeks ahead (YYYY-MM-DD): in the default seed, Beratung (1001) is offered 09–12 and 13–17 Berlin time. */
+export function wednesdayAhead(): string {
+  let d = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  while (weekdayOf(d) !== 'wed') d = addDays(d, 1);
+  return d;
+}
+
+/** `HH:MM` Berlin time on `date`, as the ISO instant Cal.com and the booking requests take. */
+export const berlinAt = (date: string, hhmm: string) => new Date(localToInstant(date, Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)), 'Europe/Berlin')).toISOString();

@@ -8,9 +8,7 @@ import { startGateway, TestGateway } from './gateway-app';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { BookingRequester, TestBooking, startBooking, startBookingRequester } from '../../booking/test/booking-app';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { sendSetup, setupDoc, startProducer } from '../../booking/test/fixtures';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { addDays, localToInstant, weekdayOf } from '../../booking/src/common/zoned-time';
+import { berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from '../../booking/test/fixtures';
 
 /**
  * Cal.com → platform, end to end: the Cal.com simulator sends its signed webhooks to the gateway's
@@ -32,13 +30,8 @@ let producer: MessageProducer;
 let events: Awaited<ReturnType<typeof collectMessages>>;
 let n = 0;
 
-/** A Wednesday 2–3 weeks ahead: Beratung (1001) is offered 09–12 and 13–17 Berlin time. */
-const day = (() => {
-  let d = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-  while (weekdayOf(d) !== 'wed') d = addDays(d, 1);
-  return d;
-})();
-const at = (hhmm: string) => new Date(localToInstant(day, Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)), TZ)).toISOString();
+const day = wednesdayAhead();
+const at = (hhmm: string) => berlinAt(day, hhmm);
 const erika = { name: 'Erika Mustermann', phone: '+4915112345678', email: null, language: 'de' };
 
 const ask = (r: Record<string, unknown>): Promise<BookingReply> => requester.ask({ callId: null, ...r } as never);
