@@ -54,11 +54,15 @@ async function company(): Promise<string> {
 function seedCalendar(eventTypeId: number, title: string) {
   sim.state.seed({ eventTypes: [...DEFAULT_EVENT_TYPES, { ...DEFAULT_EVENT_TYPES[0], id: eventTypeId, slug: `cal-${eventTypeId}`, title }] });
 }
-/** A company whose one service books in that calendar. */
+/** A company whose one service books in that calendar; Anna is the simulator's Cal.com host (user 1). */
 async function companyWithCalendar(eventTypeId: number): Promise<string> {
   const companyId = `${prefix}-${++n}`;
   const doc = setupDoc(companyId);
-  await sendSetup(producer, { ...doc, services: [{ ...doc.services[0], key: 'online', name: 'Online-Beratung', calcomEventTypeId: eventTypeId }], staff: [] });
+  await sendSetup(producer, {
+    ...doc,
+    services: [{ ...doc.services[0], key: 'online', name: 'Online-Beratung', calcomEventTypeId: eventTypeId }],
+    staff: [{ key: 'anna', name: 'Anna Berger', calcomUserId: 1, serviceKeys: ['online'] }],
+  });
   await waitFor(async () => (await ask({ operation: 'catalogue.get', companyId })).ok, { message: `set-up of ${companyId}` });
   return companyId;
 }
@@ -202,6 +206,10 @@ describe('Cal.com webhooks', () => {
     const [created] = await waitFor(() => (eventsOf(companyId, Topics.bookingCreated.name).length ? eventsOf(companyId, Topics.bookingCreated.name) : null), { message: 'booking.created' });
     expect(created.data).toMatchObject({ calcomBookingUid: uid, serviceName: 'Online-Beratung', callId: null, customer: { name: 'Olga Online', phone, email: 'olga@example.com', language: 'de' } });
     expect(Date.parse(created.data.startsAt)).toBe(Date.parse(at('10:30')));
+    // Held by the Cal.com host who is the company's Anna.
+    const catalogue = await ask({ operation: 'catalogue.get', companyId });
+    const anna = (catalogue.data!.catalogue as { staff: { staffId: string; name: string }[] }).staff.find((s) => s.name === 'Anna Berger')!;
+    expect(created.data.staffId).toBe(anna.staffId);
 
     // Cal.com delivers it again: still one appointment.
     const delivery = sim.state.deliveries.find((d) => d.triggerEvent === 'BOOKING_CREATED' && d.body.includes(uid))!;

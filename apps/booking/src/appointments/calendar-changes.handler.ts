@@ -89,7 +89,8 @@ export class CalendarChangesHandler {
    * services uses: it becomes an appointment of that company, so a caller who booked online can have the agent find,
    * move or cancel it, and gets our confirmation and reminders. Our own bookings carry `metadata.appointmentId` and are
    * never imported, even when their webhook overtakes our own commit. The customer is matched by the number given
-   * (an unverified number never overwrites a known customer's details), else by e-mail, else created.
+   * (an unverified number never overwrites a known customer's details), else by e-mail, else created; the staff
+   * member is the one whose Cal.com user is the booking's organiser, if they perform the service.
    */
   private async bookedInCalendar(envelope: Envelope<Change>, eventTypeId: number, trigger: string): Promise<void> {
     const { payload, calcomBookingUid: uid } = envelope.data;
@@ -124,12 +125,19 @@ export class CalendarChangesHandler {
       language: /^[a-z]{2}$/.test(locale) ? locale : company.language,
       numberVerified: false,
     };
+    // The Cal.com host who holds it, if that is one of the company's staff who performs this service.
+    const organizerId = Number((payload.organizer as { id?: unknown } | undefined)?.id);
+    let staffId: string | null = null;
+    if (Number.isInteger(organizerId)) {
+      const staff = (await this.catalogue.listStaff(service.companyId, { activeOnly: true })).find((s) => s.calcomUserId === organizerId);
+      if (staff && (await this.catalogue.staffPerforms(service.companyId, staff.id, service.id))) staffId = staff.id;
+    }
     const now = new Date();
     const appointment: AppointmentEntity = {
       id: randomUUID(),
       companyId: service.companyId,
       serviceId: service.id,
-      staffId: null,
+      staffId,
       customerId: '',
       callId: null,
       calcomEventTypeId: eventTypeId,
