@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { createEnvelope, SyncReply, SyncRequest, Topics } from '@receptionist/contracts';
+import { SyncReply, SyncRequest, Topics } from '@receptionist/contracts';
 import { createKafka, RequestClient } from '@receptionist/messaging';
 import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -22,7 +22,7 @@ import { verifyCallback } from '../../apps/sync/src/callbacks/callback-signature
 import { CALLBACK_TOPICS } from '../../apps/sync/src/callbacks/callback-events.handler';
 import { migrateAll, serviceEnv, startProcess, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
-import { benchLogger, envInt, fmt, printHeader, runMain, sleep, stats, statsLine, writeResult } from './lib';
+import { benchLogger, bookingCreatedMessage, envInt, fmt, printHeader, runMain, sleep, stats, statsLine, writeResult } from './lib';
 
 const N = envInt('BENCH_CALLBACK_N', 5_000);
 const PORT_OFFSET = 600;
@@ -88,27 +88,9 @@ async function main() {
     const produceStarted = Date.now();
     for (let i = 0; i < N; i += 500) {
       const messages = Array.from({ length: Math.min(500, N - i) }, () => {
-        const appointmentId = randomUUID();
-        const envelope = createEnvelope({
-          type: Topics.bookingCreated.name,
-          source: 'bench',
-          companyId,
-          subject: appointmentId,
-          data: {
-            appointmentId,
-            calcomBookingUid: null,
-            serviceId: 'svc',
-            serviceName: 'Haarschnitt',
-            staffId: null,
-            startsAt: startsAt.toISOString(),
-            endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-            timeZone: 'Europe/Berlin',
-            customer: { customerId: randomUUID(), name: 'Max Muster', phone: '+4917612345678', email: null, language: 'de' },
-            callId: null,
-          },
-        });
+        const { envelope, message } = bookingCreatedMessage(companyId, randomUUID(), '+4917612345678', startsAt);
         eventTimes.set(envelope.id, Date.parse(envelope.time));
-        return { key: appointmentId, value: JSON.stringify(envelope), headers: { 'message-id': envelope.id, 'message-type': envelope.type } };
+        return message;
       });
       await producer.send({ topic: Topics.bookingCreated.name, acks: -1, messages });
     }

@@ -1,9 +1,11 @@
 /** Shared helpers for the benchmark scripts: statistics, formatting, env knobs, result hand-off to run.ts. */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import { createEnvelope, Topics } from '@receptionist/contracts';
 
 /** Monotonic milliseconds (sub-ms resolution); only differences are meaningful. */
 export const now = (): number => performance.now();
@@ -95,4 +97,30 @@ export function runMain(name: string, main: () => Promise<void>, hardLimitMs = 1
       process.exit(1);
     },
   );
+}
+
+/**
+ * A `booking.created` as booking publishes it (a 30-minute Haarschnitt in Berlin), ready for `producer.send`: the
+ * envelope (for its id and time) and the Kafka message.
+ */
+export function bookingCreatedMessage(companyId: string, appointmentId: string, phone: string, startsAt: Date) {
+  const envelope = createEnvelope({
+    type: Topics.bookingCreated.name,
+    source: 'bench',
+    companyId,
+    subject: appointmentId,
+    data: {
+      appointmentId,
+      calcomBookingUid: null,
+      serviceId: 'svc',
+      serviceName: 'Haarschnitt',
+      staffId: null,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+      timeZone: 'Europe/Berlin',
+      customer: { customerId: randomUUID(), name: 'Max Muster', phone, email: null, language: 'de' },
+      callId: null,
+    },
+  });
+  return { envelope, message: { key: appointmentId, value: JSON.stringify(envelope), headers: { 'message-id': envelope.id, 'message-type': envelope.type } } };
 }

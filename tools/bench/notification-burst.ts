@@ -7,7 +7,7 @@
  *
  *   node -r @swc-node/register tools/bench/notification-burst.ts
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -17,7 +17,7 @@ import { startSimulator, twilioSimulator } from '@receptionist/simulators';
 import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
-import { benchLogger, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult } from './lib';
+import { benchLogger, bookingCreatedMessage, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult } from './lib';
 
 const N = envInt('BENCH_NOTIFY_N', 10_000);
 const PORT_OFFSET = 500;
@@ -106,26 +106,9 @@ async function main() {
     for (let i = 0; i < N; i += chunk) {
       const messages = numbers.slice(i, i + chunk).map((to) => {
         const appointmentId = `appt-${run}-${to}`;
-        const envelope = createEnvelope({
-          type: Topics.bookingCreated.name,
-          source: 'bench',
-          companyId,
-          subject: appointmentId,
-          data: {
-            appointmentId,
-            calcomBookingUid: null,
-            serviceId: 'svc',
-            serviceName: 'Haarschnitt',
-            staffId: null,
-            startsAt: startsAt.toISOString(),
-            endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-            timeZone: 'Europe/Berlin',
-            customer: { customerId: randomUUID(), name: 'Max Muster', phone: to, email: null, language: 'de' },
-            callId: null,
-          },
-        });
+        const { envelope, message } = bookingCreatedMessage(companyId, appointmentId, to, startsAt);
         eventTimes.set(to, Date.parse(envelope.time));
-        return { key: appointmentId, value: JSON.stringify(envelope), headers: { 'message-id': envelope.id, 'message-type': envelope.type } };
+        return message;
       });
       await producer.send({ topic: Topics.bookingCreated.name, acks: -1, messages });
     }

@@ -1,8 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawn, ChildProcess } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { BillingReply, BillingRequest, Topics, createEnvelope } from '@receptionist/contracts';
+import { BillingReply, BillingRequest, Topics, createEnvelope, messageIdFrom } from '@receptionist/contracts';
 import { MessageProducer, RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
 import { createTestDatabase, freePort, silentLogger, startGroupsAtEnd, testKafka, testServiceEnv, uniqueName, withEnv } from '@receptionist/testing';
@@ -150,11 +150,7 @@ export class TestPublisher {
 
   /** What the gateway publishes for a verified Stripe webhook (same envelope id for the same event id). */
   async stripeEvent(event: Record<string, any>) {
-    const h = createHash('sha256').update(`stripe-event:${event.id}`).digest();
-    h[6] = (h[6] & 0x0f) | 0x50;
-    h[8] = (h[8] & 0x3f) | 0x80;
-    const hex = h.subarray(0, 16).toString('hex');
-    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const id = messageIdFrom(`stripe-event:${event.id}`);
     const object = event.data?.object ?? {};
     await this.producer.publish({
       topic: Topics.stripeEventReceived.name,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 import { waitFor } from '@receptionist/testing';
-import { startGateway, TestGateway } from './gateway-app';
+import { createTestTenant, startGateway, TestGateway } from './gateway-app';
 // Billing owns the data behind /billing: the real one answers over billing.request, scoped by company.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBilling, TestBilling, TestPublisher } from '../../billing/test/billing-app';
@@ -31,19 +31,7 @@ beforeAll(async () => {
   delete process.env.SIM_STRIPE_WEBHOOK_URL;
   delete process.env.SIM_STRIPE_WEBHOOK_SECRET;
   platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
-  for (const key of ['A', 'B'] as const) {
-    const company = await call('POST', '/api/v1/companies', platform, { name: `Billing ${key}`, timeZone: 'Europe/Berlin' });
-    expect(company.status).toBe(201);
-    const companyId = company.body.id as string;
-    const tokens: string[] = [];
-    for (const role of ['company_admin', 'company_staff']) {
-      const email = `${role}@${key.toLowerCase()}-${randomBytes(3).toString('hex')}.test`;
-      const user = await call('POST', `/api/v1/companies/${companyId}/users`, platform, { email, name: `${key} ${role}`, password: `${key} password ${role}`, role });
-      expect(user.status).toBe(201);
-      tokens.push((await gw.call('POST', '/api/v1/auth/login', { body: { email, password: `${key} password ${role}` } })).body.token);
-    }
-    tenants[key] = { companyId, admin: tokens[0], staff: tokens[1] };
-  }
+  for (const key of ['A', 'B'] as const) tenants[key] = await createTestTenant(gw, platform, `Billing ${key}`);
   billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_billing_api' }, { companies: [tenants.A.companyId, tenants.B.companyId] });
   publisher = await new TestPublisher().start();
   // What onboarding sends billing for each company (its plan): 0.12 €/min, per second.

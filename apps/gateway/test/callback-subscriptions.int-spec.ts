@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Topics, createEnvelope } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { testInfra, testKafka, waitFor } from '@receptionist/testing';
-import { startGateway, TestGateway } from './gateway-app';
+import { createTestTenant, startGateway, TestGateway } from './gateway-app';
 // Sync owns subscriptions and deliveries: the real one answers sync.request, consumes the events and sends.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { createSyncDatabase, startSync, TestSync } from '../../sync/test/sync-app';
@@ -105,18 +105,7 @@ const deliveriesOf = async (key: 'A' | 'B', subscriptionId: string, query = '') 
 beforeAll(async () => {
   gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RATE_LIMIT_GENERAL: '10000', RATE_LIMIT_SENSITIVE: '1000' });
   const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
-  for (const key of ['A', 'B'] as const) {
-    const company = await call('POST', '/api/v1/companies', platform, { name: `Callbacks ${key}`, timeZone: 'Europe/Berlin' });
-    expect(company.status).toBe(201);
-    const companyId = company.body.id as string;
-    const tokens: string[] = [];
-    for (const role of ['company_admin', 'company_staff']) {
-      const email = `${role}@${key.toLowerCase()}-${randomBytes(3).toString('hex')}.test`;
-      expect((await call('POST', `/api/v1/companies/${companyId}/users`, platform, { email, name: `${key} ${role}`, password: `${key} password ${role}`, role })).status).toBe(201);
-      tokens.push((await gw.call('POST', '/api/v1/auth/login', { body: { email, password: `${key} password ${role}` } })).body.token);
-    }
-    tenants[key] = { companyId, admin: tokens[0], staff: tokens[1] };
-  }
+  for (const key of ['A', 'B'] as const) tenants[key] = await createTestTenant(gw, platform, `Callbacks ${key}`);
   syncDb = await createSyncDatabase();
   syncService = `sync-test-${randomBytes(3).toString('hex')}`;
   sync = await startSync(SYNC_ENV, { database: syncDb.database, service: syncService });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService } from '@receptionist/service-runtime';
@@ -106,4 +107,28 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
       await own?.drop();
     },
   };
+}
+
+export interface TestTenant {
+  companyId: string;
+  /** Bearer tokens of the company's admin and of one staff member. */
+  admin: string;
+  staff: string;
+}
+
+/** A company created by the platform admin, with a company admin and a staff member signed in. */
+export async function createTestTenant(gw: TestGateway, platformToken: string, name: string): Promise<TestTenant> {
+  const company = await gw.call('POST', '/api/v1/companies', { token: platformToken, body: { name, timeZone: 'Europe/Berlin' } });
+  expect(company.status).toBe(201);
+  const companyId = company.body.id as string;
+  const tokens: string[] = [];
+  const tag = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  for (const role of ['company_admin', 'company_staff']) {
+    const email = `${role}@${tag}-${randomBytes(3).toString('hex')}.test`;
+    const password = `${name} password ${role}`;
+    const user = await gw.call('POST', `/api/v1/companies/${companyId}/users`, { token: platformToken, body: { email, name: `${name} ${role}`, password, role } });
+    expect(user.status).toBe(201);
+    tokens.push((await gw.call('POST', '/api/v1/auth/login', { body: { email, password } })).body.token);
+  }
+  return { companyId, admin: tokens[0], staff: tokens[1] };
 }

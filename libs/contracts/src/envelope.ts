@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /** The six services; `source` of every envelope is one of them (or a simulator / tool in local runs). */
@@ -44,4 +44,19 @@ export function createEnvelope<T>(input: NewEnvelope<T>): Envelope<T> {
     schemaVersion: input.schemaVersion ?? 1,
     data: input.data,
   };
+}
+
+/**
+ * A message id derived from what identifies the fact (a provider's event id, a call id and event, …), so a webhook
+ * delivered again becomes the same message and every consumer's inbox drops it. UUID layout (version 5 and RFC 4122
+ * variant bits) over the SHA-256 of the identity's parts, in order.
+ */
+export function messageIdFrom(...identity: (string | Uint8Array)[]): string {
+  const hash = createHash('sha256');
+  for (const part of identity) hash.update(part);
+  const h = hash.digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -7,6 +7,7 @@ import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { getOrCreateMetric, registry } from '@receptionist/observability';
 import { LOGGER, OnEvent } from '@receptionist/service-runtime';
 import { AvailabilityService } from '../availability/availability.service';
+import type { ServiceEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { CompanyFilter } from '../common/company-filter';
 import { CustomersRepository } from '../customers/customers.repository';
@@ -64,12 +65,12 @@ export class CalendarChangesHandler {
     const ours = await this.appointments.findByCalcomUid(envelope.data.calcomBookingUid);
     if (ours) add(ours.companyId, ours.calcomEventTypeId);
     const eventTypeId = Number(payload.eventTypeId);
-    if (Number.isInteger(eventTypeId) && eventTypeId > 0) {
-      for (const s of await this.catalogue.findServicesByEventType(eventTypeId)) add(s.companyId, eventTypeId);
-    }
+    // Every service booking in this calendar: their cached slots go, and an import needs to know whose it is.
+    const inCalendar = Number.isInteger(eventTypeId) && eventTypeId > 0 ? await this.catalogue.findServicesByEventType(eventTypeId) : [];
+    for (const s of inCalendar) add(s.companyId, eventTypeId);
 
     if (trigger === 'BOOKING_CREATED') {
-      if (!ours) await this.bookedInCalendar(envelope, eventTypeId, trigger);
+      if (!ours) await this.bookedInCalendar(envelope, eventTypeId, inCalendar, trigger);
       else calendarChanges().inc({ trigger, outcome: 'unchanged' });
     } else if (trigger === 'BOOKING_CANCELLED' || trigger === 'BOOKING_REJECTED') {
       if (ours) await this.cancelledInCalendar(envelope, ours, trigger);
@@ -92,7 +93,7 @@ export class CalendarChangesHandler {
    * (an unverified number never overwrites a known customer's details), else by e-mail, else created; the staff
    * member is the one whose Cal.com user is the booking's organiser, if they perform the service.
    */
-  private async bookedInCalendar(envelope: Envelope<Change>, eventTypeId: number, trigger: string): Promise<void> {
+  private async bookedInCalendar(envelope: Envelope<Change>, eventTypeId: number, inCalendar: ServiceEntity[], trigger: string): Promise<void> {
     const { payload, calcomBookingUid: uid } = envelope.data;
     const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
     if (typeof metadata.appointmentId === 'string') return void calendarChanges().inc({ trigger, outcome: 'unchanged' });
@@ -101,7 +102,7 @@ export class CalendarChangesHandler {
     const endsAt = instant(payload.endTime);
     if (!startsAt || !endsAt || endsAt <= startsAt || !Number.isInteger(eventTypeId) || eventTypeId <= 0) return void calendarChanges().inc({ trigger, outcome: 'malformed' });
     // The calendar must belong to exactly one service of exactly one company; otherwise whose booking it is is a guess.
-    const candidates = (await this.catalogue.findServicesByEventType(eventTypeId)).filter(
+    const candidates = inCalendar.filter(
       (s) => s.active && (!envelope.companyId || envelope.companyId === s.companyId),
     );
     const companies = new Set(candidates.map((s) => s.companyId));

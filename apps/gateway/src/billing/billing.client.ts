@@ -1,8 +1,8 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BillingRequest, Topics, billingReplySchema } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
-import { askOwner } from '../common/ask-owner';
+import { askOwner, refusedAsBadRequest, refusedField } from '../common/ask-owner';
 
 /** How long the admin API waits for billing (which owns accounts, ledger and invoices) before answering 503. */
 export const BILLING_REQUEST_TIMEOUT_MS = 8000;
@@ -29,17 +29,16 @@ export class BillingClient {
       unavailable: 'billing is not available right now; try again shortly',
     });
     if (ok) return data ?? {};
-    const field = detail?.includes(':') ? detail.split(':')[0] : undefined;
     switch (code) {
       case 'invalid_request':
-        throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: detail ?? 'invalid request', field: field ?? 'body' });
+        throw refusedAsBadRequest(detail, 'body');
       case 'unknown_company':
         throw new NotFoundException('billing is not set up for this company');
       case 'not_found':
         throw new NotFoundException(notFound);
       case 'nothing_to_invoice':
       case 'usage_not_rated':
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: field ?? 'period' });
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: refusedField(detail, 'period') });
       case 'rates_unavailable':
         throw new ServiceUnavailableException('exchange rates unavailable; amounts in the account currency are unaffected; try again shortly');
       case 'payment_provider_unavailable':

@@ -1,8 +1,8 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BookingRequest, Topics, bookingReplySchema } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
-import { askOwner } from '../common/ask-owner';
+import { askOwner, refusedAsBadRequest } from '../common/ask-owner';
 
 /** How long the admin API waits for booking (which owns callback requests) before answering 503. */
 export const CALLBACKS_REQUEST_TIMEOUT_MS = 5000;
@@ -33,10 +33,7 @@ export class CallbackRequestsClient {
       unavailable: UNAVAILABLE,
     });
     if (reply.ok) return reply.data ?? {};
-    if (reply.code === 'invalid_request') {
-      const message = reply.detail ?? 'invalid request';
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, field: /^(\w+):/.exec(message)?.[1] ?? 'query' });
-    }
+    if (reply.code === 'invalid_request') throw refusedAsBadRequest(reply.detail, 'query');
     if (reply.code === 'not_found') throw new NotFoundException('callback request not found');
     throw new ServiceUnavailableException(UNAVAILABLE);
   }

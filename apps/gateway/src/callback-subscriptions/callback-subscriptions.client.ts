@@ -1,8 +1,8 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SyncRequest, Topics, syncReplySchema } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
-import { askOwner } from '../common/ask-owner';
+import { askOwner, refusedAsBadRequest, refusedField } from '../common/ask-owner';
 
 /** How long the admin API waits for sync (which owns callback subscriptions) before answering 503. */
 export const SYNC_REQUEST_TIMEOUT_MS = 5000;
@@ -28,10 +28,9 @@ export class CallbackSubscriptionsClient {
       unavailable: UNAVAILABLE,
     });
     if (reply.ok) return reply.data ?? {};
-    const message = reply.detail ?? 'invalid request';
-    const field = /^(\w+):/.exec(message)?.[1] ?? 'body';
-    if (reply.code === 'invalid_request') throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, field });
-    if (reply.code === 'limit_reached') throw new ConflictException({ statusCode: 409, error: 'Conflict', message, field });
+    const field = refusedField(reply.detail, 'body');
+    if (reply.code === 'invalid_request') throw refusedAsBadRequest(reply.detail, 'body');
+    if (reply.code === 'limit_reached') throw new ConflictException({ statusCode: 409, error: 'Conflict', message: reply.detail ?? 'limit reached', field });
     if (reply.code === 'not_found') throw new NotFoundException(field === 'deliveryId' ? 'delivery not found' : 'callback subscription not found');
     throw new ServiceUnavailableException(UNAVAILABLE);
   }

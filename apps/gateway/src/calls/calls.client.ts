@@ -1,8 +1,8 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Topics, VoiceCallsRequest, voiceCallsReplySchema } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
-import { askOwner } from '../common/ask-owner';
+import { askOwner, refusedAsBadRequest } from '../common/ask-owner';
 
 /** How long the admin API waits for voice-agent (which owns call records) before answering 503. */
 export const CALLS_REQUEST_TIMEOUT_MS = 5000;
@@ -29,10 +29,7 @@ export class CallsClient {
       unavailable: 'call records are not available right now; try again shortly',
     });
     if (reply.ok) return reply.data ?? {};
-    if (reply.code === 'invalid_request') {
-      const field = reply.detail?.split(':')[0] ?? 'query';
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: reply.detail ?? 'invalid request', field });
-    }
+    if (reply.code === 'invalid_request') throw refusedAsBadRequest(reply.detail, 'query');
     if (reply.code === 'recording_unavailable') throw new NotFoundException('the recording is not stored yet');
     throw new NotFoundException(notFound);
   }

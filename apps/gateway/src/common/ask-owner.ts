@@ -1,4 +1,4 @@
-import { ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { MessagingRuntime } from '@receptionist/service-runtime';
@@ -40,4 +40,16 @@ export async function askOwner<R extends OwnerReply>(messaging: MessagingRuntime
   const reply = ask.schema.safeParse(raw);
   if (!reply.success) throw new ServiceUnavailableException(ask.unavailable);
   return reply.data;
+}
+
+/** An owner's refusal names the field first (`items.0.amount: must be …`): that field, or `fallback` when it names none. */
+export function refusedField(detail: string | undefined, fallback: string): string;
+export function refusedField(detail: string | undefined): string | undefined;
+export function refusedField(detail: string | undefined, fallback?: string): string | undefined {
+  return /^([\w.[\]-]+):/.exec(detail ?? '')?.[1] ?? fallback;
+}
+
+/** An owner's `invalid_request` as the edge's 400, naming the field as the edge's own validation does. */
+export function refusedAsBadRequest(detail: string | undefined, fallbackField: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: detail ?? 'invalid request', field: refusedField(detail, fallbackField) });
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { BookingRequest, bookingReplySchema, Topics } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 import type { PortalPrincipal } from '../auth/principal';
-import { askOwner } from '../common/ask-owner';
+import { askOwner, refusedField } from '../common/ask-owner';
 
 /** How long the portal waits for booking (which owns appointments) before answering 503. */
 export const PORTAL_BOOKING_TIMEOUT_MS = 8000;
@@ -49,7 +49,7 @@ const UNAVAILABLE = 'appointments are not available right now; try again shortly
 /** Booking's refusal codes as HTTP answers; `detail` names the field and rule (booking never puts internals there). */
 export function refusal(code: string | undefined, detail: string | undefined, data?: Record<string, unknown>): HttpException {
   const message = detail ?? code ?? 'refused';
-  const field = /^(\w+):/.exec(message)?.[1];
+  const field = refusedField(message);
   const extra = { ...(code ? { code } : {}), ...(field ? { field } : {}) };
   switch (code) {
     case 'not_found':

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { BadRequestException, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { retellCallEvents, Topics, createEnvelope } from '@receptionist/contracts';
+import { messageIdFrom, retellCallEvents, Topics, createEnvelope } from '@receptionist/contracts';
 import { MessagingRuntime } from '@receptionist/service-runtime';
 import { readInboundCall } from './call-context';
 import { CallRouter } from './call-router';
@@ -13,11 +12,8 @@ const KNOWN = new Set<string>(retellCallEvents);
 
 /** Envelope id from the event's identity, so a redelivered webhook is the same message (voice-agent's inbox skips it). */
 function webhookMessageId(event: string, callId: string, raw: Buffer | undefined): string {
-  const hash = createHash('sha256').update(`${event}\n${callId}\n`);
   // transcript_updated comes many times per call: each distinct body is its own message.
-  if (event === 'transcript_updated' && raw) hash.update(raw);
-  const h = hash.digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return messageIdFrom(`${event}\n${callId}\n`, ...(event === 'transcript_updated' && raw ? [raw] : []));
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Topics, createEnvelope } from '@receptionist/contracts';
+import { Topics, createEnvelope, messageIdFrom } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../../config';
 import { calcomWebhooks } from './calcom-webhook.metrics';
@@ -17,15 +17,6 @@ export function verifyCalcomSignature(raw: Buffer, header: string | undefined, s
   if (!header || !/^[0-9a-f]{64}$/i.test(header)) return false;
   const given = Buffer.from(header.toLowerCase(), 'hex');
   return secrets.some((secret) => timingSafeEqual(given, createHmac('sha256', secret).update(raw).digest()));
-}
-
-/** One uuid per (trigger, booking uid, delivery time): a redelivered webhook is the same message to consumers. */
-function envelopeIdFor(trigger: string, uid: string, createdAt: string): string {
-  const h = createHash('sha256').update(`calcom:${trigger}:${uid}:${createdAt}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -81,7 +72,8 @@ export class CalcomWebhookController {
         topic: Topics.calcomBookingChanged.name,
         key: payload.uid,
         envelope: createEnvelope({
-          id: envelopeIdFor(trigger, payload.uid, createdAt),
+          // One message per (trigger, booking uid, delivery time): a redelivered webhook is the same message.
+          id: messageIdFrom(`calcom:${trigger}:${payload.uid}:${createdAt}`),
           type: Topics.calcomBookingChanged.name,
           source: 'gateway',
           companyId: null,

@@ -1,9 +1,8 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { Topics, createEnvelope } from '@receptionist/contracts';
+import { Topics, createEnvelope, messageIdFrom } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime, Public, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../../config';
 import { verifyStripeSignature } from './stripe-signature';
@@ -11,14 +10,8 @@ import { stripeWebhooks } from './stripe-webhook.metrics';
 
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
 
-/** A uuid (v5 layout) derived from the Stripe event id: a redelivered webhook is the same message to consumers' inboxes. */
-export function envelopeIdFor(eventId: string): string {
-  const h = createHash('sha256').update(`stripe-event:${eventId}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** The envelope id of a Stripe event: a redelivered webhook is the same message to consumers' inboxes. */
+export const envelopeIdFor = (eventId: string): string => messageIdFrom(`stripe-event:${eventId}`);
 
 const SEEN_TTL_SECONDS = 4 * 24 * 3600; // longer than Stripe's 3 days of retries
 
