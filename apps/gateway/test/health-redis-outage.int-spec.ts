@@ -1,61 +1,11 @@
-import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { uniqueName, waitFor } from '@receptionist/testing';
-import { freePort, startGateway, TestGateway } from './gateway-app';
+import { PrivateRedis, uniqueName, waitFor } from '@receptionist/testing';
+import { startGateway, TestGateway } from './gateway-app';
 import { ServiceStatusRepository } from '../src/platform-health/service-status.repository';
 
 jest.setTimeout(120000);
 
 const ADMIN = { email: 'ops@redis-outage.test', password: 'operator password 123' };
 const SERVICES = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync'];
-
-/**
- * A redis-server of the test's own on a free port, so stopping it does not touch the machine's Redis that other
- * suites (and helpers) use. No persistence: a restart comes back empty, as after a real crash without AOF.
- */
-class PrivateRedis {
-  private process?: ChildProcess;
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'redis-outage-'));
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    this.process = child;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server on ${this.port} did not start: ${out.slice(-300)}`)), 10_000);
-      child.stdout!.on('data', (chunk) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server on ${this.port} exited with ${code}: ${out.slice(-300)}`));
-      });
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
-    this.process = undefined;
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 describe('detailed health with Redis stopped and restarted', () => {
   let redis: PrivateRedis;
@@ -71,7 +21,7 @@ describe('detailed health with Redis stopped and restarted', () => {
   const detailed = () => gw.call('GET', '/api/health/detailed', { token });
 
   beforeAll(async () => {
-    redis = new PrivateRedis(await freePort());
+    redis = new PrivateRedis();
     await redis.start();
     gw = await startGateway({
       REDIS_HOST: '127.0.0.1',

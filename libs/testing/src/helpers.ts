@@ -22,8 +22,13 @@ export async function waitFor<T>(
 }
 
 export function testKafka(clientId = uniqueName('test')): Kafka {
+  return testKafkaOn(testInfra.kafkaBrokers, clientId);
+}
+
+/** A kafkajs client for another broker than the shared one (a test's PrivateKafka). */
+export function testKafkaOn(brokers: string[], clientId = uniqueName('test')): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new Kafka({ clientId, brokers: testInfra.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
 }
 
 /**
