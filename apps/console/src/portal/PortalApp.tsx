@@ -63,6 +63,10 @@ export default function PortalApp() {
   };
 
   const sub = path.slice(BASE.length).replace(/\/+$/, '') || '/';
+  useEffect(() => {
+    // Stripe's default return address for a business's top-up (billing's BILLING_PORTAL_URL): the console's billing page
+    if (sub === '/billing') location.replace(`/console/billing?topup=${new URLSearchParams(location.search).get('status') === 'success' ? 'done' : 'cancelled'}`);
+  }, [sub]);
   let page;
   if (sub === '/register') {
     page = (
