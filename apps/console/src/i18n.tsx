@@ -101,6 +101,16 @@ const en = {
   registered: 'Your account is ready. Sign in below.',
   welcome: 'Welcome',
   policyNote: 'Changes are possible until the notice period before the appointment.',
+  outcome_ongoing: 'In progress',
+  outcome_not_connected: 'Not connected',
+  outcome_booked: 'Booked',
+  outcome_voicemail: 'Voicemail',
+  outcome_error: 'Error',
+  outcome_completed: 'Completed',
+  status_booked: 'Booked',
+  status_cancelled: 'Cancelled',
+  status_completed: 'Completed',
+  status_no_show: 'No-show',
 } as const;
 
 type Key = keyof typeof en;
@@ -205,6 +215,16 @@ const de: Record<Key, string> = {
   registered: 'Ihr Konto ist bereit. Melden Sie sich unten an.',
   welcome: 'Willkommen',
   policyNote: 'Änderungen sind bis zur Frist vor dem Termin möglich.',
+  outcome_ongoing: 'Läuft',
+  outcome_not_connected: 'Nicht verbunden',
+  outcome_booked: 'Gebucht',
+  outcome_voicemail: 'Mailbox',
+  outcome_error: 'Fehler',
+  outcome_completed: 'Beendet',
+  status_booked: 'Gebucht',
+  status_cancelled: 'Storniert',
+  status_completed: 'Wahrgenommen',
+  status_no_show: 'Nicht erschienen',
 };
 
 export type Lang = 'de' | 'en';
@@ -222,6 +242,8 @@ interface I18n {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: (key: Key) => string;
+  /** A translated label for a value the API names (an outcome, a status); the value itself when unknown. */
+  label: (prefix: 'outcome' | 'status', value: string) => string;
   dateTime: (iso: string | null | undefined) => string;
   money: (minor: number | null | undefined, currency?: string) => string;
 }
@@ -242,6 +264,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         setLangState(l);
       },
       t: (key) => dictionaries[lang][key] ?? key,
+      label: (prefix, value) => (dictionaries[lang] as Record<string, string>)[`${prefix}_${value}`] ?? value,
       dateTime: (iso) => (iso ? dt.format(new Date(iso)) : '–'),
       money: (minor, currency = 'EUR') => (minor === null || minor === undefined ? '–' : new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100)),
     };

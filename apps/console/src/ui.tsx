@@ -80,8 +80,8 @@ export function NotFound() {
   );
 }
 
-export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '–';
-  const s = Math.round(ms / 1000);
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '–';
+  const s = Math.round(seconds);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }

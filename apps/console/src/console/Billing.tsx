@@ -105,11 +105,11 @@ export function Billing() {
                   </tr>
                 </thead>
                 <tbody>
-                  {page.data.map((e, i) => (
-                    <tr key={e.seq ?? e.entryId ?? i}>
-                      <td>{dateTime(e.createdAt ?? e.at)}</td>
-                      <td>{e.description ?? e.kind ?? e.type ?? ''}</td>
-                      <td className="num">{money(e.amount, balance.value?.currency)}</td>
+                  {page.data.map((e) => (
+                    <tr key={e.seq}>
+                      <td>{dateTime(e.occurredAt)}</td>
+                      <td>{e.description || e.kind}</td>
+                      <td className="num">{money(e.amount, e.currency)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -10,7 +10,7 @@ const OUTCOMES = ['ongoing', 'not_connected', 'booked', 'voicemail', 'error', 'c
 
 export function Calls() {
   const { api, companyId } = useConsole();
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, label } = useI18n();
   const [filters, setFilters] = useState({ outcome: '', number: '' });
   const [applied, setApplied] = useState(filters);
   const [pages, setPages] = useState<CallSummary[]>([]);
@@ -48,7 +48,7 @@ export function Calls() {
             <option value="">{t('allOutcomes')}</option>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
-                {o}
+                {label('outcome', o)}
               </option>
             ))}
           </select>
@@ -78,9 +78,9 @@ export function Calls() {
                   </td>
                   <td>{c.fromNumber ?? '–'}</td>
                   <td>
-                    <span className={`badge badge-${c.outcome}`}>{c.outcome}</span>
+                    <span className={`badge badge-${c.outcome}`}>{label('outcome', c.outcome)}</span>
                   </td>
-                  <td>{duration(c.durationMs)}</td>
+                  <td>{duration(c.durationSeconds)}</td>
                 </tr>
               ))}
             </tbody>
@@ -98,7 +98,7 @@ export function Calls() {
 
 export function CallDetail({ callId }: { callId: string }) {
   const { api, companyId } = useConsole();
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, label } = useI18n();
   const path = { companyId, callId };
   const call = useLoad(() => data<CallRecord>(api.GET('/api/v1/companies/{companyId}/calls/{callId}', { params: { path } })), [companyId, callId]);
   return (
@@ -115,10 +115,10 @@ export function CallDetail({ callId }: { callId: string }) {
             <dl className="facts">
               <dt>{t('outcome')}</dt>
               <dd>
-                <span className={`badge badge-${c.outcome}`}>{c.outcome}</span>
+                <span className={`badge badge-${c.outcome}`}>{label('outcome', c.outcome)}</span>
               </dd>
               <dt>{t('duration')}</dt>
-              <dd>{duration(c.durationMs)}</dd>
+              <dd>{duration(c.durationSeconds)}</dd>
               <dt>{t('sentiment')}</dt>
               <dd>{c.analysis?.sentiment ?? '–'}</dd>
             </dl>

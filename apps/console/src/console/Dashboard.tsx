@@ -13,7 +13,7 @@ function startOfToday(): string {
 
 export function Dashboard() {
   const { api, companyId } = useConsole();
-  const { t, money, dateTime } = useI18n();
+  const { t, money, dateTime, label } = useI18n();
   const path = { companyId };
   const calls = useLoad(() => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path, query: query({ from: startOfToday(), limit: 100 }) } })), [companyId]);
   const balance = useLoad(() => data<Balance>(api.GET('/api/v1/companies/{companyId}/billing/balance', { params: { path } })), [companyId]);
@@ -58,7 +58,7 @@ export function Dashboard() {
                   <ul className="outcomes">
                     {[...byOutcome].map(([o, n]) => (
                       <li key={o}>
-                        <span className={`badge badge-${o}`}>{o}</span> {n}
+                        <span className={`badge badge-${o}`}>{label('outcome', o)}</span> {n}
                       </li>
                     ))}
                   </ul>
@@ -81,7 +81,7 @@ export function Dashboard() {
                     <Link to={`/console/calls/${encodeURIComponent(c.callId)}`}>
                       {c.fromNumber ?? '–'} · {dateTime(c.startedAt)}
                     </Link>{' '}
-                    <span className={`badge badge-${c.outcome}`}>{c.outcome}</span> <span className="muted">{duration(c.durationMs)}</span>
+                    <span className={`badge badge-${c.outcome}`}>{label('outcome', c.outcome)}</span> <span className="muted">{duration(c.durationSeconds)}</span>
                   </li>
                 ))}
               </ul>

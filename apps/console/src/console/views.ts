@@ -7,7 +7,9 @@ export interface CallSummary {
   outcome: string;
   startedAt: string | null;
   endedAt: string | null;
-  durationMs: number | null;
+  durationSeconds: number | null;
+  summary?: string | null;
+  sentiment?: string | null;
 }
 export interface CallRecord extends CallSummary {
   transcript: string | null;
@@ -31,15 +33,14 @@ export interface Balance {
   autoTopUp: boolean;
 }
 export interface LedgerEntry {
-  seq?: number;
-  entryId?: string;
-  kind?: string;
-  type?: string;
-  description?: string | null;
+  seq: number;
+  kind: string;
   amount: number;
-  balanceAfter?: number;
-  createdAt?: string;
-  at?: string;
+  balanceAfter: number;
+  currency: string;
+  reference: string;
+  description: string | null;
+  occurredAt: string;
 }
 export interface ApiToken {
   id: string;

@@ -15,7 +15,7 @@ interface Appointment {
 
 /** Upcoming and past appointments; an upcoming one can be cancelled or moved to a free time. */
 export function Appointments({ api }: { api: Api }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, label } = useI18n();
   const list = useLoad(() => data<{ data: Appointment[] }>(api.GET('/api/portal/appointments', { params: { query: query({ includePast: true }) } })), []);
   const [notice, setNotice] = useState<string | null>(null);
   const now = Date.now();
@@ -58,7 +58,7 @@ export function Appointments({ api }: { api: Api }) {
                   <ul className="rows">
                     {past.map((a) => (
                       <li key={a.appointmentId}>
-                        {dateTime(a.startsAt)} · {a.serviceName} <span className={`badge badge-${a.status}`}>{a.status}</span>
+                        {dateTime(a.startsAt)} · {a.serviceName} <span className={`badge badge-${a.status}`}>{label('status', a.status)}</span>
                       </li>
                     ))}
                   </ul>

@@ -1,0 +1,191 @@
+import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A salon owner and one of its customers in a real browser, against the real platform (started by
+ * tools/platform/console.int-spec.ts with the demo company imported and the demo call placed).
+ */
+const env = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through tools/platform/console.int-spec.ts`);
+  return v;
+};
+const GATEWAY = env('E2E_GATEWAY_URL');
+const ADMIN = { email: env('E2E_ADMIN_EMAIL'), password: env('E2E_ADMIN_PASSWORD') };
+const CALLER = env('E2E_CALLER');
+const CALCOM = env('E2E_CALCOM_URL');
+const SHOTS = process.env.E2E_SCREENSHOTS;
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the page (evaluated, not a script tag: the page's CSP allows no inline script); no serious or critical finding. */
+async function accessible(page: Page, name: string): Promise<void> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }));
+  });
+  expect(violations.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical'), `axe on ${name}`).toEqual([]);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** "€1,234.56" (en-GB) → 123456 minor units. */
+const minor = (text: string) => Math.round(Number(text.replace(/[^\d.-]/g, '')) * 100);
+
+async function api(method: string, p: string, token: string | null, body?: unknown): Promise<any> {
+  const res = await fetch(GATEWAY + p, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  expect(res.status, `${method} ${p}`).toBeLessThan(300);
+  return res.status === 204 ? undefined : res.json();
+}
+
+test('a business signs in, hears the demo call, tops up; a customer registers and moves the appointment', async ({ page, browser }) => {
+  const refused: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+  });
+  const recordingAnswers: number[] = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/api/recordings/')) recordingAnswers.push(r.status());
+  });
+
+  await test.step('sign in', async () => {
+    await page.goto('/console/');
+    await expect(page.getByRole('heading', { name: 'Receptionist console' })).toBeVisible();
+    await accessible(page, 'sign-in');
+    await shot(page, 'console-sign-in');
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toContainText('E-mail or password is not right');
+    // what was typed is kept
+    await expect(page.getByLabel('E-mail')).toHaveValue(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  });
+
+  await test.step('the dashboard shows the demo call and the balance', async () => {
+    await expect(page.getByTestId('calls-today')).toContainText(CALLER);
+    await expect(page.getByTestId('balance')).toContainText('€');
+    await accessible(page, 'dashboard');
+    await shot(page, 'console-dashboard');
+  });
+
+  await test.step('the call: transcript, summary, functions, and the recording plays and seeks', async () => {
+    await page.getByTestId('calls-today').getByRole('link').first().click();
+    await expect(page.getByRole('heading', { name: 'Transcript' })).toBeVisible();
+    await expect(page.getByTestId('functions')).toContainText('book_appointment');
+    const duration = await page.waitForFunction(() => {
+      const audio = (globalThis as any).document.querySelector('audio');
+      return audio && Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration : null;
+    });
+    expect(await duration.jsonValue()).toBeGreaterThan(1);
+    // seeking asks for a byte range
+    await page.evaluate(() => {
+      const audio = (globalThis as any).document.querySelector('audio');
+      audio.currentTime = audio.duration / 2;
+    });
+    await expect.poll(() => recordingAnswers.includes(206)).toBe(true);
+    await accessible(page, 'call');
+    await shot(page, 'console-call');
+  });
+
+  await test.step('the calls list', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();
+    await expect(page.getByRole('table')).toContainText(CALLER);
+    await accessible(page, 'calls');
+    await shot(page, 'console-calls');
+  });
+
+  await test.step('top up through Stripe Checkout; back in the console the balance shows the credit', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Billing' }).click();
+    const before = minor((await page.getByTestId('balance').textContent()) ?? '');
+    await accessible(page, 'billing');
+    await page.getByLabel('Amount (€)').fill('25');
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await expect(page.getByRole('heading', { name: 'Stripe Checkout (simulator)' })).toBeVisible();
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await expect(page).toHaveURL(/\/console\/billing\?topup=done/);
+    await expect(page.getByRole('status').first()).toContainText('the payment went through');
+    await expect.poll(async () => minor((await page.getByTestId('balance').textContent()) ?? ''), { timeout: 30_000 }).toBe(before + 2500);
+    await shot(page, 'console-billing');
+  });
+
+  await test.step('settings, German, and phone width', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
+    await accessible(page, 'settings');
+    await page.getByLabel('Language').selectOption('de');
+    await expect(page.getByRole('heading', { name: 'Einstellungen', level: 1 })).toBeVisible();
+    await page.getByRole('navigation').getByRole('link', { name: 'Übersicht' }).click();
+    await expect(page.getByRole('heading', { name: 'Übersicht', level: 1 })).toBeVisible();
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
+    expect(overflow).toBeLessThanOrEqual(376);
+    await accessible(page, 'dashboard (de, phone)');
+    await shot(page, 'console-dashboard-phone-de');
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await expect(page.getByRole('heading', { name: 'Rezeptions-Konsole' })).toBeVisible();
+  });
+
+  // The portal: the business invites the caller of the demo call, who registers and moves the appointment.
+  const token = (await api('POST', '/api/v1/auth/login', null, ADMIN)).token as string;
+  const companies = (await api('GET', '/api/v1/companies', token)).data as { id: string; name: string }[];
+  const company = companies.find((c) => c.name === 'Salon Schnittpunkt')!;
+  const invitation = await api('POST', `/api/v1/companies/${company.id}/portal-invitations`, token, { name: 'Erika Mustermann', phone: CALLER });
+  expect(invitation.link).toMatch(/\/portal\/register#token=/);
+
+  const customer = await (await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin' })).newPage();
+  customer.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+  });
+  const password = 'a long customer password';
+
+  await test.step('the customer registers through the invitation link and signs in', async () => {
+    await customer.goto(new URL(invitation.link).pathname + new URL(invitation.link).hash);
+    await expect(customer.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+    await accessible(customer, 'portal register');
+    await shot(customer, 'portal-register');
+    await customer.getByLabel('Password').fill('short');
+    await customer.getByRole('button', { name: 'Create account' }).click();
+    await expect(customer.getByText('must be at least 12 characters')).toBeVisible();
+    await customer.getByLabel('Password').fill(password);
+    await customer.getByRole('button', { name: 'Create account' }).click();
+    await expect(customer.getByText('Your account is ready')).toBeVisible();
+    await customer.getByLabel('E-mail / Phone number').fill(CALLER);
+    await customer.getByLabel('Password').fill(password);
+    await customer.getByRole('button', { name: 'Sign in' }).click();
+    await expect(customer.getByRole('heading', { name: 'Appointments', level: 1 })).toBeVisible();
+  });
+
+  await test.step('the customer moves the demo appointment to a free time; Cal.com has the new time', async () => {
+    const upcoming = customer.getByTestId('upcoming');
+    await expect(upcoming).toContainText('Haarschnitt');
+    await accessible(customer, 'portal appointments');
+    await shot(customer, 'portal-appointments');
+    const bookings = async () => ((await (await fetch(`${CALCOM}/__sim/calcom/bookings`)).json()) as { bookings: { status: string; start: string; attendees?: unknown }[] }).bookings;
+    const startsBefore = (await bookings()).filter((b) => b.status === 'accepted').map((b) => b.start);
+    await upcoming.getByRole('button', { name: 'Move' }).first().click();
+    const slots = customer.getByRole('group', { name: 'Choose a free time' });
+    await expect(slots.getByRole('button').first()).toBeVisible();
+    await accessible(customer, 'portal free times');
+    await shot(customer, 'portal-move');
+    await slots.getByRole('button').nth(1).click();
+    await expect(customer.getByRole('status')).toContainText('Moved.');
+    await expect
+      .poll(async () => (await bookings()).filter((b) => b.status === 'accepted' && !startsBefore.includes(b.start)).length, { timeout: 20_000 })
+      .toBeGreaterThan(0);
+  });
+
+  expect(refused).toEqual([]);
+});
