@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ApiError, data, query, type Api } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Loaded, useLoad } from '../ui';
+import { BookNew } from './BookNew';
 
 interface Appointment {
   appointmentId: string;
@@ -50,6 +51,13 @@ export function Appointments({ api }: { api: Api }) {
                   </ul>
                 )}
               </section>
+              <BookNew
+                api={api}
+                onBooked={(msg) => {
+                  setNotice(msg);
+                  list.reload();
+                }}
+              />
               <section aria-labelledby="past-h">
                 <h2 id="past-h">{t('past')}</h2>
                 {past.length === 0 ? (
