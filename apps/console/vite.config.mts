@@ -18,6 +18,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // which files each page loads: tools/bench/console-weight.ts sums what the first page downloads
+    manifest: true,
   },
   server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
 });

@@ -187,5 +187,20 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
       .toBeGreaterThan(0);
   });
 
+  await test.step('the customer books a new appointment from the free times; Cal.com has it', async () => {
+    const accepted = async () => ((await (await fetch(`${CALCOM}/__sim/calcom/bookings`)).json()) as { bookings: { status: string }[] }).bookings.filter((b) => b.status === 'accepted').length;
+    const before = await accepted();
+    const book = customer.getByRole('region', { name: 'Book a new appointment' });
+    await book.getByLabel('Service').selectOption({ label: 'Pony nachschneiden (15 min, €8.00)' });
+    const slots = book.getByRole('group', { name: 'Choose a free time' });
+    await expect(slots.getByRole('button').first()).toBeVisible();
+    await accessible(customer, 'portal booking');
+    await shot(customer, 'portal-book');
+    await slots.getByRole('button').nth(2).click();
+    await expect(customer.getByRole('status')).toContainText('Booked.');
+    await expect(customer.getByTestId('upcoming')).toContainText('Pony nachschneiden');
+    await expect.poll(accepted, { timeout: 20_000 }).toBe(before + 1);
+  });
+
   expect(refused).toEqual([]);
 });

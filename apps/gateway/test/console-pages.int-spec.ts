@@ -12,12 +12,14 @@ jest.setTimeout(90000);
 describe('console and portal pages', () => {
   let gw: TestGateway;
   let dir: string;
+  const BIG = `export const words = ${JSON.stringify(Array.from({ length: 2000 }, (_, i) => `word${i % 50}`))};`;
   const INDEX = '<!doctype html><html><head><script type="module" src="/console/assets/index-AbC123.js"></script></head><body><div id="root"></div></body></html>';
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-build-'));
     fs.mkdirSync(path.join(dir, 'assets'));
     fs.writeFileSync(path.join(dir, 'index.html'), INDEX);
     fs.writeFileSync(path.join(dir, 'assets/index-AbC123.js'), 'console.log("app")');
+    fs.writeFileSync(path.join(dir, 'assets/big-Zz9.js'), BIG);
     fs.writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     fs.writeFileSync(path.join(os.tmpdir(), 'console-secret.txt'), 'outside the build');
     gw = await startGateway({ CONSOLE_DIR: dir });
@@ -59,6 +61,17 @@ describe('console and portal pages', () => {
     for (const p of ['/console/assets/..%2f..%2fconsole-secret.txt', '/console/%2e%2e/%2e%2e/console-secret.txt']) {
       const res = await get(p);
       expect(await res.text()).not.toContain('outside the build');
+    }
+  });
+
+  it('sends text files compressed when the browser accepts it (brotli, else gzip), as they are otherwise', async () => {
+    const fetchWith = (encoding: string) => fetch(`${gw.url}/console/assets/big-Zz9.js`, { headers: { 'accept-encoding': encoding } });
+    // fetch decompresses transparently: the body is the file whatever the encoding
+    for (const [accept, expected] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip'], ['br;q=0, gzip', 'gzip'], ['identity', null]] as const) {
+      const res = await fetchWith(accept);
+      expect([accept, res.headers.get('content-encoding')]).toEqual([accept, expected]);
+      expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+      expect(await res.text()).toBe(BIG);
     }
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 /** Content types of what Vite emits; anything else is served as bytes. */
 const TYPES: Record<string, string> = {
@@ -38,12 +39,33 @@ export interface ConsoleFile {
   body: Buffer;
   contentType: string;
   cacheControl: string;
+  /** Compressed once when first read (text types only): what a browser downloads. */
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
+
+/** The best body for an `Accept-Encoding` (brotli, then gzip, else as is). */
+export function encodedBody(file: ConsoleFile, acceptEncoding: string | undefined): { body: Buffer; encoding: 'br' | 'gzip' | null } {
+  const accepted = new Set(
+    (acceptEncoding ?? '')
+      .split(',')
+      .map((part) => part.trim().toLowerCase().split(/\s*;\s*q=/))
+      .filter(([, q]) => q === undefined || Number(q) > 0)
+      .map(([name]) => name),
+  );
+  const accepts = (name: string) => accepted.has(name);
+  if (file.br && accepts('br')) return { body: file.br, encoding: 'br' };
+  if (file.gzip && accepts('gzip')) return { body: file.gzip, encoding: 'gzip' };
+  return { body: file.body, encoding: null };
 }
 
 /**
  * The built console (apps/console → `dist/console`): hashed assets under `assets/` are immutable for a year;
  * any other path of the app is the single-page app's `index.html`, never cached, so a deploy is picked up on
- * the next navigation. Files are read once per name and kept (the build is fixed for a process's life).
+ * the next navigation. Files are read (and compressed) once per name and kept (the build is fixed for a
+ * process's life).
  */
 export class ConsoleFiles {
   private readonly cache = new Map<string, ConsoleFile | null>();
@@ -71,7 +93,13 @@ export class ConsoleFiles {
     let file: ConsoleFile | null = null;
     // normalize() above removed any `..`; this keeps even a symlink from leading outside the build
     if (full.startsWith(this.root + path.sep) && fs.existsSync(full) && fs.statSync(full).isFile()) {
-      file = { body: fs.readFileSync(full), contentType: TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream', cacheControl };
+      const body = fs.readFileSync(full);
+      const contentType = TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream';
+      file = { body, contentType, cacheControl };
+      if (COMPRESSIBLE.test(contentType) && body.length > 1024) {
+        file.br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+        file.gzip = gzipSync(body, { level: 9 });
+      }
     }
     this.cache.set(name, file);
     return file;

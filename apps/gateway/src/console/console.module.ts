@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import path from 'node:path';
 import { SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
-import { CONSOLE_CSP, ConsoleFiles } from './console-files';
+import { CONSOLE_CSP, ConsoleFiles, encodedBody } from './console-files';
 
 /** The two browser apps of one build: the business console and the customers' portal. */
 export const CONSOLE_PREFIXES = ['/console', '/portal'] as const;
@@ -40,7 +40,10 @@ export class ConsoleModule implements OnModuleInit {
       }
       const file = files.resolve(relative);
       if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
-      return reply.type(file.contentType).header('cache-control', file.cacheControl).send(file.body);
+      const { body, encoding } = encodedBody(file, request.headers['accept-encoding']);
+      reply.type(file.contentType).header('cache-control', file.cacheControl).header('vary', 'accept-encoding');
+      if (encoding) reply.header('content-encoding', encoding);
+      return reply.send(body);
     };
     for (const prefix of CONSOLE_PREFIXES) {
       fastify.get(prefix, serve);
