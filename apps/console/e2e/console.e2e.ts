@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 /**
@@ -107,6 +108,18 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await shot(page, 'console-calls');
   });
 
+  await test.step('an expired session signs in again and stays on the same page', async () => {
+    const session = await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('receptionist.console.session')));
+    await api('DELETE', `/api/v1/tokens/${session.tokenId}`, session.token);
+    await page.getByRole('navigation').getByRole('link', { name: 'Billing' }).click();
+    await expect(page.getByText('Your session has ended')).toBeVisible();
+    await expect(page).toHaveURL(/\/console\/billing$/);
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Billing', level: 1 })).toBeVisible();
+  });
+
   await test.step('top up through Stripe Checkout; back in the console the balance shows the credit', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Billing' }).click();
     const before = minor((await page.getByTestId('balance').textContent()) ?? '');
@@ -121,10 +134,41 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await shot(page, 'console-billing');
   });
 
+  await test.step('a callback webhook: added, its secret shown once, a test delivered and listed', async () => {
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    try {
+      await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+      await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
+      const hooks = page.getByRole('region', { name: 'Callback webhooks' });
+      await hooks.getByRole('button', { name: 'Add webhook' }).click();
+      await expect(hooks.getByLabel('URL')).toHaveAttribute('aria-invalid', 'true'); // the API named the empty URL: shown at the field
+      await hooks.getByLabel('URL').fill(`http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`);
+      await hooks.getByLabel('call.completed').check();
+      await hooks.getByRole('button', { name: 'Add webhook' }).click();
+      await expect(hooks.getByText('shown only once')).toBeVisible();
+      await hooks.getByRole('button', { name: 'Send a test' }).click();
+      await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(received[0].headers['webhook-signature']).toMatch(/^v1,/);
+      expect(JSON.parse(received[0].body).type).toBe('callback.test');
+      await hooks.getByRole('button', { name: 'Deliveries' }).click();
+      await expect(hooks.getByRole('table')).toContainText('callback.test');
+      await accessible(page, 'settings');
+      await shot(page, 'console-settings');
+    } finally {
+      receiver.close();
+    }
+  });
+
   await test.step('settings, German, and phone width', async () => {
-    await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
-    await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
-    await accessible(page, 'settings');
     await page.getByLabel('Language').selectOption('de');
     await expect(page.getByRole('heading', { name: 'Einstellungen', level: 1 })).toBeVisible();
     await page.getByRole('navigation').getByRole('link', { name: 'Übersicht' }).click();

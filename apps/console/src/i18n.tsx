@@ -94,6 +94,14 @@ const en = {
   webhooks: 'Callback webhooks',
   webhookUrl: 'URL',
   events: 'Events',
+  addWebhook: 'Add webhook',
+  secretShownOnce: 'The signing secret, shown only once:',
+  deliveries: 'Deliveries',
+  noDeliveries: 'No deliveries yet.',
+  sendTest: 'Send a test',
+  rotateSecret: 'New secret',
+  remove: 'Remove',
+  attempts: 'Attempts',
   registerTitle: 'Create your account',
   register: 'Create account',
   passwordHint: 'At least 12 characters.',
@@ -208,6 +216,14 @@ const de: Record<Key, string> = {
   webhooks: 'Callback-Webhooks',
   webhookUrl: 'URL',
   events: 'Ereignisse',
+  addWebhook: 'Webhook hinzufügen',
+  secretShownOnce: 'Das Signatur-Secret, nur einmal angezeigt:',
+  deliveries: 'Zustellungen',
+  noDeliveries: 'Noch keine Zustellungen.',
+  sendTest: 'Test senden',
+  rotateSecret: 'Neues Secret',
+  remove: 'Entfernen',
+  attempts: 'Versuche',
   registerTitle: 'Konto anlegen',
   register: 'Konto anlegen',
   passwordHint: 'Mindestens 12 Zeichen.',
@@ -245,6 +261,9 @@ interface I18n {
   /** A translated label for a value the API names (an outcome, a status); the value itself when unknown. */
   label: (prefix: 'outcome' | 'status', value: string) => string;
   dateTime: (iso: string | null | undefined) => string;
+  /** "Wed, 9 Dec" and "11:00" in the viewer's language (and time zone). */
+  day: (iso: string) => string;
+  time: (iso: string) => string;
   money: (minor: number | null | undefined, currency?: string) => string;
 }
 const I18nContext = createContext<I18n | null>(null);
@@ -266,6 +285,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       t: (key) => dictionaries[lang][key] ?? key,
       label: (prefix, value) => (dictionaries[lang] as Record<string, string>)[`${prefix}_${value}`] ?? value,
       dateTime: (iso) => (iso ? dt.format(new Date(iso)) : '–'),
+      day: (iso) => new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short' }).format(new Date(iso)),
+      time: (iso) => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso)),
       money: (minor, currency = 'EUR') => (minor === null || minor === undefined ? '–' : new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100)),
     };
   }, [lang]);

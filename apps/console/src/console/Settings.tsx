@@ -4,8 +4,9 @@ import { useI18n } from '../i18n';
 import { Alert, Field, Loaded, useLoad } from '../ui';
 import { useConsole } from './session';
 import type { ApiToken, Page } from './views';
+import { Webhooks } from './Webhooks';
 
-/** Settings: the signed-in user's API tokens (for the company's own integrations). */
+/** Settings: the signed-in user's API tokens and the company's callback webhooks (its own integrations). */
 export function Settings() {
   const { api, session } = useConsole();
   const { t, dateTime } = useI18n();
@@ -63,6 +64,7 @@ export function Settings() {
           )}
         </Loaded>
       </section>
+      <Webhooks />
     </>
   );
 }

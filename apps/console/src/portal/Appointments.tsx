@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ApiError, data, query, type Api } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Loaded, useLoad } from '../ui';
+import { SlotPicker } from './SlotPicker';
 import { BookNew } from './BookNew';
 
 interface Appointment {
@@ -127,7 +128,7 @@ function UpcomingAppointment({ api, appointment: a, onChanged }: { api: Api; app
 }
 
 function FreeTimes({ api, appointmentId, onPick }: { api: Api; appointmentId: string; onPick: (start: string) => void }) {
-  const { t, dateTime } = useI18n();
+  const { t } = useI18n();
   const times = useLoad(
     () => {
       const from = new Date();
@@ -140,21 +141,7 @@ function FreeTimes({ api, appointmentId, onPick }: { api: Api; appointmentId: st
     <fieldset className="slots">
       <legend>{t('chooseTime')}</legend>
       <Loaded state={times}>
-        {(v) =>
-          v.starts.length === 0 ? (
-            <p>{t('noFreeTimes')}</p>
-          ) : (
-            <ul>
-              {v.starts.slice(0, 24).map((s) => (
-                <li key={s}>
-                  <button type="button" onClick={() => onPick(s)}>
-                    {dateTime(s)}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )
-        }
+        {(v) => <SlotPicker starts={v.starts} onPick={onPick} />}
       </Loaded>
     </fieldset>
   );

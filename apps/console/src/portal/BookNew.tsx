@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ApiError, data, query, type Api } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Loaded, useLoad } from '../ui';
+import { SlotPicker } from './SlotPicker';
 
 interface Service {
   serviceId: string;
@@ -12,7 +13,7 @@ interface Service {
 
 /** Book a new appointment: pick a service, then one of its free times in the next two weeks. */
 export function BookNew({ api, onBooked }: { api: Api; onBooked: (message: string) => void }) {
-  const { t, money, dateTime } = useI18n();
+  const { t, money } = useI18n();
   const services = useLoad(() => data<{ data: Service[] }>(api.GET('/api/portal/services')), []);
   const [serviceId, setServiceId] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
@@ -57,21 +58,7 @@ export function BookNew({ api, onBooked }: { api: Api; onBooked: (message: strin
         <fieldset className="slots">
           <legend>{t('chooseTime')}</legend>
           <Loaded state={times}>
-            {(v) =>
-              v.starts.length === 0 ? (
-                <p>{t('noFreeTimes')}</p>
-              ) : (
-                <ul>
-                  {v.starts.slice(0, 24).map((s) => (
-                    <li key={s}>
-                      <button type="button" onClick={() => void book(s)}>
-                        {dateTime(s)}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
-              )
-            }
+            {(v) => <SlotPicker starts={v.starts} onPick={(start) => void book(start)} />}
           </Loaded>
         </fieldset>
       )}
