@@ -248,7 +248,9 @@ describe('booking during the call', () => {
     const again = await ask({ operation: 'appointment.reschedule', companyId, customer: { phone: erika.phone }, appointmentId, newStart: at('15:00'), idempotencyKey: key });
     expect(again).toMatchObject({ ok: true, data: { replayed: true, appointment: { appointmentId, rescheduledCount: 1, calcomBookingUid: newUid } } });
     const [rescheduled] = await waitFor(() => (eventsOf(companyId, 'booking.rescheduled').length ? eventsOf(companyId, 'booking.rescheduled') : null), { message: 'booking.rescheduled' });
-    expect(rescheduled.data).toMatchObject({ appointmentId, calcomBookingUid: newUid });
+    // Each fact carries the appointment's version, so consumers of the three topics can order them.
+    expect(eventsOf(companyId, 'booking.created').find((e) => e.data.appointmentId === appointmentId)?.data.version).toBe(1);
+    expect(rescheduled.data).toMatchObject({ appointmentId, calcomBookingUid: newUid, version: 2 });
     expect(Date.parse(rescheduled.data.previousStartsAt)).toBe(Date.parse(at('09:00')));
 
     // Taken target: Max's 11:00.
@@ -259,7 +261,7 @@ describe('booking during the call', () => {
     expect(cancelled).toMatchObject({ ok: true, data: { alreadyCancelled: false, appointment: { appointmentId, status: 'cancelled' } } });
     expect(sim.state.bookings.get(newUid)?.status).toBe('cancelled');
     const [event] = await waitFor(() => (eventsOf(companyId, 'booking.cancelled').length ? eventsOf(companyId, 'booking.cancelled') : null), { message: 'booking.cancelled' });
-    expect(event.data).toMatchObject({ appointmentId, reason: 'krank', cancelledBy: 'customer' });
+    expect(event.data).toMatchObject({ appointmentId, reason: 'krank', cancelledBy: 'customer', version: 3 });
     expect(await ask({ operation: 'appointment.cancel', companyId, customer: { phone: erika.phone }, appointmentId })).toMatchObject({ ok: true, data: { alreadyCancelled: true } });
 
     const list = await ask({ operation: 'appointment.list', companyId, customer: { phone: erika.phone }, includePast: true });

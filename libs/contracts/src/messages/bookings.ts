@@ -18,6 +18,11 @@ const appointment = z.object({
     language: language,
   }),
   callId: z.string().nullable(),
+  /**
+   * Added later: the appointment's version, 1 when booked and one more with every change. The three booking topics
+   * are consumed independently, so a consumer orders one appointment's facts by it; absent from older producers.
+   */
+  version: z.number().int().min(1).optional(),
 });
 
 export const bookingCreatedSchema = appointment;
