@@ -225,6 +225,15 @@ export class MessagesRepository {
 
   // --- opt-outs ---
 
+  /** Records an inbound keyword by its MessageSid; false when that message was applied before (redelivery, replay). */
+  async firstKeyword(manager: EntityManager, messageSid: string, phone: string, intent: 'stop' | 'start', keyword: string, at: Date): Promise<boolean> {
+    const result = await manager.query(
+      `INSERT IGNORE INTO notification_inbound_keyword (message_sid, phone, intent, keyword, received_at) VALUES (?, ?, ?, ?, ?)`,
+      [messageSid.slice(0, 64), phone.slice(0, 32), intent, keyword.slice(0, 32), at],
+    );
+    return ((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
+  }
+
   async optedOut(manager: EntityManager, companyId: string, phones: string[]): Promise<Set<string>> {
     if (phones.length === 0) return new Set();
     const rows: { phone: string }[] = await manager.query(`SELECT phone FROM notification_opt_out WHERE company_id = ? AND phone IN (?)`, [companyId, phones]);
