@@ -307,4 +307,33 @@ describe('booking during the call', () => {
     expect((await book(companyId, at('10:00'))).ok).toBe(true);
     expect(client.breakerState).toBe('closed');
   });
+  it('the same callback wish sent again (a retry after a lost reply, or concurrently) is one callback request and one booking.callback-requested', async () => {
+    const companyId = await company();
+    const wish = (wishId: string, text = 'Termin nächste Woche') => ({
+      operation: 'callback.request',
+      companyId,
+      callId: 'call_retry',
+      wishId,
+      name: erika.name,
+      phone: erika.phone,
+      wish: text,
+      reason: 'calendar_unavailable',
+    });
+    const retried = uniqueName('wish');
+    const first = await ask(wish(retried));
+    expect(first).toMatchObject({ ok: true, data: { callbackRequestId: expect.any(String) } });
+    expect(await ask(wish(retried))).toEqual(first);
+    const raced = uniqueName('wish');
+    const [a, b] = await Promise.all([ask(wish(raced, 'Rückruf wegen Befund')), ask(wish(raced, 'Rückruf wegen Befund'))]);
+    expect(a.ok && b.ok).toBe(true);
+    expect(b.data!.callbackRequestId).toBe(a.data!.callbackRequestId);
+    const other = await ask(wish(uniqueName('wish'), 'ein anderer Wunsch'));
+
+    const ids = [first, a, other].map((r) => r.data!.callbackRequestId as string);
+    const published = () => eventsOf(companyId, 'booking.callback-requested').map((e) => e.data.callbackRequestId as string);
+    await waitFor(() => ids.every((id) => published().includes(id)), { message: 'the three callback requests published' });
+    const listed = await ask({ operation: 'callbacks.list', companyId });
+    expect((listed.data!.callbackRequests as { callbackRequestId: string }[]).map((c) => c.callbackRequestId).sort()).toEqual([...ids].sort());
+    expect(published().sort()).toEqual([...ids].sort());
+  });
 });

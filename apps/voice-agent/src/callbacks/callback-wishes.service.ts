@@ -103,6 +103,8 @@ export class CallbackWishes implements OnApplicationBootstrap, OnApplicationShut
         {
           operation: 'callback.request',
           companyId: wish.companyId,
+          // Booking records one callback request per wish, so a retry after a lost reply adds nothing.
+          wishId: wish.id,
           callId: wish.callId,
           name: wish.customerName,
           phone: wish.phone,
