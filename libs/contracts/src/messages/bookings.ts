@@ -48,6 +48,21 @@ export const callbackRequestedSchema = z.object({
   wish: z.string().min(1),
   reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
 });
+/**
+ * The gateway answered a voice function with its spoken fallback ("we'll call you back") because no answer came in
+ * time: the promise, for booking to record as a callback request. `wishId` is `callbackWishIdFor(requestKey)`, the
+ * id voice-agent gives a wish it records for the same request, so the two are one callback request.
+ */
+export const callbackPromisedSchema = z.object({
+  wishId: z.string().min(1).max(100),
+  requestKey: z.string().min(1).max(200),
+  callId: z.string().nullable(),
+  /** The voice function that was asked, as Retell named it. */
+  function: z.string().max(100),
+  phone: e164,
+  wish: z.string().min(1).max(1000),
+  reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+});
 export const calcomBookingChangedSchema = z.object({
   trigger: z.string().min(1),
   calcomBookingUid: z.string().min(1),
