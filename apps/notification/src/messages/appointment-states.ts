@@ -54,6 +54,19 @@ export class AppointmentStates {
     return { version: r.version === null ? null : Number(r.version), at: r.at === null ? null : new Date(r.at), cancelled: Number(r.cancelled) === 1 };
   }
 
+  /**
+   * `created` is an appointment's first fact: it applies only if no state exists, so one INSERT IGNORE both decides
+   * and records it (the consumer's hot path). False: the appointment has a state already (a redelivery, or overtaken
+   * by a newer fact or its cancellation).
+   */
+  async recordFirst(manager: EntityManager, companyId: string, appointmentId: string, incoming: IncomingFact): Promise<boolean> {
+    const result = await manager.query(
+      `INSERT IGNORE INTO notification_appointment_state (company_id, appointment_id, version, event_at, cancelled, updated_at) VALUES (?, ?, ?, ?, 0, ?)`,
+      [companyId, appointmentId, incoming.version, incoming.at, new Date()],
+    );
+    return ((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
+  }
+
   async record(manager: EntityManager, companyId: string, appointmentId: string, previous: AppointmentState, incoming: IncomingFact): Promise<void> {
     await manager.query(
       `UPDATE notification_appointment_state SET version = ?, event_at = ?, cancelled = ?, updated_at = ? WHERE company_id = ? AND appointment_id = ?`,

@@ -104,9 +104,13 @@ export class BookingEventsHandler {
     // anything after a cancellation, changes nothing. A cancellation also withdraws notices not yet sent.
     const incoming: IncomingFact = { fact, version: a.version ?? null, at: eventAt };
     const result = await this.dataSource.transaction(async (manager) => {
-      const state = await this.states.lock(manager, companyId, a.appointmentId);
-      if (!isNewer(state, incoming)) return null;
-      await this.states.record(manager, companyId, a.appointmentId, state, incoming);
+      if (fact === 'created') {
+        if (!(await this.states.recordFirst(manager, companyId, a.appointmentId, incoming))) return null;
+      } else {
+        const state = await this.states.lock(manager, companyId, a.appointmentId);
+        if (!isNewer(state, incoming)) return null;
+        await this.states.record(manager, companyId, a.appointmentId, state, incoming);
+      }
       return {
         dropped: plan.dropReminders ? await this.messages.dropPendingReminders(manager, companyId, a.appointmentId) : 0,
         withdrawn: fact === 'cancelled' ? await this.messages.withdrawPendingNotices(manager, companyId, a.appointmentId) : 0,
