@@ -16,6 +16,7 @@ const GATEWAY = env('E2E_GATEWAY_URL');
 const ADMIN = { email: env('E2E_ADMIN_EMAIL'), password: env('E2E_ADMIN_PASSWORD') };
 const CALLER = env('E2E_CALLER');
 const CALCOM = env('E2E_CALCOM_URL');
+const RETELL = env('E2E_RETELL_URL');
 const SHOTS = process.env.E2E_SCREENSHOTS;
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -82,8 +83,19 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await shot(page, 'console-dashboard');
   });
 
+  await test.step('a new call appears on the dashboard as it happens, without a reload', async () => {
+    const caller = '+491709998877';
+    const placed = await fetch(`${RETELL}/__sim/retell/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agentId: 'agent_demo_schnittpunkt', fromNumber: caller, toNumber: '+493055571234', baseUrl: GATEWAY, durationMs: 20_000, steps: [] }),
+    });
+    expect(placed.status).toBe(200);
+    await expect(page.getByTestId('calls-today')).toContainText(caller, { timeout: 30_000 });
+  });
+
   await test.step('the call: transcript, summary, functions, and the recording plays and seeks', async () => {
-    await page.getByTestId('calls-today').getByRole('link').first().click();
+    await page.getByTestId('calls-today').getByRole('link', { name: new RegExp(CALLER.replace('+', '\\+')) }).click();
     await expect(page.getByRole('heading', { name: 'Transcript' })).toBeVisible();
     await expect(page.getByTestId('functions')).toContainText('book_appointment');
     const duration = await page.waitForFunction(() => {

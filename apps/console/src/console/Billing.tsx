@@ -1,13 +1,14 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, data, query } from '../api/client';
 import { useI18n } from '../i18n';
 import { useLocation } from '../router';
 import { Alert, Field, Loaded, useLoad } from '../ui';
+import { useLive } from './live';
 import { useConsole } from './session';
 import type { Balance, LedgerEntry, Page } from './views';
 
 export function Billing() {
-  const { api, companyId } = useConsole();
+  const { api, companyId, live } = useConsole();
   const { t, money, dateTime } = useI18n();
   const { search } = useLocation();
   const returned = search.get('topup');
@@ -21,6 +22,8 @@ export function Billing() {
   // Back from Stripe Checkout: the credit arrives with Stripe's webhook, moments later; look again until it is there.
   const { reload: reloadBalance } = balance;
   const { reload: reloadLedger } = ledger;
+  const refresh = useCallback(() => (reloadBalance(), reloadLedger()), [reloadBalance, reloadLedger]);
+  useLive(live, ['call.completed', 'payment.', 'balance.'], refresh);
   useEffect(() => {
     if (returned !== 'done') return;
     let n = 0;

@@ -3,13 +3,14 @@ import { ApiError, data, query } from '../api/client';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { Alert, Field, Loaded, duration, useLoad } from '../ui';
+import { useLive } from './live';
 import { useConsole } from './session';
 import type { CallRecord, CallSummary, Page } from './views';
 
 const OUTCOMES = ['ongoing', 'not_connected', 'booked', 'voicemail', 'error', 'completed'];
 
 export function Calls() {
-  const { api, companyId } = useConsole();
+  const { api, companyId, live } = useConsole();
   const { t, dateTime, label } = useI18n();
   const [filters, setFilters] = useState({ outcome: '', number: '' });
   const [applied, setApplied] = useState(filters);
@@ -19,6 +20,7 @@ export function Calls() {
     () => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...applied, limit: 25 }) } })),
     [companyId, applied],
   );
+  useLive(live, ['call.'], first.reload);
   useEffect(() => {
     if (first.value) {
       setPages(first.value.data);

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { connectLive, LiveBus } from './live';
 import { apiClient, data } from '../api/client';
 import { LanguageSwitch, useI18n } from '../i18n';
 import { BaseContext, Link, navigate, useLocation } from '../router';
@@ -75,6 +76,8 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
   );
   const [picked, setPicked] = useState<string | null>(null);
   const companyId = picked ?? companies.value?.[0]?.id ?? null;
+  const live = useMemo(() => new LiveBus(), []);
+  useEffect(() => (companyId ? connectLive(api, companyId, live.emit) : undefined), [api, companyId, live]);
 
   const signOut = async () => {
     await api.DELETE('/api/v1/tokens/{tokenId}', { params: { path: { tokenId: session.tokenId } } }).catch(() => undefined);
@@ -100,7 +103,7 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
   else page = <NotFound />;
 
   return (
-    <ConsoleContext.Provider value={companyId ? { api, session, companyId, signOut } : null}>
+    <ConsoleContext.Provider value={companyId ? { api, session, companyId, signOut, live } : null}>
       <a className="skip" href="#main">
         {t('skipToContent')}
       </a>

@@ -2,6 +2,7 @@ import { data, query } from '../api/client';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { Alert, Loaded, duration, useLoad } from '../ui';
+import { useLive } from './live';
 import { useConsole } from './session';
 import type { Balance, CallSummary, Page } from './views';
 
@@ -12,11 +13,16 @@ function startOfToday(): string {
 }
 
 export function Dashboard() {
-  const { api, companyId } = useConsole();
+  const { api, companyId, live } = useConsole();
   const { t, money, dateTime, label } = useI18n();
   const path = { companyId };
   const calls = useLoad(() => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path, query: query({ from: startOfToday(), limit: 100 }) } })), [companyId]);
   const balance = useLoad(() => data<Balance>(api.GET('/api/v1/companies/{companyId}/billing/balance', { params: { path } })), [companyId]);
+  // without a reload: a call starts or ends, a booking is made, the balance moves
+  const { reload: reloadCalls } = calls;
+  const { reload: reloadBalance } = balance;
+  useLive(live, ['call.'], reloadCalls);
+  useLive(live, ['call.completed', 'payment.', 'balance.'], reloadBalance);
 
   return (
     <>

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { Api } from '../api/client';
+import type { LiveBus } from './live';
 
 /** A signed-in business user: the personal access token from POST /api/v1/auth/login. */
 export interface Session {
@@ -30,6 +31,8 @@ export interface ConsoleContextValue {
   /** The company shown: the user's own, or the one a platform admin picked. */
   companyId: string;
   signOut: () => Promise<void>;
+  /** The company's facts as they happen (calls, bookings, balance). */
+  live: LiveBus;
 }
 export const ConsoleContext = createContext<ConsoleContextValue | null>(null);
 export function useConsole(): ConsoleContextValue {
