@@ -5,7 +5,7 @@ import { useLocation } from '../router';
 import { Alert, Field, Loaded, useLoad } from '../ui';
 import { useLive } from './live';
 import { useConsole } from './session';
-import type { Balance, LedgerEntry, Page } from './views';
+import type { Balance, Invoice, LedgerEntry, Page } from './views';
 
 export function Billing() {
   const { api, companyId, live } = useConsole();
@@ -15,6 +15,7 @@ export function Billing() {
   const path = { companyId };
   const balance = useLoad(() => data<Balance>(api.GET('/api/v1/companies/{companyId}/billing/balance', { params: { path } })), [companyId]);
   const ledger = useLoad(() => data<Page<LedgerEntry>>(api.GET('/api/v1/companies/{companyId}/billing/ledger', { params: { path, query: query({ limit: 20 }) } })), [companyId]);
+  const invoices = useLoad(() => data<{ data: Invoice[] }>(api.GET('/api/v1/companies/{companyId}/billing/invoices', { params: { path } })), [companyId]);
   const [amount, setAmount] = useState('50');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -92,6 +93,51 @@ export function Billing() {
           </form>
         </section>
       </div>
+      <section aria-labelledby="invoices-h">
+        <h2 id="invoices-h">{t('invoices')}</h2>
+        <Loaded state={invoices}>
+          {(page) =>
+            page.data.length === 0 ? (
+              <p>{t('noInvoices')}</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('period')}</th>
+                      <th scope="col">{t('invoiceNumber')}</th>
+                      <th scope="col">{t('status')}</th>
+                      <th scope="col" className="num">
+                        {t('amount')}
+                      </th>
+                      <th scope="col">PDF</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.data.map((inv) => (
+                      <tr key={inv.invoiceId}>
+                        <td>{inv.period}</td>
+                        <td>{inv.number ?? '–'}</td>
+                        <td>{inv.status}</td>
+                        <td className="num">{money(inv.total, inv.currency)}</td>
+                        <td>
+                          {inv.pdfUrl ? (
+                            <a href={inv.pdfUrl} rel="noreferrer noopener" target="_blank">
+                              PDF<span className="visually-hidden"> {inv.number ?? inv.period}</span>
+                            </a>
+                          ) : (
+                            '–'
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Loaded>
+      </section>
       <section aria-labelledby="ledger-h">
         <h2 id="ledger-h">{t('ledger')}</h2>
         <Loaded state={ledger}>

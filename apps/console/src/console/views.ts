@@ -50,3 +50,14 @@ export interface ApiToken {
   lastUsedAt?: string | null;
   createdAt?: string;
 }
+export interface Invoice {
+  invoiceId: string;
+  period: string;
+  status: string;
+  number: string | null;
+  currency: string;
+  total: number;
+  hostedInvoiceUrl: string | null;
+  pdfUrl: string | null;
+  createdAt: string;
+}
