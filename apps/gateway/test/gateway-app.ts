@@ -29,6 +29,11 @@ export interface StartGatewayOptions {
   database?: string;
   /** Extra (test) controllers mounted next to the gateway's own. */
   controllers?: Type[];
+  /**
+   * Service name (and so consumer group) of this instance; default `gateway`. A test that needs the gateway's own
+   * event handlers to see its messages gives it a name of its own (and starts its group at the topics' end).
+   */
+  service?: string;
   /** Runs after the gateway's own hardening, before listen (e.g. test hooks on the Fastify instance). */
   configure?: (app: NestFastifyApplication) => Promise<void>;
 }
@@ -61,7 +66,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   let app: NestFastifyApplication;
   try {
     app = await bootstrapService(
-      'gateway',
+      options.service ?? 'gateway',
       (ctx): DynamicModule => ({ module: class TestGatewayModule {}, imports: [AppModule.forRoot(ctx)], controllers: options.controllers ?? [] }),
       gatewayEnvSchema,
       {
