@@ -49,7 +49,7 @@ describe('rating usage kept unrated', () => {
     await setUp(foreign, 'USD');
     await new Promise((r) => setTimeout(r, 1200)); // the consumer's prices cache (1 s) forgets the EUR prices
     for (let i = 0; i < 3; i++) await publisher.publish(publisher.callCompleted(foreign, `usd_${i}_${foreign.slice(0, 8)}`, 60, new Date(Date.now() - 2 * DAY + i * 1000)));
-    await waitFor(async () => (await statuses(foreign)).filter((s) => s === 'unpriced').length === 3, { message: 'foreign-currency usage kept unrated' });
+    await waitFor(async () => (await statuses(foreign)).filter((s: string) => s === 'unpriced').length === 3, { message: 'foreign-currency usage kept unrated' });
 
     // A company whose calls came in before its prices: unrated, younger than the foreign-currency usage.
     const late = randomUUID();
