@@ -14,6 +14,8 @@ import { migrations } from '../src/migrations';
 export interface TestGateway {
   app: NestFastifyApplication;
   url: string;
+  /** Where this instance serves Prometheus metrics (METRICS_PORT), apart from its public port. */
+  metricsUrl: string;
   database: string;
   /** JSON request against this instance; `token` becomes `Authorization: Bearer <token>`. */
   call: (
@@ -53,8 +55,10 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   const own = options.database ? undefined : await createGatewayDatabase();
   const database = options.database ?? own!.database;
   const port = await freePort();
+  const metricsPort = await freePort();
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
+    METRICS_PORT: String(metricsPort),
     // Each test gateway counts in its own keyspace, and the sensitive limit is out of the way of suites that
     // sign in and create tokens often; the rate-limit suite sets its own limits.
     RATE_LIMIT_KEY_PREFIX: `rl-test-${database}:`,
@@ -87,6 +91,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   return {
     app,
     url,
+    metricsUrl: `http://127.0.0.1:${env.METRICS_PORT}`,
     database,
     call: async (method, path, { token, body, headers = {} } = {}) => {
       const res = await fetch(url + path, {

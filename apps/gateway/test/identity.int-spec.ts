@@ -35,8 +35,8 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     expect(admins).toEqual([{ email: ADMIN.email }]);
   });
 
-  it('keeps health probes and metrics public and everything else behind a token', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/api/health']) {
+  it('keeps health probes public and everything else behind a token', async () => {
+    for (const path of ['/health/live', '/health/ready', '/api/health']) {
       expect([path, (await gw.call('GET', path)).status]).toEqual([path, 200]);
     }
     expect((await gw.call('GET', '/api/v1/companies')).status).toBe(401);
@@ -45,6 +45,24 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     const forged = `rcp_${rest.split('.')[0]}.${'A'.repeat(43)}`;
     expect((await gw.call('GET', '/api/v1/companies', { token: forged })).status).toBe(401);
     expect((await gw.call('GET', '/api/v1/companies', { headers: { authorization: `Basic ${adminToken}` } })).status).toBe(401);
+  });
+
+  it('serves Prometheus metrics only on METRICS_PORT, never on the public port', async () => {
+    expect((await gw.call('GET', '/metrics')).status).toBe(404);
+    expect((await gw.call('GET', '/metrics', { token: adminToken })).status).toBe(404);
+    const scraped = await fetch(`${gw.metricsUrl}/metrics`);
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{.*service="gateway"/m);
+    expect((await fetch(`${gw.metricsUrl}/api/health`)).status).toBe(404); // the metrics port serves nothing else
+    // Without METRICS_PORT the gateway serves no metrics at all rather than on its public port.
+    const bare = await startGateway({ METRICS_PORT: '' }, { database: gw.database });
+    try {
+      expect((await bare.call('GET', '/metrics')).status).toBe(404);
+      expect((await bare.call('GET', '/health/live')).status).toBe(200);
+    } finally {
+      await bare.close();
+    }
   });
 
   it('signs in: a token shown once, resolving to the principal', async () => {

@@ -67,7 +67,7 @@ describe('Retell call webhooks at the gateway', () => {
   it('acknowledges and counts unknown events without forwarding them', async () => {
     const callId = uniqueName('call');
     expect((await send({ event: 'transfer_bridged', call: callObject(callId) })).status).toBe(204);
-    const metrics = await fetch(`${gw.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${gw.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/gateway_retell_webhooks_total\{[^}]*event="unknown",outcome="ignored"[^}]*\} [1-9]/);
     await new Promise((r) => setTimeout(r, 500));
     expect(ofCall(callId)).toHaveLength(0);
