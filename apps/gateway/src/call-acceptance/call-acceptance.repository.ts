@@ -23,10 +23,17 @@ export interface AcceptanceChange extends CallAcceptance {
 export class CallAcceptanceRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** No row: the company's calls are taken. Read per inbound call, so every gateway instance agrees at once. */
-  async of(companyId: string): Promise<CallAcceptance> {
-    const rows: { refusing: number; reason: RefusalReason | null }[] = await this.dataSource.query('SELECT refusing, reason FROM call_acceptance WHERE company_id = ?', [companyId]);
-    return rows[0] ? { refusing: !!rows[0].refusing, reason: rows[0].reason } : { refusing: false, reason: null };
+  /**
+   * No row: the company's calls are taken. Read per inbound call, so every gateway instance agrees at once. If the
+   * database cannot answer, the call is taken (a database blip must not turn callers away; the usage is still billed).
+   */
+  async of(companyId: string): Promise<CallAcceptance & { unknown?: true }> {
+    try {
+      const rows: { refusing: number; reason: RefusalReason | null }[] = await this.dataSource.query('SELECT refusing, reason FROM call_acceptance WHERE company_id = ?', [companyId]);
+      return rows[0] ? { refusing: !!rows[0].refusing, reason: rows[0].reason } : { refusing: false, reason: null };
+    } catch {
+      return { refusing: false, reason: null, unknown: true };
+    }
   }
 
   /**
