@@ -97,8 +97,12 @@ afterAll(async () => {
   await gw?.close();
 });
 
+/** This test's billing's facts about the company (other test files' billing instances share the broker). */
 const ofCompany = (topic: string) =>
-  collector.messages.filter((m) => m.topic === topic && m.key?.toString() === companyId).map((m) => JSON.parse(m.value!.toString()));
+  collector.messages
+    .filter((m) => m.topic === topic && m.key?.toString() === companyId)
+    .map((m) => JSON.parse(m.value!.toString()))
+    .filter((e) => e.source === billing.service);
 
 describe('call acceptance from the prepaid balance', () => {
   it('refuses the inbound call of an exhausted company with a spoken reason, keeps running calls going, and takes calls again after a Stripe top-up', async () => {
