@@ -13,9 +13,6 @@ export function redactSqlValues(text: string): string {
   return text.replace(/\b(entry|value:?|values?)\s+'(?:[^'\\]|\\.)*'/gi, "$1 '[redacted]'");
 }
 
-const isDbError = (e: Record<string, unknown>) =>
-  'sqlState' in e || 'sqlMessage' in e || 'errno' in e || 'parameters' in e || 'driverError' in e || e.type === 'QueryFailedError' || e.name === 'QueryFailedError';
-
 /**
  * pino's error serializer without the values of a failed statement: TypeORM's QueryFailedError carries `parameters`
  * and the driver's error with the formatted `sql`, and the message quotes offending values. A 500's log line keeps
@@ -23,11 +20,11 @@ const isDbError = (e: Record<string, unknown>) =>
  */
 export function safeErrorSerializer(error: unknown): unknown {
   if (!error || typeof error !== 'object') return error;
-  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  return scrub(serialized, isDbError(error as Record<string, unknown>));
+  // Also `{ message }` objects built from a caught error: their message may quote a value just the same.
+  return scrub(pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>);
 }
 
-function scrub(e: Record<string, unknown>, db: boolean): Record<string, unknown> {
+function scrub(e: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) {
     if (VALUE_FIELDS.has(key)) continue;
@@ -36,8 +33,8 @@ function scrub(e: Record<string, unknown>, db: boolean): Record<string, unknown>
       out.driverError = Object.fromEntries(DRIVER_FIELDS.filter((f) => driver[f] !== undefined).map((f) => [f, driver[f]]));
       continue;
     }
-    if (db && typeof value === 'string' && (key === 'message' || key === 'stack' || key === 'sqlMessage')) out[key] = redactSqlValues(value);
-    else if (key === 'cause' && value && typeof value === 'object') out.cause = scrub(value as Record<string, unknown>, db || isDbError(value as Record<string, unknown>));
+    if (typeof value === 'string' && (key === 'message' || key === 'stack' || key === 'sqlMessage')) out[key] = redactSqlValues(value);
+    else if (key === 'cause' && value && typeof value === 'object') out.cause = scrub(value as Record<string, unknown>);
     else out[key] = value;
   }
   return out;
