@@ -102,7 +102,7 @@ const ofCompany = (topic: string) =>
   collector.messages
     .filter((m) => m.topic === topic && m.key?.toString() === companyId)
     .map((m) => JSON.parse(m.value!.toString()))
-    .filter((e) => e.source === billing.service);
+    .filter((e, i, all) => e.source === billing.service && all.findIndex((o) => o.id === e.id) === i); // (the test's own redelivery once)
 
 describe('call acceptance from the prepaid balance', () => {
   it('refuses the inbound call of an exhausted company with a spoken reason, keeps running calls going, and takes calls again after a Stripe top-up', async () => {
@@ -150,5 +150,21 @@ describe('call acceptance from the prepaid balance', () => {
     await publisher.publish(exhausted, Topics.balanceExhausted.name, companyId);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await inboundCall()).body.call_inbound.dynamic_variables.call_accepted).toBe('true');
+  });
+
+  it('follows the platform switching refusal off and on while the balance stays exhausted', async () => {
+    // 4.40 € − 10 min at 0.60 € = −1.60 €: exhausted and refused again.
+    await publisher.publish(publisher.callCompleted(companyId, uniqueName('call_long'), 600));
+    await waitFor(async () => (await inboundCall()).body.call_inbound.dynamic_variables.call_accepted === 'false', { message: 'refused again', timeoutMs: 30_000 });
+    expect((await balance()).state).toBe('exhausted');
+
+    const off = await gw.call('PATCH', `${billingPath()}/prices`, { token: platform, body: { refuseCallsWhenExhausted: false } });
+    expect(off.status).toBe(200);
+    await waitFor(async () => (await inboundCall()).body.call_inbound.dynamic_variables.call_accepted === 'true', { message: 'taken while refusal is off', timeoutMs: 30_000 });
+    const on = await gw.call('PATCH', `${billingPath()}/prices`, { token: platform, body: { refuseCallsWhenExhausted: true } });
+    expect(on.status).toBe(200);
+    await waitFor(async () => (await inboundCall()).body.call_inbound.dynamic_variables.call_accepted === 'false', { message: 'refused once refusal is on', timeoutMs: 30_000 });
+    expect(ofCompany(Topics.balanceExhausted.name).map((e) => e.data.refuseCalls)).toEqual([true, true, false, true]);
+    expect((await balance()).state).toBe('exhausted');
   });
 });

@@ -236,6 +236,27 @@ export class LedgerService {
     return { from, to };
   }
 
+  /**
+   * A change of the company's prices (refusing calls when exhausted, or a partner taking it over as postpaid) while
+   * its balance is exhausted changes whether its calls are refused although no crossing happens: `balance.exhausted`
+   * is published again with the new `refuseCalls`, so the gateway's call acceptance follows at once instead of at
+   * the next crossing. Call inside the transaction that changes the prices.
+   */
+  async announceRefusalChange(manager: EntityManager, companyId: string, before: Thresholds, after: Thresholds, publish: Publish): Promise<boolean> {
+    const refuses = (t: Thresholds) => t.refuseCallsWhenExhausted && !t.postpaid;
+    if (refuses(before) === refuses(after)) return false;
+    const account = await this.lockExisting(manager, companyId);
+    if (!account || account.balanceState !== 'exhausted') return false;
+    await publish({
+      key: companyId,
+      companyId,
+      subject: companyId,
+      topic: Topics.balanceExhausted.name,
+      data: { balance: account.balance, currency: account.currency, refuseCalls: refuses(after) },
+    });
+    return true;
+  }
+
   async balance(manager: EntityManager, companyId: string): Promise<{ currency: Currency; balance: number; bonus: number; state: BalanceState; lastSeq: number } | null> {
     const rows = await manager.query(
       `SELECT a.currency, a.balance_state, a.last_seq, e.balance_after_minor, e.bonus_after_minor
