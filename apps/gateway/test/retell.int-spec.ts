@@ -271,6 +271,20 @@ describe('Retell function calls at the gateway', () => {
         ['check_availability_v17', placed.call.call_id],
         ['book_appointment', placed.call.call_id],
       ]);
+      // args_at_root: the bare arguments with the agent's {{call_id}}, routed by that signed id (bound to the company by
+      // the signed call_started webhook the simulator sent first).
+      received.length = 0;
+      const bareCall = await fetch(`${sim.url}/__sim/retell/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agentId, fromNumber: '+491701234567', toNumber: number, baseUrl: gw.url, apiKey: API_KEY, argsAtRoot: true, steps: [{ name: 'check_availability', args: { datum: 'morgen' }, route: '/api/retell/check-availability' }] }),
+      });
+      const bare = (await bareCall.json()) as any;
+      expect(bare.steps.map((s: any) => [s.status, s.body.success])).toEqual([[200, true]]);
+      expect(received.map((r) => [r.function, r.callId, r.company.id])).toEqual([
+        ['initialize_call', null, companyId],
+        ['check_availability', bare.call.call_id, companyId],
+      ]);
       const wrongKey = await fetch(`${sim.url}/__sim/retell/calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
