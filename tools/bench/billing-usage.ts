@@ -50,7 +50,7 @@ async function main() {
     env: { LOG_LEVEL: 'error', BILLING_TEST_SERVICE: service, BILLING_INVOICE_RUN_INTERVAL_MS: '0', DB_POOL_SIZE: '20' },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-billing-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-billing-${run}`, logger: benchLogger, security: testInfra.kafkaSecurity });
   await startGroupsAtEnd({ [service]: [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name] });
   const child = startProcess('billing-bench', ['apps/billing/test/billing-main.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });

@@ -67,7 +67,7 @@ async function main() {
     env: { LOG_LEVEL: 'error', BENCH_SERVICE_NAME: service, CALLBACK_ALLOW_PRIVATE_URLS: 'true', CALLBACK_POLL_MS: '100' },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-callbacks-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-callbacks-${run}`, logger: benchLogger, security: testInfra.kafkaSecurity });
   await startGroupsAtEnd({ [service]: CALLBACK_TOPICS, [`${service}.${Topics.syncRequest.name}`]: [Topics.syncRequest.name] });
   const child = startProcess('sync-bench', ['-r', './libs/observability/src/instrument.ts', 'tools/bench/sync-service.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });

@@ -62,7 +62,7 @@ async function main() {
     },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-notify-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-notify-${run}`, logger: benchLogger, security: testInfra.kafkaSecurity });
   // The bench group starts at the topics' end: commit their current ends before the service joins.
   await startGroupsAtEnd({ [opts.env.BENCH_SERVICE_NAME]: [Topics.bookingCreated.name, Topics.notificationSetup.name] });
   // BENCH_NOTIFY_PROFILE=<dir> writes a CPU profile of the notification process there.

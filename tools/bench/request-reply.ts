@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const hopN = envInt('BENCH_HOP_N', 500);
   printHeader(`request-reply (sequential ${sequentialN}, ${concurrentN} at concurrency ${CONCURRENCY_LEVELS.join('/')}, raw hop ${hopN})`);
 
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-rr'), logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-rr'), logger: benchLogger, security: testInfra.kafkaSecurity });
   // Envelope types must look like `domain.event`, hence no underscore in the topic (it is the envelope type).
   const rpcTopic = uniqueName('bench.rpc').replace('_', '-');
   const hopTopic = uniqueName('bench.hop').replace('_', '-');

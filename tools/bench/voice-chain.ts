@@ -166,7 +166,7 @@ async function cacheCounts(bookingUrl: string): Promise<{ hit: number; miss: num
 async function main() {
   printHeader(`check_availability through the chain: ${HITS} cache hits per level (1/10/50 callers), ${MISSES} misses`);
   const calcom = await startSimulator(calcomSimulator, { port: 0 });
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger, security: testInfra.kafkaSecurity });
   const producer = new MessageProducer(kafka);
   await producer.connect();
   const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });

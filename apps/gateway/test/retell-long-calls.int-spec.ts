@@ -78,7 +78,7 @@ describe('long calls: a multi-MiB Retell call webhook is recorded and billed', (
 
   beforeAll(async () => {
     // What `npm run infra:topics` does on deployment: the catalogue's settings (max.message.bytes) on the topic.
-    await ensureTopics(createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('long-calls-topics'), logger: silentLogger }), specsFor([Topics.retellCallWebhook]));
+    await ensureTopics(createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('long-calls-topics'), logger: silentLogger, security: testInfra.kafkaSecurity }), specsFor([Topics.retellCallWebhook]));
     gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: API_KEY });
     const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     tenant = await createTestTenant(gw, platform, 'Lange Anrufe');

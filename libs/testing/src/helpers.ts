@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, Consumer, KafkaMessage, logLevel } from 'kafkajs';
+import type { KafkaSecurity } from '@receptionist/config';
 import pino from 'pino';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { testInfra } from './env';
@@ -22,13 +23,13 @@ export async function waitFor<T>(
 }
 
 export function testKafka(clientId = uniqueName('test')): Kafka {
-  return testKafkaOn(testInfra.kafkaBrokers, clientId);
+  return testKafkaOn(testInfra.kafkaBrokers, clientId, testInfra.kafkaSecurity);
 }
 
-/** A kafkajs client for another broker than the shared one (a test's PrivateKafka). */
-export function testKafkaOn(brokers: string[], clientId = uniqueName('test')): Kafka {
+/** A kafkajs client for another broker than the shared one (a test's PrivateKafka, with its SASL credentials if any). */
+export function testKafkaOn(brokers: string[], clientId = uniqueName('test'), security?: KafkaSecurity): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
+  return new Kafka({ clientId, brokers, ...security, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
 }
 
 /**
