@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { createKafka, ensureTopics, specsFor } from '@receptionist/messaging';
-import { silentLogger, testInfra, uniqueName, waitFor } from '@receptionist/testing';
+import { silentLogger, testInfra, testKafkaSecurity, uniqueName, waitFor } from '@receptionist/testing';
 import { createTestTenant, startGateway, TestGateway } from './gateway-app';
 import { signRetell } from '../src/retell/retell-signature';
 // The chain behind the gateway: voice-agent records the call, billing debits it (test composition only).
@@ -78,7 +78,7 @@ describe('long calls: a multi-MiB Retell call webhook is recorded and billed', (
 
   beforeAll(async () => {
     // What `npm run infra:topics` does on deployment: the catalogue's settings (max.message.bytes) on the topic.
-    await ensureTopics(createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('long-calls-topics'), logger: silentLogger, security: testInfra.kafkaSecurity }), specsFor([Topics.retellCallWebhook]));
+    await ensureTopics(createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('long-calls-topics'), logger: silentLogger, security: testKafkaSecurity() }), specsFor([Topics.retellCallWebhook]));
     gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: API_KEY });
     const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     tenant = await createTestTenant(gw, platform, 'Lange Anrufe');

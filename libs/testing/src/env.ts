@@ -1,11 +1,6 @@
-import { kafkaEnvSchema, kafkaSecurityFrom, parseConfig } from '@receptionist/config';
-
-const kafkaEnv = parseConfig(kafkaEnvSchema, { KAFKA_BROKERS: '127.0.0.1:19092', ...process.env });
-
-/** Where the tests find the real infrastructure (the same variables the services use, SASL/TLS included). */
+/** Where the tests find the real infrastructure (the same variables the services use). */
 export const testInfra = {
-  kafkaBrokers: kafkaEnv.KAFKA_BROKERS,
-  kafkaSecurity: kafkaSecurityFrom(kafkaEnv),
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
   db: {
     host: process.env.DB_HOST ?? '127.0.0.1',
     port: Number(process.env.DB_PORT ?? 3306),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, Consumer, KafkaMessage, logLevel } from 'kafkajs';
-import type { KafkaSecurity } from '@receptionist/config';
+import { kafkaEnvSchema, kafkaSecurityFrom, parseConfig, type KafkaSecurity } from '@receptionist/config';
 import pino from 'pino';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { testInfra } from './env';
@@ -22,8 +22,15 @@ export async function waitFor<T>(
   }
 }
 
+let sharedKafkaSecurity: KafkaSecurity | undefined;
+/** The shared broker's SASL/TLS settings from the services' variables (KAFKA_SASL_*, KAFKA_SSL*); none locally. */
+export function testKafkaSecurity(): KafkaSecurity {
+  sharedKafkaSecurity ??= kafkaSecurityFrom(parseConfig(kafkaEnvSchema, { ...process.env, KAFKA_BROKERS: testInfra.kafkaBrokers.join(',') }));
+  return sharedKafkaSecurity;
+}
+
 export function testKafka(clientId = uniqueName('test')): Kafka {
-  return testKafkaOn(testInfra.kafkaBrokers, clientId, testInfra.kafkaSecurity);
+  return testKafkaOn(testInfra.kafkaBrokers, clientId, testKafkaSecurity());
 }
 
 /** A kafkajs client for another broker than the shared one (a test's PrivateKafka, with its SASL credentials if any). */
