@@ -61,6 +61,11 @@ describe('Kafka with SASL/SCRAM and ACLs', () => {
           idempotent('User:intruder'),
         ],
       });
+      // The broker's authorizer applies them from the metadata log a moment later; what it describes, it enforces.
+      await waitFor(
+        async () => (await acls.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY })).resources.length >= 2,
+        { message: 'ACLs in force' },
+      );
     } finally {
       await acls.disconnect();
     }
