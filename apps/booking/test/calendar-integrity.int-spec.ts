@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { BookingReply, Topics } from '@receptionist/contracts';
+import { registry } from '@receptionist/observability';
+import { BookingReply, Topics, createEnvelope } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
 import { collectMessages, testKafka, uniqueName, waitFor } from '@receptionist/testing';
 import { DataSource } from 'typeorm';
 import { testInfra } from '@receptionist/testing';
+import { CalendarLocks } from '../src/appointments/calendar-lock';
 import { BookingRequester, TestBooking, startBooking, startBookingRequester } from './booking-app';
 import { BookingSetupInput, berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from './fixtures';
 
@@ -28,8 +30,9 @@ describe('calendar integrity', () => {
 
   const day = wednesdayAhead();
   const at = (hhmm: string) => berlinAt(day, hhmm);
-  const erika = { name: 'Erika Mustermann', phone: '+4915112345678', email: null, language: 'de' };
-  const max = { name: 'Max Muster', phone: '+4915187654321', email: 'max@example.com', language: 'de' };
+  type Caller = { name: string; phone: string | null; email: string | null; language: string };
+  const erika: Caller = { name: 'Erika Mustermann', phone: '+4915112345678', email: null, language: 'de' };
+  const max: Caller = { name: 'Max Muster', phone: '+4915187654321', email: 'max@example.com', language: 'de' };
   const ask = (r: any, timeoutMs?: number): Promise<BookingReply> => requester.ask({ callId: null, ...r }, timeoutMs);
   const book = (companyId: string, start: string, customer = erika, serviceId = 'beratung', key = uniqueName('key')) =>
     ask({ operation: 'appointment.book', companyId, serviceId, start, customer, idempotencyKey: key });
@@ -37,7 +40,7 @@ describe('calendar integrity', () => {
   const creates = () => sim.requests().filter((r) => r.method === 'POST' && r.path === '/v2/bookings');
   const booked = async (companyId: string) => db.query(`SELECT id, starts_at, ends_at, calcom_booking_uid AS uid FROM appointment WHERE company_id = ? AND status = 'booked' ORDER BY starts_at`, [companyId]);
   const pending = async (companyId: string) => Number((await db.query('SELECT COUNT(*) AS n FROM calcom_pending_create WHERE company_id = ?', [companyId]))[0].n);
-  const createdEvents = (companyId: string) => events.messages.map((m) => JSON.parse(m.value!.toString())).filter((e) => e.companyId === companyId);
+  const createdEvents = (companyId: string, type = 'booking.created') => events.messages.map((m) => JSON.parse(m.value!.toString())).filter((e) => e.companyId === companyId && e.type === type);
 
   async function company(overrides: Partial<BookingSetupInput> = {}): Promise<string> {
     const companyId = `${prefix}-${++n}`;
@@ -51,7 +54,7 @@ describe('calendar integrity', () => {
 
   beforeAll(async () => {
     sim = await startSimulator(calcomSimulator, { port: 0 });
-    events = await collectMessages(testKafka(), [Topics.bookingCreated.name], { fromBeginning: false });
+    events = await collectMessages(testKafka(), [Topics.bookingCreated.name, Topics.bookingCancelled.name, Topics.bookingRescheduled.name], { fromBeginning: false });
     booking = await startBooking(
       { CALCOM_BASE_URL: sim.url, CALCOM_API_KEY: 'cal_test_booking', CALCOM_TEAM_SLUG: 'demo-praxis', CALCOM_REQUEST_TIMEOUT_MS: '2000', CALCOM_RETRY_BASE_DELAY_MS: '10' },
       { companies: [`${prefix}*`] },
@@ -162,5 +165,54 @@ describe('calendar integrity', () => {
     expect(active()).toHaveLength(2);
     expect((await booked(companyId)).map((r: any) => r.uid).sort()).toEqual(active().map((b) => b.uid).sort());
     expect(await pending(companyId)).toBe(0);
+  });
+
+  it('a retry of the same request takes over the lock of its own dead attempt; another request cannot', async () => {
+    const locks = booking.app.get(CalendarLocks);
+    const key = locks.calendarKey(`${prefix}-locks`, 4242);
+    const owner = CalendarLocks.owner(uniqueName('book'));
+    const dead = await locks.acquire(key, owner); // never renewed: its holder died
+    expect(dead).toMatchObject({ acquired: true, tookOver: false });
+    expect(await locks.acquire(key, owner)).toEqual({ acquired: false, heldBySameOwner: true }); // alive for all we know
+    expect(await locks.acquire(key, CalendarLocks.owner('someone else'))).toEqual({ acquired: false, heldBySameOwner: false });
+    const retry = await waitFor(async () => {
+      const got = await locks.acquire(key, owner);
+      return got.acquired ? got : null;
+    }, { timeoutMs: 5_000, intervalMs: 100, message: 'take-over' });
+    expect(retry.tookOver).toBe(true);
+    if (!dead.acquired) throw new Error('unreachable');
+    expect(await locks.holds(dead.lock)).toBe(false); // the fence: the dead attempt can no longer write
+    await locks.release(retry.lock);
+  });
+
+  it("a Cal.com change reported from another company's calendar does not touch the appointment; one from its own does", async () => {
+    const owner = await company({ services: [{ key: 'beratung', name: 'Beratung', calcomEventTypeId: 1001, durationMinutes: 30, priceMinor: 5000 }], staff: [] });
+    await company({ services: [{ key: 'kontrolle', name: 'Kontrolle', calcomEventTypeId: 1003, durationMinutes: 15, priceMinor: 2000 }], staff: [] });
+    const reply = await book(owner, at('10:00'));
+    const { appointmentId, calcomBookingUid: uid } = reply.data!.appointment as any;
+    const foreign = async () => {
+      const values = (await registry.getSingleMetric('booking_calendar_changes_total')?.get())?.values ?? [];
+      return values.filter((v) => v.labels.outcome === 'foreign').reduce((a, v) => a + v.value, 0);
+    };
+    const before = await foreign();
+    const send = (trigger: string, bookingUid: string, payload: Record<string, unknown>) =>
+      producer.publish({
+        topic: Topics.calcomBookingChanged.name,
+        key: bookingUid,
+        envelope: createEnvelope({ type: Topics.calcomBookingChanged.name, source: 'gateway', companyId: null, subject: bookingUid, data: { trigger, calcomBookingUid: bookingUid, payload: { uid: bookingUid, ...payload } } }),
+      });
+    // Signed webhooks of the other company's calendar (event type 1003) naming this company's booking uid.
+    await send('BOOKING_CANCELLED', uid, { eventTypeId: 1003, cancellationReason: 'not yours' });
+    await send('BOOKING_RESCHEDULED', 'moved-uid', { eventTypeId: 1003, rescheduleUid: uid, startTime: at('15:00'), endTime: at('15:30') });
+    await waitFor(async () => (await foreign()) >= before + 2, { message: 'two foreign changes counted' });
+    const list = await ask({ operation: 'appointment.list', companyId: owner, customer: { phone: erika.phone } });
+    expect(list.data!.appointments).toMatchObject([{ appointmentId, calcomBookingUid: uid, status: 'booked' }]);
+    expect(Date.parse((list.data!.appointments as any[])[0].startsAt)).toBe(Date.parse(at('10:00')));
+    expect(createdEvents(owner, 'booking.cancelled')).toHaveLength(0);
+    expect(createdEvents(owner, 'booking.rescheduled')).toHaveLength(0);
+
+    // From its own calendar the same cancellation applies.
+    await send('BOOKING_CANCELLED', uid, { eventTypeId: 1001, cancellationReason: 'Praxis geschlossen' });
+    await waitFor(() => createdEvents(owner, 'booking.cancelled').length === 1, { message: 'booking.cancelled' });
   });
 });

@@ -133,6 +133,20 @@ export class CalcomCreates {
     if ((result.affected ?? 0) < pendingIds.length) throw new Error('the Cal.com booking was already given up by the orphan scan');
   }
 
+  /**
+   * Cal.com reported a booking of ours (our metadata) that no appointment holds: unless its create is still pending,
+   * or the appointment it names exists, it is put on the orphan scan's list. True when it was put there.
+   */
+  async noteUnrecorded(appointmentId: string, companyId: string, uid: string, eventTypeId: number, startsAt: Date): Promise<boolean> {
+    if (!/^[0-9a-f-]{36}$/i.test(appointmentId) || (await this.heldByAppointment(uid))) return false;
+    if (await this.dataSource.getRepository(AppointmentEntity).existsBy({ id: appointmentId })) return false;
+    const result = await this.dataSource.query(
+      `INSERT IGNORE INTO calcom_pending_create (id, company_id, idempotency_key, calcom_event_type_id, starts_at, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+      [appointmentId, companyId, `calcom-webhook:${uid}`.slice(0, 200), eventTypeId, startsAt, new Date()],
+    );
+    return (result.affectedRows ?? 0) > 0;
+  }
+
   async forget(ids: string[]): Promise<void> {
     if (ids.length) await this.rows.delete({ id: In(ids) });
   }
