@@ -204,7 +204,11 @@ describe('calendar integrity', () => {
     // Signed webhooks of the other company's calendar (event type 1003) naming this company's booking uid.
     await send('BOOKING_CANCELLED', uid, { eventTypeId: 1003, cancellationReason: 'not yours' });
     await send('BOOKING_RESCHEDULED', 'moved-uid', { eventTypeId: 1003, rescheduleUid: uid, startTime: at('15:00'), endTime: at('15:30') });
-    await waitFor(async () => (await foreign()) >= before + 2, { message: 'two foreign changes counted' });
+    // Done when both are counted as foreign (or, wrongly, applied).
+    await waitFor(async () => (await foreign()) >= before + 2 || createdEvents(owner, 'booking.cancelled').length + createdEvents(owner, 'booking.rescheduled').length > 0, {
+      message: 'both changes handled',
+    });
+    await new Promise((r) => setTimeout(r, 300));
     const list = await ask({ operation: 'appointment.list', companyId: owner, customer: { phone: erika.phone } });
     expect(list.data!.appointments).toMatchObject([{ appointmentId, calcomBookingUid: uid, status: 'booked' }]);
     expect(Date.parse((list.data!.appointments as any[])[0].startsAt)).toBe(Date.parse(at('10:00')));
