@@ -8,7 +8,7 @@ import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER } from '@receptionist/service-runtime';
 import { AvailabilityService, PlannedStep, SlotContext } from '../availability/availability.service';
 import { checkStart } from '../availability/booking-rules';
-import { CalcomApiError, CalcomBooking, CalcomClient, CalcomUnavailableError } from '../calcom';
+import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
 import type { ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { BookingContext, CatalogueService } from '../catalogue/catalogue.service';
