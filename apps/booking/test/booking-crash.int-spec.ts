@@ -2,6 +2,7 @@ import { BookingReply } from '@receptionist/contracts';
 import { MessageProducer } from '@receptionist/messaging';
 import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
 import { testInfra, uniqueName, waitFor } from '@receptionist/testing';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { BookingRequester, TestBooking, createBookingDatabase, spawnBooking, startBooking, startBookingRequester } from './booking-app';
 import { berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from './fixtures';
@@ -79,7 +80,9 @@ describe('booking killed between Cal.com\'s 201 and its commit', () => {
       await waitFor(() => sim.state.bookings.get(uid)!.status === 'cancelled', { timeoutMs: 60_000, message: 'orphan cancelled' });
       expect(await inspect(database, companyId)).toEqual({ appointments: [], pending: 0 });
       expect(ofCompany(companyId).filter((b) => b.status === 'accepted')).toEqual([]);
-      // The slot is free again for anyone.
+      // The slot is free again for anyone, once the dead attempt's calendar lock has run out (≤ SLOT_LOCK_TTL_MS).
+      const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });
+      await waitFor(async () => !(await redis.exists(`booking:calendar-lock:${companyId}:event-type:1001`)), { timeoutMs: 10_000, message: 'dead lock expired' }).finally(() => redis.disconnect());
       expect(await ask({ operation: 'appointment.book', companyId, serviceId: 'beratung', start, customer: { ...erika, phone: '+4915199999999' }, idempotencyKey: uniqueName('key') })).toMatchObject({ ok: true });
     } finally {
       await replacement?.app.close();

@@ -259,10 +259,11 @@ export class AppointmentsService {
     }
     const appointmentId = randomUUID();
     const made: { step: PlannedStep; uid: string }[] = [];
-    const undo = async (why: string) => {
-      for (const m of made) {
-        await this.calcom.cancelBooking(m.uid, { cancellationReason: why }).catch((e) => this.logger.error({ err: e, uid: m.uid }, 'compensating Cal.com cancel failed; booking orphaned'));
-      }
+    // Pending until recorded: whatever cannot be undone now (or whose outcome is unknown) the orphan scan settles.
+    await this.creates.begin(appointmentId, { companyId: req.companyId, idempotencyKey: req.idempotencyKey, eventTypeId: plan[0].service.calcomEventTypeId, startMs });
+    const undo = async (why: string, outcomeKnown: boolean) => {
+      const cancelled = await this.creates.cancelAll(made.map((m) => m.uid), why);
+      if (cancelled && outcomeKnown) await this.creates.forget([appointmentId]);
     };
     try {
       for (const [position, step] of plan.entries()) {
@@ -284,7 +285,7 @@ export class AppointmentsService {
         made.push({ step, uid: booking.uid });
       }
     } catch (error) {
-      await undo('a later step of the appointment could not be booked; cancelled automatically');
+      await undo('a later step of the appointment could not be booked; cancelled automatically', CalcomCreates.certainlyNotBooked(error));
       throw await this.calcomFailure(error, ctx, startMs);
     } finally {
       for (const step of plan) await this.availability.invalidate(req.companyId, step.service.calcomEventTypeId);
@@ -319,6 +320,7 @@ export class AppointmentsService {
     let customer: CustomerEntity;
     try {
       customer = await this.outbox.transaction(async (manager, publish) => {
+        await this.creates.closeIn(manager, [appointmentId]);
         const c = await this.customersRepo.upsert(manager, req.companyId, req.customer, now);
         appointment.customerId = c.id;
         await manager.getRepository(AppointmentEntity).insert(appointment);
@@ -327,7 +329,7 @@ export class AppointmentsService {
         return c;
       });
     } catch (error) {
-      await undo('not recorded by the receptionist; cancelled automatically');
+      await undo('not recorded by the receptionist; cancelled automatically', true);
       if (isDuplicateKeyError(error)) {
         const replay = await this.replayBooking(req);
         if (replay) return replay;

@@ -69,8 +69,8 @@ export class CalcomCreates {
     return this.dataSource.getRepository(PendingCreateEntity);
   }
 
-  /** Creates the Cal.com booking for `appointmentId`; throws CalcomApiError / CalcomUnavailableError / NotThisRequestsBooking. */
-  async create(appointmentId: string, req: CreateRequest): Promise<MadeBooking> {
+  /** The pending record of the creates about to be sent for `appointmentId` (committed before they go out). */
+  async begin(appointmentId: string, req: Pick<CreateRequest, 'companyId' | 'idempotencyKey' | 'eventTypeId' | 'startMs'>): Promise<PendingCreateEntity> {
     const row: PendingCreateEntity = {
       id: appointmentId,
       companyId: req.companyId,
@@ -81,12 +81,35 @@ export class CalcomCreates {
       createdAt: new Date(),
     };
     await this.rows.insert(row);
+    return row;
+  }
+
+  /** Cal.com certainly made no booking for this failure (a refusal, or a request it never processed). */
+  static certainlyNotBooked(error: unknown): boolean {
+    return error instanceof CalcomApiError || (error instanceof CalcomUnavailableError && NOT_SENT.has(error.reason));
+  }
+
+  /** Cancels bookings we made but cannot record; true when all are gone (a failure is left to the orphan scan). */
+  async cancelAll(uids: string[], why: string): Promise<boolean> {
+    let all = true;
+    for (const uid of uids) {
+      await this.cancel(uid, why).catch((error) => {
+        all = false;
+        this.logger.warn({ err: error, uid }, 'compensating Cal.com cancel failed; the orphan scan retries it');
+      });
+    }
+    return all;
+  }
+
+  /** Creates the Cal.com booking for `appointmentId`; throws CalcomApiError / CalcomUnavailableError / NotThisRequestsBooking. */
+  async create(appointmentId: string, req: CreateRequest): Promise<MadeBooking> {
+    const row = await this.begin(appointmentId, req);
     let booking: CalcomBooking;
     try {
       // No deadline signal on the write: a booking that Cal.com makes after the caller gave up is still recorded.
       booking = await this.calcom.createBooking({ eventTypeId: req.eventTypeId }, req.input, { retryUntil: req.retryUntil });
     } catch (error) {
-      if (error instanceof CalcomApiError || (error instanceof CalcomUnavailableError && NOT_SENT.has(error.reason))) {
+      if (CalcomCreates.certainlyNotBooked(error)) {
         await this.forget([row.id]);
         throw error;
       }
@@ -209,11 +232,10 @@ export class CalcomCreates {
     }
   }
 
-  /** Active Cal.com bookings carrying this pending create's appointment id, around its start. */
+  /** Active Cal.com bookings carrying this pending create's appointment id, around its start (every step of a composite one). */
   private async findOurs(row: PendingCreateEntity): Promise<CalcomBooking[]> {
     const start = row.startsAt.getTime();
     const { bookings } = await this.calcom.listBookings({
-      eventTypeIds: [row.calcomEventTypeId],
       afterStart: new Date(start - 60_000).toISOString(),
       beforeEnd: new Date(start + 24 * 3_600_000).toISOString(),
       take: 250,
