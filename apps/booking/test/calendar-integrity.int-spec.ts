@@ -106,8 +106,8 @@ describe('calendar integrity', () => {
 
   it('Cal.com answering a create with an existing booking (another call\'s, or a walk-in) is slot_taken and confirms nothing', async () => {
     const companyId = await company();
-    // Bookings of the same start made earlier by the same host in another calendar: Cal.com's idempotency (start, end,
-    // host) answers our create with them.
+    // Bookings of the same start made earlier (another call's, a walk-in's) that Cal.com hands back as the answer to our
+    // create (a duplicate or idempotency match); they are in another calendar here so that our slot check still passes.
     const earlier = async (metadata: Record<string, string>) => {
       const res = await fetch(`${sim.url}/v2/bookings`, {
         method: 'POST',

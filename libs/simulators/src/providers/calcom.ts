@@ -282,8 +282,9 @@ export interface WebhookDelivery {
  * Scripted answers to the next `POST /v2/bookings`, one per create, for tests of how a client copes with what Cal.com
  * really does now and then: `rate_limited` (429 + Retry-After, nothing booked), `garbled` (booked, but the 201's body
  * is cut off), `hold` (booked and announced, the 201 held back for `ms`, as when the answer is slow or the client dies
- * before reading it), `existing` (Cal.com's idempotency: a create whose start, end and host match an earlier booking is
- * answered with that booking, whoever made it and whatever its metadata; here the earlier booking is named by `uid`).
+ * before reading it), `existing` (the create is answered with an earlier booking named by `uid`, whoever made it and
+ * whatever its metadata: what the duplicate check above does for the same attendee and start, and what the issue reports
+ * of Cal.com's idempotency and some integrations; Cal.com's exact idempotency rule is not in domain.md).
  */
 export const createAnswerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rate_limited'), retryAfterSeconds: z.number().int().min(0).max(60).default(1) }),
