@@ -56,7 +56,15 @@ describe('calendar integrity', () => {
     sim = await startSimulator(calcomSimulator, { port: 0 });
     events = await collectMessages(testKafka(), [Topics.bookingCreated.name, Topics.bookingCancelled.name, Topics.bookingRescheduled.name], { fromBeginning: false });
     booking = await startBooking(
-      { CALCOM_BASE_URL: sim.url, CALCOM_API_KEY: 'cal_test_booking', CALCOM_TEAM_SLUG: 'demo-praxis', CALCOM_REQUEST_TIMEOUT_MS: '2000', CALCOM_RETRY_BASE_DELAY_MS: '10' },
+      {
+        CALCOM_BASE_URL: sim.url,
+        CALCOM_API_KEY: 'cal_test_booking',
+        CALCOM_TEAM_SLUG: 'demo-praxis',
+        CALCOM_REQUEST_TIMEOUT_MS: '2000',
+        CALCOM_RETRY_BASE_DELAY_MS: '10',
+        CALCOM_ORPHAN_GRACE_MS: '3000',
+        CALCOM_ORPHAN_SCAN_MS: '500',
+      },
       { companies: [`${prefix}*`] },
     );
     db = new DataSource({ type: 'mysql', ...testInfra.db, database: booking.database, timezone: 'Z' });
@@ -218,5 +226,31 @@ describe('calendar integrity', () => {
     // From its own calendar the same cancellation applies.
     await send('BOOKING_CANCELLED', uid, { eventTypeId: 1001, cancellationReason: 'Praxis geschlossen' });
     await waitFor(() => createdEvents(owner, 'booking.cancelled').length === 1, { message: 'booking.cancelled' });
+  });
+
+  it('a BOOKING_CREATED of ours that no appointment holds is cancelled in Cal.com after the grace period', async () => {
+    const companyId = await company();
+    const appointmentId = randomUUID();
+    // A booking with our metadata whose create never reached our database (made before a crash, say).
+    const res = await fetch(`${sim.url}/v2/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cal-api-version': '2024-08-13' },
+      body: JSON.stringify({ eventTypeId: 1001, start: at('16:00'), attendee: { name: erika.name, phoneNumber: erika.phone, timeZone: 'Europe/Berlin' }, metadata: { appointmentId, companyId } }),
+    });
+    const uid = ((await res.json()) as { data: { uid: string } }).data.uid;
+    await producer.publish({
+      topic: Topics.calcomBookingChanged.name,
+      key: uid,
+      envelope: createEnvelope({
+        type: Topics.calcomBookingChanged.name,
+        source: 'gateway',
+        companyId: null,
+        subject: uid,
+        data: { trigger: 'BOOKING_CREATED', calcomBookingUid: uid, payload: { uid, eventTypeId: 1001, status: 'ACCEPTED', startTime: at('16:00'), endTime: at('16:30'), metadata: { appointmentId, companyId } } },
+      }),
+    });
+    await waitFor(() => sim.state.bookings.get(uid)!.status === 'cancelled', { timeoutMs: 30_000, message: 'orphan cancelled' });
+    expect(await booked(companyId)).toHaveLength(0);
+    expect(await pending(companyId)).toBe(0);
   });
 });

@@ -127,6 +127,11 @@ export class CalcomCreates {
     if (theirs && this.isThisRequests(booking, theirs, req.input) && !(await this.heldByAppointment(booking.uid))) {
       return { booking, appointmentId: theirs.id, pendingIds: [row.id, theirs.id] };
     }
+    if (booking.metadata?.appointmentId === row.id) {
+      // Ours, but not what was asked (another start, unconfirmed, …): undone now, or by the orphan scan.
+      if (await this.cancelAll([booking.uid], 'not the booking requested; cancelled automatically')) await this.forget([row.id]);
+      throw new NotThisRequestsBooking(`Cal.com booked ${booking.uid} differently from the request`);
+    }
     // Someone else's or an old booking: nothing was created for this request, and that booking is not ours to touch.
     await this.forget([row.id]);
     foreignAnswers().inc();
@@ -240,7 +245,7 @@ export class CalcomCreates {
       beforeEnd: new Date(start + 24 * 3_600_000).toISOString(),
       take: 250,
     });
-    return bookings.filter((b) => b.status === 'accepted' && b.metadata?.appointmentId === row.id);
+    return bookings.filter((b) => (b.status === 'accepted' || b.status === 'pending') && b.metadata?.appointmentId === row.id);
   }
 
   private earlierRows(companyId: string, idempotencyKey: string, exceptId?: string): Promise<PendingCreateEntity[]> {
