@@ -202,8 +202,7 @@ export class AppointmentsService {
       // Never leave a Cal.com booking nobody knows about: undo it unless an appointment holds it (a retry of this
       // request recorded it); what cannot be undone now stays pending for the orphan scan.
       await this.creates.undo(made, 'not recorded by the receptionist; cancelled automatically');
-      const replay = await this.replayBooking(req);
-      if (replay) return replay;
+      // Another attempt of this request recorded it first: its appointment is the answer.
       if (isDuplicateKeyError(error)) {
         const replay = await this.replayBooking(req);
         if (replay) return replay;
