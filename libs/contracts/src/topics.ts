@@ -6,6 +6,7 @@ import {
   bookingFailedSchema,
   bookingRescheduledSchema,
   calcomBookingChangedSchema,
+  callbackPromisedSchema,
   callbackRequestedSchema,
 } from './messages/bookings';
 import {
@@ -59,6 +60,7 @@ export const Topics = {
   bookingCancelled: topic({ name: 'booking.cancelled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCancelledSchema, schemaVersion: 1, partitions: 3 }),
   bookingFailed: topic({ name: 'booking.failed', kind: 'event', producer: 'booking', key: 'callId', schema: bookingFailedSchema, schemaVersion: 1, partitions: 3 }),
   callbackRequested: topic({ name: 'booking.callback-requested', kind: 'event', producer: 'booking', key: 'callbackRequestId', schema: callbackRequestedSchema, schemaVersion: 1, partitions: 3 }),
+  callbackPromised: topic({ name: 'voice.callback-promised', kind: 'event', producer: 'gateway', key: 'callId', schema: callbackPromisedSchema, schemaVersion: 1, partitions: 3 }),
   calcomBookingChanged: topic({ name: 'calcom.booking.changed', kind: 'event', producer: 'gateway', key: 'calcomBookingUid', schema: calcomBookingChangedSchema, schemaVersion: 1, partitions: 3 }),
   paymentSucceeded: topic({ name: 'payment.succeeded', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentSucceededSchema, schemaVersion: 1, partitions: 3 }),
   paymentFailed: topic({ name: 'payment.failed', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentFailedSchema, schemaVersion: 1, partitions: 3 }),

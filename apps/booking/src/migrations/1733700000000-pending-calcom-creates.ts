@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Cal.com creates not yet recorded (issue 13 defect 4): the orphan scan's work list. */
-export class PendingCalcomCreates1733400000000 implements MigrationInterface {
-  name = 'PendingCalcomCreates1733400000000';
+export class PendingCalcomCreates1733700000000 implements MigrationInterface {
+  name = 'PendingCalcomCreates1733700000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE calcom_pending_create (
