@@ -40,7 +40,18 @@ export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   partitions: number;
   /** Retention in hours; platform chatter needs little. */
   retentionHours?: number;
+  /**
+   * The largest record batch the topic (and its DLQ) accepts, compressed (`max.message.bytes`); without it the
+   * broker's default (~1 MB). Producers compress large messages (libs/messaging SendQueue).
+   */
+  maxMessageBytes?: number;
 }
+
+/**
+ * A long call's whole call object (word timings: a 40-minute call is several MiB of JSON) travels GZIP-compressed
+ * on `retell.call.webhook`; 8 MiB compressed holds far more than the gateway's 25 MiB body limit compresses to.
+ */
+export const RETELL_WEBHOOK_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 function topic<S extends z.ZodType>(def: TopicDefinition<S>): TopicDefinition<S> {
   return def;
@@ -54,7 +65,7 @@ export const Topics = {
   callStarted: topic({ name: 'call.started', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callStartedSchema, schemaVersion: 1, partitions: 3 }),
   callCompleted: topic({ name: 'call.completed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callCompletedSchema, schemaVersion: 1, partitions: 3 }),
   callAnalyzed: topic({ name: 'call.analyzed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callAnalyzedSchema, schemaVersion: 1, partitions: 3 }),
-  retellCallWebhook: topic({ name: 'retell.call.webhook', kind: 'event', producer: 'gateway', key: 'callId', schema: retellCallWebhookSchema, schemaVersion: 1, partitions: 6 }),
+  retellCallWebhook: topic({ name: 'retell.call.webhook', kind: 'event', producer: 'gateway', key: 'callId', schema: retellCallWebhookSchema, schemaVersion: 1, partitions: 6, maxMessageBytes: RETELL_WEBHOOK_MAX_MESSAGE_BYTES }),
   bookingCreated: topic({ name: 'booking.created', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCreatedSchema, schemaVersion: 1, partitions: 3 }),
   bookingRescheduled: topic({ name: 'booking.rescheduled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingRescheduledSchema, schemaVersion: 1, partitions: 3 }),
   bookingCancelled: topic({ name: 'booking.cancelled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCancelledSchema, schemaVersion: 1, partitions: 3 }),
