@@ -1324,7 +1324,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    abilities?: ("companies.create" | "companies.read" | "companies.update" | "branches.manage" | "routing.manage" | "users.read" | "users.manage" | "tokens.manage" | "audit.read" | "appointments.read" | "appointments.manage" | "calls.read" | "billing.read" | "billing.manage" | "pricing.manage" | "services.manage" | "health.read" | "portal.manage" | "integrations.manage")[];
+                    abilities?: ("companies.create" | "companies.read" | "companies.update" | "branches.manage" | "routing.manage" | "users.read" | "users.manage" | "tokens.manage" | "audit.read" | "appointments.read" | "appointments.manage" | "calls.read" | "billing.read" | "billing.manage" | "billing.refund" | "pricing.manage" | "services.manage" | "health.read" | "portal.manage" | "integrations.manage")[];
                     /** Format: date-time */
                     expiresAt?: string;
                     expiresInDays?: number;
