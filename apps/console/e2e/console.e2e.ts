@@ -116,6 +116,15 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
   await test.step('the calls list', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();
     await expect(page.getByRole('table')).toContainText(CALLER);
+    // a bad filter: the API's words at the field, what was typed kept
+    await page.getByLabel('Caller').fill('not a number');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page.getByText('must be a phone number')).toBeVisible();
+    await expect(page.getByLabel('Caller')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel('Caller')).toHaveValue('not a number');
+    await page.getByLabel('Caller').fill(CALLER);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page.getByRole('table')).toContainText(CALLER);
     await accessible(page, 'calls');
     await shot(page, 'console-calls');
   });

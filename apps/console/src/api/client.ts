@@ -24,12 +24,13 @@ export function problemOf(status: number, body: unknown): ApiError {
       if (name) fields[name] = String(e.detail ?? e.message ?? message);
     }
   }
-  if (typeof b.field === 'string') fields[b.field] = message;
-  // "body.email: must be an e-mail; password: too short"
+  // "number: must be a phone number; to: must be after from"
   for (const part of message.split(/;\s*/)) {
     const m = /^(?:body\.|query\.)?([A-Za-z][\w.]*):\s*(.+)$/.exec(part);
     if (m && !fields[m[1]]) fields[m[1]] = m[2];
   }
+  // `field: "start"` (or "a,b") with a message that does not name it
+  if (typeof b.field === 'string') for (const name of b.field.split(',')) if (name && !fields[name]) fields[name] = message;
   return new ApiError(status, message, fields);
 }
 

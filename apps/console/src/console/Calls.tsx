@@ -12,12 +12,18 @@ const OUTCOMES = ['ongoing', 'not_connected', 'booked', 'voicemail', 'error', 'c
 export function Calls() {
   const { api, companyId, live } = useConsole();
   const { t, dateTime, label } = useI18n();
-  const [filters, setFilters] = useState({ outcome: '', number: '' });
+  const [filters, setFilters] = useState({ outcome: '', number: '', fromDay: '', toDay: '' });
   const [applied, setApplied] = useState(filters);
   const [pages, setPages] = useState<CallSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
+  // whole local days: from the start of the first to the end of the last
+  const range = {
+    from: applied.fromDay ? new Date(`${applied.fromDay}T00:00:00`).toISOString() : undefined,
+    to: applied.toDay ? new Date(new Date(`${applied.toDay}T00:00:00`).getTime() + 86_400_000).toISOString() : undefined,
+  };
+  const filterQuery = { outcome: applied.outcome, number: applied.number, ...range };
   const first = useLoad(
-    () => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...applied, limit: 25 }) } })),
+    () => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...filterQuery, limit: 25 }) } })),
     [companyId, applied],
   );
   useLive(live, ['call.'], first.reload);
@@ -28,7 +34,7 @@ export function Calls() {
     }
   }, [first.value]);
   const more = async () => {
-    const page = await data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...applied, limit: 25, cursor: cursor ?? undefined }) } }));
+    const page = await data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...filterQuery, limit: 25, cursor: cursor ?? undefined }) } }));
     setPages((p) => [...p, ...page.data]);
     setCursor(page.next === null ? null : String(page.next));
   };
@@ -56,6 +62,8 @@ export function Calls() {
           </select>
         </div>
         <Field label={t('caller')} type="tel" value={filters.number} onChange={(e) => setFilters({ ...filters, number: e.target.value })} error={fieldErrors.number} />
+        <Field label={t('from')} type="date" value={filters.fromDay} onChange={(e) => setFilters({ ...filters, fromDay: e.target.value })} error={fieldErrors.from} />
+        <Field label={t('to')} type="date" value={filters.toDay} onChange={(e) => setFilters({ ...filters, toDay: e.target.value })} error={fieldErrors.to} />
         <button type="submit">{t('filter')}</button>
       </form>
       {first.error && !Object.keys(fieldErrors).length && <Alert>{first.error.message}</Alert>}
