@@ -15,6 +15,7 @@ import {
 import { PermanentMessageError } from './errors';
 import { H } from './headers';
 import type { MessageProducer } from './producer';
+import { SupervisedConsumer } from './supervised-consumer';
 
 export interface MessageContext {
   topic: string;
@@ -80,11 +81,10 @@ class InvalidMessageError extends PermanentMessageError {}
  * its partition. Handlers should be idempotent (see Inbox): delivery is at least once.
  */
 export class EventConsumer {
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly handlers = new Map<string, Subscription<any>>();
   private readonly maxAttempts: number;
   private readonly initialBackoffMs: number;
-  private joined = false;
   private running = false;
 
   constructor(
@@ -95,23 +95,19 @@ export class EventConsumer {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.initialBackoffMs = options.initialBackoffMs ?? 200;
     for (const s of options.subscriptions) this.handlers.set(s.topic, s);
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeout ?? 30000,
-      heartbeatInterval: 3000,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
+    const sessionTimeout = options.sessionTimeout ?? 30000;
+    // Replaced by a new consumer when kafkajs gives up on it (broker or coordinator outage), see SupervisedConsumer.
+    this.consumer = new SupervisedConsumer(kafka, {
+      config: { groupId: options.groupId, sessionTimeout, heartbeatInterval: 3000, maxWaitTimeInMs: 250, allowAutoTopicCreation: false },
+      logger: options.logger,
+      rejoinDeadlineMs: 2 * sessionTimeout,
+      run: (consumer) => this.runOn(consumer),
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      options.logger.error({ err: payload.error, group: options.groupId }, 'consumer crashed; kafkajs restarts it'),
-    );
   }
 
   /** True once the group has been joined and partitions assigned (readiness). */
   get isReady() {
-    return this.running && this.joined;
+    return this.running && this.consumer.isJoined;
   }
 
   get groupId() {
@@ -124,10 +120,14 @@ export class EventConsumer {
       consumerFailures().inc({ topic, group: this.options.groupId }, 0);
       deadLetters().inc({ topic, group: this.options.groupId }, 0);
     }
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.start();
+    this.running = true;
+  }
+
+  private async runOn(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
     const batching = [...this.handlers.values()].some((s) => s.batchHandler);
-    await this.consumer.run({
+    await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       // kafkajs takes one or the other for the whole consumer; in batch mode, topics without a batch handler are
       // still handled message by message, with the offset resolved after each.
@@ -135,7 +135,6 @@ export class EventConsumer {
         ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => this.onBatch(payload) }
         : { eachMessage: (payload: EachMessagePayload) => this.onMessage(payload) }),
     });
-    this.running = true;
   }
 
   /** Waits until the group is joined, so a caller can rely on not missing what is produced next. */
@@ -151,7 +150,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.consumer.disconnect();
+    await this.consumer.stop();
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
