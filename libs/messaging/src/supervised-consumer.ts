@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { consumerRecoveries } from './metrics';
+import { isUnknownTopicError } from './send-queue';
 
 export interface SupervisedConsumerOptions {
   config: ConsumerConfig;
@@ -101,7 +102,9 @@ export class SupervisedConsumer {
       if (!mine()) return;
       this.leftGroup();
       const err = { name: payload.error.name, message: payload.error.message };
-      if (payload.restart) {
+      // A subscribed topic that vanished (a reply topic lost with the broker's data) would crash every restart:
+      // replace the consumer at once, `prepare` recreates what it needs.
+      if (payload.restart && !(this.options.prepare && isUnknownTopicError(payload.error))) {
         this.options.logger.warn({ err, group: this.options.config.groupId }, 'consumer crashed; kafkajs restarts it');
       } else {
         this.options.logger.error({ err, group: this.options.config.groupId }, 'consumer crashed for good; replacing it');

@@ -108,4 +108,29 @@ describe('consumers after a broker outage', () => {
       await broker.start();
     });
   });
+
+  it('a requester whose reply topic was lost recreates it and is answered again', async () => {
+    const responder = new RequestResponder(kafka, {
+      groupId: uniqueName('responders'),
+      topic,
+      logger: silentLogger,
+      handler: async (env) => ({ echo: (env.data as { n: number }).n }),
+    });
+    const client = new RequestClient(kafka, { service: 'test', instanceId: uniqueName('lost'), logger: silentLogger });
+    await responder.start();
+    await client.start();
+    try {
+      const ask = (n: number) => client.request<{ n: number }, { echo: number }>(topic, { key: null, companyId: null, subject: null, data: { n } }, 2000);
+      expect(await ask(1)).toEqual({ echo: 1 });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [client.replyTopic] });
+      await admin.disconnect();
+      await waitFor(async () => (await ask(2).catch(() => null))?.echo === 2, { timeoutMs: 90_000, intervalMs: 500, message: 'an answer on the recreated reply topic' });
+      await waitFor(() => client.isReady, { message: 'the requester ready again' });
+    } finally {
+      await client.stop().catch(() => undefined);
+      await responder.stop().catch(() => undefined);
+    }
+  });
 });
