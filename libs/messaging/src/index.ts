@@ -1,5 +1,7 @@
 export * from './kafka';
 export * from './errors';
+export * from './metrics';
+export * from './supervised-consumer';
 export * from './headers';
 export * from './topics-admin';
 export * from './producer';
