@@ -52,3 +52,8 @@ export const outboxPruned = () =>
       registers: [registry],
     }),
   );
+
+export const outboxParkedRows = () =>
+  getOrCreateMetric('outbox_parked_rows', () =>
+    new Gauge({ name: 'outbox_parked_rows', help: 'Outbox rows parked (refused by Kafka for good), waiting for an operator', registers: [registry] }),
+  );
