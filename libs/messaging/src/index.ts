@@ -15,3 +15,4 @@ export * from './inbox/inbox';
 export * from './migrations/1732400000000-messaging-tables';
 export * from './migrations/1733700000000-messaging-retention';
 export * from './retention';
+export * from './reply-topic-janitor';
