@@ -19,6 +19,7 @@ import {
   OutboxRelay,
   ProcessedMessageEntity,
   createKafka,
+  isTransientError,
   ensureTopics,
   specsFor,
 } from '@receptionist/messaging';
@@ -39,6 +40,18 @@ export interface RetentionBenchResult {
 }
 
 const SERVICE = 'bench-retention';
+let transientRetries = 0;
+
+async function withRetries<T>(work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransientError(error)) throw error;
+      transientRetries++;
+    }
+  }
+}
 
 async function main(): Promise<void> {
   const seconds = envInt('BENCH_RETENTION_SECONDS', 60);
@@ -84,12 +97,15 @@ async function main(): Promise<void> {
         continue;
       }
       const chunk = Math.min(500, target - written);
-      await outbox.transaction(async (_m, publish) => {
-        for (let i = 0; i < chunk; i++) await publish({ topic, key: `k${(written + i) % 97}`, companyId: null, subject: null, data: { seq: written + i } });
-      });
+      // A deadlock with the pruner is retried, as the consumers do with every transient failure.
+      await withRetries(() =>
+        outbox.transaction(async (_m, publish) => {
+          for (let i = 0; i < chunk; i++) await publish({ topic, key: `k${(written + i) % 97}`, companyId: null, subject: null, data: { seq: written + i } });
+        }),
+      );
       // The consuming side: as many processed-message records.
       const envelopes = Array.from({ length: chunk }, () => ({ id: randomUUID(), type: topic }));
-      await inbox.handleBatchOnce('bench-consumer', envelopes, async () => undefined);
+      await withRetries(() => inbox.handleBatchOnce('bench-consumer', envelopes, async () => undefined));
       written += chunk;
     }
     const elapsed = (Date.now() - started) / 1000;
@@ -113,6 +129,7 @@ async function main(): Promise<void> {
         `${written < target ? `; ${target} did not fit in ${seconds} s` : ''}`,
     );
     console.log(`outbox_message: at most ${maxOutbox} rows, ${result.finalOutboxRows} at the end, ${pruned.outbox} pruned`);
+    console.log(`transient failures retried (deadlocks with the pruner): ${transientRetries}`);
     console.log(`processed_message: at most ${maxProcessed} rows, ${result.finalProcessedRows} at the end, ${pruned.inbox} pruned`);
     writeResult(result);
   } finally {

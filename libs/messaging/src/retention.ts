@@ -1,6 +1,7 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { outboxPruned } from './metrics';
+import { isTransientError } from './errors';
 
 export interface RetentionOptions {
   logger: Logger;
@@ -40,12 +41,17 @@ export class MessagingRetention {
       try {
         const outbox = await this.deleteChunks(
           runner,
-          'DELETE FROM outbox_message WHERE published_at IS NOT NULL AND published_at < ? ORDER BY published_at LIMIT ?',
+          'SELECT id FROM outbox_message WHERE published_at IS NOT NULL AND published_at < ? ORDER BY published_at LIMIT ?',
+          (rows) => [`DELETE FROM outbox_message WHERE id IN (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id)],
           new Date(now.getTime() - this.options.outboxRetentionMs),
         );
         const inbox = await this.deleteChunks(
           runner,
-          'DELETE FROM processed_message WHERE processed_at < ? ORDER BY processed_at LIMIT ?',
+          'SELECT consumer, message_id FROM processed_message WHERE processed_at < ? ORDER BY processed_at LIMIT ?',
+          (rows) => [
+            `DELETE FROM processed_message WHERE (consumer, message_id) IN (${rows.map(() => '(?, ?)').join(',')})`,
+            rows.flatMap((r) => [r.consumer, r.message_id]),
+          ],
           new Date(now.getTime() - this.options.inboxRetentionMs),
         );
         if (outbox) outboxPruned().inc({ table: 'outbox_message' }, outbox);
@@ -60,14 +66,34 @@ export class MessagingRetention {
     }
   }
 
-  private async deleteChunks(runner: { query: (sql: string, params: unknown[]) => Promise<unknown> }, sql: string, before: Date): Promise<number> {
+  /**
+   * Selects a chunk (a plain read, no locks) and deletes it by primary key, so the delete locks only rows nobody else
+   * writes any more; the relay marking new rows published never meets it on the index (it deadlocked on a range
+   * delete). A deadlock or lock wait anyway is retried a few times.
+   */
+  private async deleteChunks(
+    runner: QueryRunner,
+    select: string,
+    remove: (rows: Record<string, string>[]) => [string, unknown[]],
+    before: Date,
+  ): Promise<number> {
     const chunk = this.options.chunkSize ?? 5000;
     let total = 0;
-    for (;;) {
-      const result = (await runner.query(sql, [before, chunk])) as { affectedRows?: number };
-      const n = Number(result?.affectedRows ?? 0);
-      total += n;
-      if (n < chunk) return total;
+    for (let tries = 0; ; ) {
+      try {
+        const rows: Record<string, string>[] = await runner.query(select, [before, chunk]);
+        if (rows.length === 0) return total;
+        const [sql, params] = remove(rows);
+        // No gap locks: the writers insert next to the rows being deleted (the next statement only).
+        await runner.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        const result = (await runner.query(sql, params)) as { affectedRows?: number };
+        total += Number(result?.affectedRows ?? 0);
+        if (rows.length < chunk) return total;
+        tries = 0;
+      } catch (error) {
+        if (!isTransientError(error) || ++tries > 5) throw error;
+        await new Promise((r) => setTimeout(r, 100 * tries));
+      }
     }
   }
 }
