@@ -17,7 +17,7 @@ import { Agent, request } from 'undici';
 import { createEnvelope, Topics, type Envelope } from '@receptionist/contracts';
 import { createKafka, MessageProducer } from '@receptionist/messaging';
 import { calcomSimulator, signLikeRetell, startSimulator } from '@receptionist/simulators';
-import { testInfra } from '@receptionist/testing';
+import { testInfra, testKafkaSecurity } from '@receptionist/testing';
 // The in-process floor composes two services in one process, which only a benchmark may do.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBooking } from '../../apps/booking/test/booking-app';
@@ -166,7 +166,7 @@ async function cacheCounts(bookingUrl: string): Promise<{ hit: number; miss: num
 async function main() {
   printHeader(`check_availability through the chain: ${HITS} cache hits per level (1/10/50 callers), ${MISSES} misses`);
   const calcom = await startSimulator(calcomSimulator, { port: 0 });
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger, security: testKafkaSecurity() });
   const producer = new MessageProducer(kafka);
   await producer.connect();
   const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });

@@ -31,6 +31,8 @@ export interface StartGatewayOptions {
   controllers?: Type[];
   /** Runs after the gateway's own hardening, before listen (e.g. test hooks on the Fastify instance). */
   configure?: (app: NestFastifyApplication) => Promise<void>;
+  /** Listen on this port (e.g. one chosen beforehand so APP_URL can name it); default a free one. */
+  port?: number;
 }
 
 /** A throwaway gateway database with the gateway's migrations; share it between instances. */
@@ -47,7 +49,7 @@ export async function createGatewayDatabase(): Promise<{ database: string; drop:
 export async function startGateway(extraEnv: Record<string, string> = {}, options: StartGatewayOptions = {}): Promise<TestGateway> {
   const own = options.database ? undefined : await createGatewayDatabase();
   const database = options.database ?? own!.database;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
     // Each test gateway counts in its own keyspace, and the sensitive limit is out of the way of suites that

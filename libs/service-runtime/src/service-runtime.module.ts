@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { EntitySchema, MixedList } from 'typeorm';
-import type { ServiceEnv } from '@receptionist/config';
+import { kafkaSecurityFrom, type ServiceEnv } from '@receptionist/config';
 import { OutboxMessageEntity, ProcessedMessageEntity, createKafka, Inbox } from '@receptionist/messaging';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
@@ -63,7 +63,7 @@ export class ServiceRuntimeModule {
       {
         provide: KAFKA,
         useFactory: () =>
-          createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? options.service, logger }),
+          createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? options.service, logger, security: kafkaSecurityFrom(config) }),
       },
       RedisLifecycle,
       MessagingRuntime,

@@ -586,9 +586,10 @@ export class AppointmentsService {
       .getRepository(AppointmentEntity)
       .update(
         { id: current.id, companyId: current.companyId, status: 'booked' },
-        { status: 'cancelled', cancelledAt: now, cancellationReason: change.reason, cancelledBy: change.cancelledBy, updatedAt: now },
+        { status: 'cancelled', cancelledAt: now, cancellationReason: change.reason, cancelledBy: change.cancelledBy, updatedAt: now, version: () => 'version + 1' },
       );
     if (!result.affected) return false;
+    const version = await this.versionAfterChange(manager, current);
     await manager.getRepository(AppointmentChangeEntity).insert({
       id: randomUUID(),
       companyId: current.companyId,
@@ -606,7 +607,7 @@ export class AppointmentsService {
       key: current.id,
       companyId: current.companyId,
       subject: current.id,
-      data: { ...appointmentEventData({ ...current, status: 'cancelled' }, service, customer), reason: change.reason, cancelledBy: change.cancelledBy },
+      data: { ...appointmentEventData({ ...current, status: 'cancelled', version }, service, customer), reason: change.reason, cancelledBy: change.cancelledBy },
     });
     return true;
   }
@@ -641,15 +642,25 @@ export class AppointmentsService {
     const { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt } = updated;
     await manager
       .getRepository(AppointmentEntity)
-      .update({ id: current.id, companyId: current.companyId }, { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt });
+      .update(
+        { id: current.id, companyId: current.companyId },
+        { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt, version: () => 'version + 1' },
+      );
+    const version = await this.versionAfterChange(manager, current);
     const previous = appointmentEventData(current, service, customer);
     await publish({
       topic: Topics.bookingRescheduled.name,
       key: current.id,
       companyId: current.companyId,
       subject: current.id,
-      data: { ...appointmentEventData(updated, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
+      data: { ...appointmentEventData({ ...updated, version }, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
     });
+  }
+
+  /** The version the caller's UPDATE just gave the row (it holds the row lock, so it reads its own write). */
+  private async versionAfterChange(manager: EntityManager, current: AppointmentEntity): Promise<number> {
+    const rows: { version: number }[] = await manager.query('SELECT version FROM appointment WHERE company_id = ? AND id = ?', [current.companyId, current.id]);
+    return Number(rows[0]?.version ?? 1);
   }
 
   private async replayReschedule(req: RescheduleRequest) {

@@ -1,5 +1,6 @@
 import { applyDecorators, CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
@@ -25,9 +26,20 @@ interface RetellRouteMeta {
 export const RetellRoute = (fn: string | null) =>
   applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta), RateLimit('voice'));
 
+/**
+ * The largest Retell call webhook accepted (413 above it): a long call's `call_ended`/`call_analyzed` carries the
+ * whole transcript with word timings, several MiB for 40 minutes. Every other route keeps the 1 MiB limit.
+ */
+export const RETELL_WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
 /** Retell's call webhooks: signed by Retell (x-retell-signature only); ingestion is not rate-limited. */
 export const RetellWebhookRoute = () =>
-  applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn: null, kind: 'webhook' } satisfies RetellRouteMeta), SkipRateLimit());
+  applyDecorators(
+    Public(),
+    SetMetadata(RETELL_ROUTE, { fn: null, kind: 'webhook' } satisfies RetellRouteMeta),
+    SkipRateLimit(),
+    RouteConfig({ bodyLimit: RETELL_WEBHOOK_BODY_LIMIT }),
+  );
 
 export type RetellRequest = FastifyRequest & {
   rawBody?: Buffer;
