@@ -16,7 +16,7 @@ import { OutboxMessage, OutboxMessageEntity } from './outbox-message.entity';
 import { readLatestState } from './relay-state';
 import { H } from '../headers';
 import { outboxParked, outboxParkedRows } from '../metrics';
-import { isUnknownTopicError } from '../send-queue';
+import { isMessageTooLargeError, isUnknownTopicError } from '../send-queue';
 
 export interface OutboxRelayOptions {
   service: string;
@@ -303,7 +303,7 @@ export class OutboxRelay {
     const e = error as { type?: string; message?: string; cause?: { type?: string; message?: string } };
     const type = e?.type ?? e?.cause?.type;
     const text = `${e?.message ?? ''} ${e?.cause?.message ?? ''}`;
-    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE' || /too large/i.test(text)) {
+    if (isMessageTooLargeError(error) || /too large/i.test(text)) {
       return `too_large: ${rows.length === 1 ? `${Buffer.byteLength(rows[0].payload)} bytes; ` : ''}${text.trim()}`.slice(0, 500);
     }
     if (type === 'INVALID_TOPIC_EXCEPTION') return `invalid_topic: ${text.trim()}`.slice(0, 500);
