@@ -12,7 +12,7 @@ import { OUTBOX_STATE_TOPIC } from '@receptionist/contracts';
 import {
   Inbox,
   MessagingRetention,
-  MessagingRetention1733700000000,
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   await createTopics(kafka, [{ topic, numPartitions: 3 }]);
   const db = await createTestDatabase('bench', {
     entities: [OutboxMessageEntity, ProcessedMessageEntity],
-    migrations: [MessagingTables1732400000000, MessagingRetention1733700000000],
+    migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
   });
   const relay = new OutboxRelay(kafka, db.dataSource, { service: SERVICE, logger: benchLogger, pollMs: 50, batchSize: 500 });
   const outbox = new Outbox(db.dataSource, SERVICE);

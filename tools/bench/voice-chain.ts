@@ -154,7 +154,7 @@ async function inProcessFloor(calcomUrl: string, producer: MessageProducer, redi
 }
 
 async function cacheCounts(bookingUrl: string): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${bookingUrl}/metrics`)).text();
+  const text = await (await fetch(`${bookingUrl}/metrics`)).text(); // booking's METRICS_PORT
   const sum = (result: string) =>
     text
       .split('\n')
@@ -203,7 +203,7 @@ async function main() {
   await migrateAll(opts, chainServices);
   const children = chainServices.map((s) => startService(s, opts));
   const base = `http://127.0.0.1:${3000 + PORT_OFFSET}`;
-  const bookingUrl = `http://127.0.0.1:${3002 + PORT_OFFSET}`;
+  const bookingUrl = `http://127.0.0.1:${SERVICES.find((s) => s.name === 'booking')!.metricsPort + PORT_OFFSET}`;
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   try {
     await Promise.all(chainServices.map((s) => waitReady(`http://127.0.0.1:${s.port + PORT_OFFSET}/health/ready`, 120000)));

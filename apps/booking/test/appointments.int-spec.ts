@@ -192,11 +192,11 @@ describe('booking during the call', () => {
     await waitFor(() => eventsOf(companyId, 'booking.created').length === 1, { message: 'one booking.created' });
   });
 
-  it('a slot locked by another caller is slot_taken without asking Cal.com to book, and bookable once released', async () => {
+  it('a calendar locked by another caller is slot_taken without asking Cal.com to book, and bookable once released', async () => {
     const companyId = await company();
     const start = at('13:00');
     const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });
-    const key = `booking:slot-lock:${companyId}:1001:${start}`;
+    const key = `booking:calendar-lock:${companyId}:event-type:1001`;
     try {
       await redis.set(key, 'another-caller:token', 'PX', 60_000);
       const reply = await book(companyId, start);

@@ -8,8 +8,13 @@ export const gatewayEnvSchema = z.object({
   RETELLAI_API_KEY: z.string().optional(),
   /** A separate signing key, if the account uses one; tried besides RETELLAI_API_KEY. */
   RETELLAI_WEBHOOK_SECRET: z.string().optional(),
-  /** Bearer / HMAC secret of the system we replace, for agents configured with it. */
+  /**
+   * Bearer / HMAC secret of the system we replace, for agents configured with it. It is one static secret, so it
+   * is bound to one company: RETELLAI_FUNCTION_SECRET_COMPANY (required with it) names that company's id, and a
+   * request with this secret never reaches another company.
+   */
   RETELLAI_FUNCTION_SECRET: z.string().optional(),
+  RETELLAI_FUNCTION_SECRET_COMPANY: z.uuid().optional(),
   CALCOM_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),

@@ -151,6 +151,11 @@ export const serviceEnvSchema = z.object({
   APP_ENV: z.enum(['local', 'test', 'staging', 'production']).default('local'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: port(),
+  /**
+   * Prometheus metrics on their own port (`GET /metrics`), never on PORT: the port a service serves its API on may be
+   * public (the gateway's is). Unset: the gateway serves no metrics; other services keep /metrics on PORT.
+   */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
   DB_HOST: z.string().default('127.0.0.1'),
   DB_PORT: port(3306),

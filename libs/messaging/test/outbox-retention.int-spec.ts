@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
   MessagingRetention,
-  MessagingRetention1733700000000,
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -24,7 +24,7 @@ describe('outbox rows Kafka refuses, and the tables kept bounded (issue 13, defe
     await createTopics(kafka, [{ topic, numPartitions: 1 }]);
     db = await createTestDatabase('retention', {
       entities: [OutboxMessageEntity, ProcessedMessageEntity],
-      migrations: [MessagingTables1732400000000, MessagingRetention1733700000000],
+      migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
     });
   });
 

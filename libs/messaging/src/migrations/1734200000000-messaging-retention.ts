@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * stalling every batch; the relay's pending index leaves them out, and the retention pruner finds old published rows
  * by their publication time. Every service includes this migration after MessagingTables.
  */
-export class MessagingRetention1733700000000 implements MigrationInterface {
-  name = 'MessagingRetention1733700000000';
+export class MessagingRetention1734200000000 implements MigrationInterface {
+  name = 'MessagingRetention1734200000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE outbox_message
