@@ -1,4 +1,4 @@
-import { MessagingTables1732400000000 } from '@receptionist/messaging';
+import { MessagingRetention1734200000000, MessagingTables1732400000000 } from '@receptionist/messaging';
 import { Catalogue1732600000000 } from './1732600000000-catalogue';
 import { Appointments1732600100000 } from './1732600100000-appointments';
 import { Policies1732810000000 } from './1732810000000-policies';
@@ -11,6 +11,7 @@ import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calco
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
   MessagingTables1732400000000,
+  MessagingRetention1734200000000,
   Catalogue1732600000000,
   Appointments1732600100000,
   Policies1732810000000,
