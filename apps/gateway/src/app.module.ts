@@ -20,6 +20,7 @@ import { PortalModule } from './portal/portal.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
+import { AppointmentsModule } from './appointments/appointments.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
+        AppointmentsModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -5,12 +5,13 @@ import { CatalogueModule } from '../catalogue/catalogue.module';
 import { CustomersModule } from '../customers/customers.module';
 import { AppointmentsStoreModule } from './appointments-store.module';
 import { AppointmentsService } from './appointments.service';
+import { BusinessAppointmentsService } from './business-appointments.service';
 import { CalendarChangesHandler } from './calendar-changes.handler';
 import { SlotLocks } from './slot-lock';
 
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
-  providers: [AppointmentsService, SlotLocks, CalendarChangesHandler],
-  exports: [AppointmentsService],
+  providers: [AppointmentsService, BusinessAppointmentsService, SlotLocks, CalendarChangesHandler],
+  exports: [AppointmentsService, BusinessAppointmentsService],
 })
 export class AppointmentsModule {}

@@ -62,7 +62,9 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; internal: bo
           : reason,
     };
     for (const [key, value] of Object.entries(fields)) {
-      if (!HIDDEN_FIELDS.has(key) && ['string', 'number', 'boolean'].includes(typeof value)) body[key] = value;
+      // primitives, and lists of strings (e.g. the free start times offered instead of a taken slot)
+      const strings = Array.isArray(value) && value.length <= 50 && value.every((v) => typeof v === 'string');
+      if (!HIDDEN_FIELDS.has(key) && (strings || ['string', 'number', 'boolean'].includes(typeof value))) body[key] = value;
     }
     return { body, internal: false };
   }
