@@ -21,6 +21,7 @@ import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
 import { AppointmentsModule } from './appointments/appointments.module';
+import { CustomersModule } from './customers/customers.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule {
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
         AppointmentsModule,
+        CustomersModule,
       ],
       controllers: [PublicHealthController],
     };

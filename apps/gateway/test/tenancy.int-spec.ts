@@ -76,6 +76,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/appointments/:appointmentId/cancel': { reason: 'cancelled by B' },
   'POST /api/v1/companies/:companyId/appointments/:appointmentId/move': { start: berlinAt(wednesdayAhead(), '16:30') },
   'POST /api/v1/companies/:companyId/appointments/:appointmentId/outcome': { outcome: 'no_show' },
+  'PATCH /api/v1/companies/:companyId/customers/:customerId': { name: 'Renamed by B' },
+  'POST /api/v1/companies/:companyId/customers/:customerId/merge': { duplicateId: '00000000-0000-4000-8000-000000000000' },
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -178,6 +180,7 @@ describe('tenant isolation of the admin API', () => {
       const booked = await bookingRequester.ask({ operation: 'appointment.book', companyId, callId: null, serviceId: 'beratung', start: berlinAt(wednesdayAhead(), key === 'A' ? '09:00' : '10:00'), customer: { name: `${key} customer`, phone: '+491701234567', email: null, language: 'de' }, idempotencyKey: `tenancy-${companyId}` });
       expect(booked.ok).toBe(true);
       tenants[key].ids.appointmentId = String((booked.data!.appointment as { appointmentId: string }).appointmentId);
+      tenants[key].ids.customerId = String((booked.data!.customer as { customerId: string }).customerId);
     }
     await producer.disconnect();
     // One callback subscription per company with one (test) delivery, kept by the real sync.

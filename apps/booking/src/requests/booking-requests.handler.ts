@@ -12,6 +12,7 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { BookingFailure } from '../common/booking-failure';
 import { CompanyFilter } from '../common/company-filter';
 import { CustomersService, customerView } from '../customers/customers.service';
+import { CustomerDirectoryService } from '../customers/customer-directory.service';
 
 type Parsed = z.output<typeof bookingRequestSchema>;
 
@@ -31,6 +32,7 @@ export class BookingRequestsHandler {
     private readonly availability: AvailabilityService,
     private readonly appointments: AppointmentsService,
     private readonly business: BusinessAppointmentsService,
+    private readonly directory: CustomerDirectoryService,
     private readonly callbacks: CallbacksService,
     private readonly companies: CompanyFilter,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -103,6 +105,14 @@ export class BookingRequestsHandler {
         return this.business.get(request.companyId, request.appointmentId);
       case 'appointment.record-outcome':
         return this.business.recordOutcome(request);
+      case 'customers.search':
+        return this.directory.search(request);
+      case 'customer.get':
+        return this.directory.get(request.companyId, request.customerId);
+      case 'customer.update':
+        return this.directory.update(request);
+      case 'customers.merge':
+        return this.directory.merge(request);
       case 'callback.request':
         return this.callbacks.request(request);
       case 'callbacks.list':

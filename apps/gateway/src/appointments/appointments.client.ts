@@ -50,7 +50,9 @@ export function refusal(reply: BookingReply): HttpException {
     case 'not_found':
       // A company without a booking set-up cannot book yet; anything else unknown is a 404 like another company's.
       if (field === 'companyId') return new ConflictException(body(409, 'Conflict'));
-      return new NotFoundException('appointment not found');
+      // Merging with another company's (or a missing) record is bad input about that field, not a missing path.
+      if (field === 'duplicateId') return refusedAsBadRequest(detail, field);
+      return new NotFoundException(`${field === 'customerId' || field === 'duplicateId' ? 'customer' : 'appointment'} not found`);
     case 'slot_taken':
     case 'staff_unavailable':
     case 'policy_denied':

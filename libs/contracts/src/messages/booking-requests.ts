@@ -102,6 +102,28 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     appointmentId: z.string().min(1),
     outcome: z.enum(appointmentOutcomes),
   }),
+  /** The admin API: a company's customers by name, phone or e-mail (`query`), by name (cursor from the previous page). */
+  z.object({
+    operation: z.literal('customers.search'),
+    ...base,
+    query: z.string().trim().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(600).optional(),
+  }),
+  /** One customer with their appointments (a merged record names the one it was merged into). */
+  z.object({ operation: z.literal('customer.get'), ...base, customerId: z.string().min(1) }),
+  /** Corrects a customer's details; a number another customer of the company has is refused (merge them instead). */
+  z.object({
+    operation: z.literal('customer.update'),
+    ...base,
+    customerId: z.string().min(1),
+    name: z.string().min(1).max(200).optional(),
+    phone: e164.nullable().optional(),
+    email: z.email().max(254).nullable().optional(),
+    language: language.optional(),
+  }),
+  /** Two records of one person: `duplicateId`'s appointments move to `customerId`, which keeps its details and fills gaps. */
+  z.object({ operation: z.literal('customers.merge'), ...base, customerId: z.string().min(1), duplicateId: z.string().min(1) }),
   /** Calendar down or nothing suitable: record the caller's wish so staff call back (booking.callback-requested). */
   z.object({
     operation: z.literal('callback.request'),
