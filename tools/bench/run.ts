@@ -21,9 +21,10 @@ import type { UnderstandingBenchResult } from './understanding';
 import type { BillingBenchResult } from './billing-usage';
 import type { OtelOverheadResult } from './otel-overhead';
 import type { CallbackBenchResult } from './callback-deliveries';
+import type { SelfServiceBenchResult } from './self-service';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'self-service'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -118,6 +119,13 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as CallbackBenchResult;
       console.log(row(`booking.created -> signed callback at the receiver, burst of ${r.events}`, r.delay, `${fmt(r.deliveredPerSecond, 0)} deliveries/s`));
       notes.push(`callbacks: missing ${r.missing}, duplicates ${r.duplicates}, bad signatures ${r.badSignatures}`);
+    } else if (o.name === 'self-service') {
+      const r = o.result as SelfServiceBenchResult;
+      for (const q of r.queries) {
+        console.log(row(`${q.label}, floor (booking in-process)`, q.floor));
+        console.log(row(`${q.label}, API`, q.api, `${q.rows} rows; p99 target < ${r.targetP99Ms} ms: ${q.api.p99 < r.targetP99Ms ? 'ok' : 'OVER'}`));
+      }
+      notes.push(`self-service: ${r.appointments} appointments and ${r.customers} customers per company (two companies), seeded in ${fmt(r.seedSeconds, 0)} s`);
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;
       notes.push(

@@ -69,6 +69,8 @@ describe('self-service customers', () => {
     // One call from Erika's number, recorded by the real voice-agent from signed Retell webhooks.
     const agentId = `agent_cust_${randomBytes(4).toString('hex')}`;
     expect((await call('POST', `/api/v1/companies/${A.companyId}/agents`, platform, { agentId })).status).toBe(201);
+    // A's own line: national numbers typed by staff (0151 …) are read in its country
+    expect((await call('POST', `/api/v1/companies/${A.companyId}/phone-numbers`, platform, { number: `+49309${randomBytes(3).readUIntBE(0, 3) % 100000}`.padEnd(13, '0') })).status).toBe(201);
     ids.callId = `call_${randomBytes(6).toString('hex')}`;
     const start = Date.now() - 60_000;
     for (const event of ['call_started', 'call_ended']) {
@@ -96,6 +98,8 @@ describe('self-service customers', () => {
     expect(names(await call('GET', `${customers(A)}?q=erik%20muster`, A.admin))).toEqual(['Erika Mustermann', 'Erika Mustermann']);
     expect(names(await call('GET', `${customers(A)}?q=Ma`, A.admin))).toEqual(['Max Li']);
     expect(names(await call('GET', `${customers(A)}?q=${encodeURIComponent('0151 1234')}`, A.admin))).toEqual(['Erika Mustermann']);
+    expect(names(await call('GET', `${customers(A)}?q=${encodeURIComponent('030 12')}`, A.admin))).toEqual(['Anna Schmidt']);
+    expect(names(await call('GET', `${customers(A)}?q=${encodeURIComponent('12345678')}`, A.admin))).toEqual(['Erika Mustermann']);
     expect(names(await call('GET', `${customers(A)}?q=${encodeURIComponent('+4930')}`, A.admin))).toEqual(['Anna Schmidt']);
     expect(names(await call('GET', `${customers(A)}?q=max.li@`, A.admin))).toEqual(['Max Li']);
     expect(names(await call('GET', `${customers(B)}?q=Erika`, B.admin))).toEqual(['Erika bei B']);

@@ -1,9 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import { Actor, auditBy, diff } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppointmentsClient } from '../appointments/appointments.client';
 import { CallsClient } from '../calls/calls.client';
 import { UUID_RE } from '../common/zod-body';
+import { CompaniesRepository } from '../companies/companies.repository';
 import type { MergeCustomersDto, SearchCustomersQuery, UpdateCustomerDto } from './dto';
 
 interface CustomerRecord {
@@ -24,10 +26,12 @@ export class CustomersService {
     private readonly booking: AppointmentsClient,
     private readonly calls: CallsClient,
     private readonly audit: AuditService,
+    private readonly companies: CompaniesRepository,
   ) {}
 
   async search(companyId: string, q: SearchCustomersQuery) {
-    const page = await this.booking.ask({ operation: 'customers.search', companyId, callId: null, query: q.q, limit: q.limit, cursor: q.cursor });
+    const query = q.q ? await this.internationalPrefix(companyId, q.q) : undefined;
+    const page = await this.booking.ask({ operation: 'customers.search', companyId, callId: null, query, limit: q.limit, cursor: q.cursor });
     return { data: page.customers ?? [], next: page.next ?? null };
   }
 
@@ -68,6 +72,18 @@ export class CustomersService {
       changes: { duplicateId: dto.duplicateId, movedAppointments: reply.movedAppointments },
     });
     return { customer: reply.customer, merged: reply.merged, movedAppointments: reply.movedAppointments, dropped: reply.dropped };
+  }
+
+  /**
+   * A national number as staff type it (`0151 123…`, possibly incomplete) becomes the beginning of its E.164 form in
+   * the country of the company's own line (`+49151123…`), which booking finds by the phone index; without a line of
+   * the company the digits are searched anywhere in the number (slower, no index).
+   */
+  private async internationalPrefix(companyId: string, q: string): Promise<string> {
+    if (!/^0[1-9][\d\s()/.-]{2,}$/.test(q)) return q;
+    const [line] = await this.companies.listPhoneNumbers({ all: false, companyId }, companyId);
+    const callingCode = line ? parsePhoneNumberFromString(line.number)?.countryCallingCode : undefined;
+    return callingCode ? `+${callingCode}${q.replace(/\D/g, '').slice(1)}` : q;
   }
 
   private requireId(customerId: string) {
