@@ -130,6 +130,17 @@ describe('self-service appointments', () => {
       expect([field, res.status, res.body.field]).toEqual([field, 400, field]);
       expect(res.body.message).toContain(field);
     }
+    // an RFC 9457 problem with one entry per invalid field (and the classic fields beside it)
+    const two = await call('POST', base(A), A.admin, { ...good, start: 'x', customer: { name: '', phone: '+4915187654321' } }, { 'idempotency-key': randomUUID() });
+    expect(two.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(two.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, statusCode: 400, field: 'start,customer.name' });
+    expect(two.body.detail).toBe(two.body.message);
+    expect(two.body.errors).toEqual([
+      { field: 'start', message: expect.any(String) },
+      { field: 'customer.name', message: expect.any(String) },
+    ]);
+    const slot = await create(A, { ...good, start: at('09:00') });
+    expect([slot.status, slot.headers.get('content-type'), slot.body.errors]).toEqual([409, expect.stringMatching(/^application\/problem\+json/), [{ field: 'start', message: expect.any(String) }]]);
     for (const [query, field] of [['status=gone', 'status'], ['from=2026-13-01', 'from'], ['limit=500', 'limit'], [`from=${at('12:00')}&to=${at('09:00')}`, 'to'], ['cursor=abc', 'cursor'], ['sort=asc', 'sort']]) {
       const res = await call('GET', `${base(A)}?${query}`, A.admin);
       expect([query, res.status, res.body.field]).toEqual([query, 400, field]);
