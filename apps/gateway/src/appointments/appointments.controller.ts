@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Actor, CurrentActor } from '../audit/actor';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, ZodBody } from '../common/zod-body';
+import { DescribeHeaders, DescribeQuery } from '../openapi/describe';
 import { RateLimit } from '../rate-limit';
 import { AppointmentsService } from './appointments.service';
 import {
@@ -30,6 +31,7 @@ export class AppointmentsController {
   /** Start order; `next` is the `cursor` of the following page (null on the last). */
   @Get()
   @RequireAbility('appointments.read')
+  @DescribeQuery(listAppointmentsQuery)
   async list(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(listAppointmentsQuery, query, 'query');
     return this.service.list((await this.service.company(principal, companyId)).id, q);
@@ -45,6 +47,7 @@ export class AppointmentsController {
   @Post()
   @RequireAbility('appointments.manage')
   @RateLimit('booking')
+  @DescribeHeaders({ name: 'Idempotency-Key', required: true, description: 'Your id for this booking (8–150 printable characters): a retry with it answers the same appointment' })
   async create(
     @CurrentActor() actor: Actor,
     @Param('companyId') companyId: string,
@@ -69,6 +72,7 @@ export class AppointmentsController {
   @HttpCode(200)
   @RequireAbility('appointments.manage')
   @RateLimit('booking')
+  @DescribeHeaders({ name: 'Idempotency-Key', required: false, description: 'With it, a retried move is answered from the first' })
   async move(
     @CurrentActor() actor: Actor,
     @Param('companyId') companyId: string,

@@ -3,6 +3,7 @@ import { Actor, CurrentActor } from '../audit/actor';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, ZodBody } from '../common/zod-body';
 import { TenantCompanies } from '../companies/tenant-companies';
+import { DescribeQuery } from '../openapi/describe';
 import { CustomersService } from './customers.service';
 import { MergeCustomersDto, UpdateCustomerDto, mergeCustomersSchema, searchCustomersQuery, updateCustomerSchema } from './dto';
 
@@ -20,6 +21,7 @@ export class CustomersController {
 
   @Get()
   @RequireAbility('appointments.read')
+  @DescribeQuery(searchCustomersQuery)
   async search(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(searchCustomersQuery, query, 'query');
     return this.service.search(await this.tenants.require(principal, companyId), q);
