@@ -21,7 +21,7 @@ import {
   H,
   specsFor,
 } from '@receptionist/messaging';
-import { createTestDatabase, createTopics, deleteTopics, testInfra, uniqueName } from '@receptionist/testing';
+import { createTestDatabase, createTopics, deleteTopics, testInfra, testKafkaSecurity, uniqueName } from '@receptionist/testing';
 import {
   benchLogger,
   deleteGroups,
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const writers = envInt('BENCH_WRITERS', 10);
   printHeader(`outbox commit-to-publish (N=${n}, gap ${gapMs} ms, burst ${burst} x ${writers} writers, pollMs ${POLL_MS})`);
 
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-outbox'), logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-outbox'), logger: benchLogger, security: testKafkaSecurity() });
   const topic = uniqueName('bench.outbox').replace('_', '-');
   const groupId = uniqueName('bench-outbox-consumer');
   const cleanup: (() => Promise<unknown>)[] = [];

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './headers';
 export * from './topics-admin';
 export * from './producer';
+export { isMessageTooLargeError, LARGE_MESSAGE_BYTES } from './send-queue';
 export * from './consumer';
 export * from './request-reply';
 export * from './outbox/outbox-message.entity';

@@ -7,11 +7,13 @@ import { AppointmentsStoreModule } from './appointments-store.module';
 import { AppointmentsService } from './appointments.service';
 import { BusinessAppointmentsService } from './business-appointments.service';
 import { CalendarChangesHandler } from './calendar-changes.handler';
-import { SlotLocks } from './slot-lock';
+import { CalcomCreates } from './calcom-creates';
+import { CalendarLocks } from './calendar-lock';
+import { OrphanScan } from './orphan-scan';
 
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
-  providers: [AppointmentsService, BusinessAppointmentsService, SlotLocks, CalendarChangesHandler],
+  providers: [AppointmentsService, BusinessAppointmentsService, CalendarLocks, CalcomCreates, OrphanScan, CalendarChangesHandler],
   exports: [AppointmentsService, BusinessAppointmentsService],
 })
 export class AppointmentsModule {}

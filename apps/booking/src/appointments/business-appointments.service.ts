@@ -31,7 +31,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   return { at: new Date(Number(m[1])), id: m[2] };
 }
 
-const LIST_COLUMNS = ['id', 'company_id', 'service_id', 'staff_id', 'customer_id', 'call_id', 'calcom_event_type_id', 'calcom_booking_uid', 'starts_at', 'ends_at', 'time_zone', 'status', 'source', 'idempotency_key', 'rescheduled_count', 'composite', 'notes', 'cancelled_at', 'cancellation_reason', 'cancelled_by', 'created_at', 'updated_at'];
+const LIST_COLUMNS = ['id', 'company_id', 'service_id', 'staff_id', 'customer_id', 'call_id', 'calcom_event_type_id', 'calcom_booking_uid', 'starts_at', 'ends_at', 'time_zone', 'status', 'source', 'idempotency_key', 'rescheduled_count', 'composite', 'notes', 'cancelled_at', 'cancellation_reason', 'cancelled_by', 'created_at', 'updated_at', 'version'];
 
 /** A plain row as the entity (what `views` reads). */
 function fromRaw(r: Record<string, unknown>): AppointmentEntity {
@@ -60,6 +60,7 @@ function fromRaw(r: Record<string, unknown>): AppointmentEntity {
     cancelledBy: (v('cancelled_by') as AppointmentEntity['cancelledBy']) ?? null,
     createdAt: date('created_at')!,
     updatedAt: date('updated_at')!,
+    version: Number(v('version') ?? 1),
   };
 }
 
@@ -138,7 +139,7 @@ export class BusinessAppointmentsService {
       await this.outbox.transaction(async (manager, publish) => {
         const result = await manager
           .getRepository(AppointmentEntity)
-          .update({ id: current.id, companyId: req.companyId, status: current.status }, { status: req.outcome, updatedAt: now });
+          .update({ id: current.id, companyId: req.companyId, status: current.status }, { status: req.outcome, updatedAt: now, version: () => 'version + 1' });
         if (!result.affected) throw new BookingFailure('conflict', 'outcome: the appointment changed meanwhile; try again');
         await manager.getRepository(AppointmentChangeEntity).insert({
           id: randomUUID(),
@@ -152,12 +153,14 @@ export class BusinessAppointmentsService {
           newCalcomUid: null,
           createdAt: now,
         });
+        // The version this change gave the row (the row lock is ours, so we read our own write), as booking.* carry it.
+        const [{ version }] = (await manager.query('SELECT version FROM appointment WHERE company_id = ? AND id = ?', [req.companyId, current.id])) as { version: number }[];
         await publish({
           topic: Topics.bookingOutcomeRecorded.name,
           key: current.id,
           companyId: req.companyId,
           subject: current.id,
-          data: { ...appointmentEventData(current, service, customer), outcome: req.outcome, previousStatus: current.status as 'booked' | 'completed' | 'no_show' },
+          data: { ...appointmentEventData({ ...current, version: Number(version) }, service, customer), outcome: req.outcome, previousStatus: current.status as 'booked' | 'completed' | 'no_show' },
         });
       });
       return { ...(await this.get(req.companyId, current.id)), changed: true };
