@@ -240,3 +240,29 @@ describe('self-service appointments', () => {
     expect((await call('GET', `${base(A)}/${target.appointmentId}`, A.staff)).status).toBe(200);
   });
 });
+
+describe('self-service appointments: the booking rate limit', () => {
+  let gw: TestGateway;
+  let C: TestTenant;
+  beforeAll(async () => {
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RATE_LIMIT_BOOKING: '2' });
+    C = await createTestTenant(gw, (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token, 'Appointments limit');
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('counts the routes that make or change appointments in the booking category (per company), not the reads', async () => {
+    const base = `/api/v1/companies/${C.companyId}/appointments`;
+    const change = (path: string, token: string) => gw.call('POST', `${base}${path}`, { token, body: { nonsense: true }, headers: { 'idempotency-key': randomUUID() } });
+    // the limiter decides before the body is read: refused input counts too
+    expect([(await change('', C.admin)).status, (await change(`/${randomUUID()}/cancel`, C.staff)).status]).toEqual([400, 400]);
+    const limited = await change(`/${randomUUID()}/outcome`, C.admin);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(limited.body).toMatchObject({ status: 429, type: 'about:blank' });
+    expect((await change(`/${randomUUID()}/move`, C.staff)).status).toBe(429);
+    // reading is the general category
+    expect((await gw.call('GET', `${base}?limit=abc`, { token: C.admin })).status).toBe(400);
+  });
+});
