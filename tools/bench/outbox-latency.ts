@@ -10,6 +10,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { OUTBOX_STATE_TOPIC } from '@receptionist/contracts';
 import {
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     cleanup.push(() => deleteTopics(kafka, [topic]));
     const db = await createTestDatabase('bench', {
       entities: [OutboxMessageEntity, ProcessedMessageEntity],
-      migrations: [MessagingTables1732400000000],
+      migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
     });
     cleanup.push(() => db.drop());
 

@@ -53,6 +53,10 @@ export const gatewayEnvSchema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('gateway:rl'),
   /** Redis hash holding the last heartbeat of every service instance; one per deployment sharing a broker. */
   PLATFORM_HEALTH_KEY: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('platform:heartbeats'),
+  /** Requesting services whose reply topics of crashed instances the gateway deletes (comma-separated; empty: none). */
+  REPLY_TOPIC_JANITOR_SERVICES: z.string().regex(/^[A-Za-z0-9._,-]*$/).default('gateway,voice-agent'),
+  /** A reply topic is deleted once its instance has sent no heartbeat for this many minutes. */
+  REPLY_TOPIC_ORPHAN_MINUTES: z.coerce.number().int().min(5).max(10_080).default(15),
   /** Longest wait for Redis before a decision falls back to the category's failure mode. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(250),
   // Cal.com health (apps/gateway/src/platform-health): GET /api/health/calcom probes this API with this key.

@@ -169,6 +169,15 @@ export const serviceEnvSchema = z.object({
   REDIS_PASSWORD: z.string().optional(),
   REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
+  /** Published outbox rows are deleted after this many hours (they are only a recent history). */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(72),
+  /**
+   * Processed-message (inbox) records are deleted after this many days. Must exceed the longest time a message can
+   * be delivered again (the topics' retention, 7 days at most), or a replay would be applied twice.
+   */
+  INBOX_RETENTION_DAYS: z.coerce.number().min(8).max(3650).default(30),
+  /** How often each service prunes its outbox and inbox tables. */
+  MESSAGING_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
   /**
    * Which proxies may set X-Forwarded-For (Fastify's trustProxy: 'loopback', a CIDR list, or a hop count).

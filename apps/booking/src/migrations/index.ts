@@ -1,4 +1,4 @@
-import { MessagingTables1732400000000 } from '@receptionist/messaging';
+import { MessagingRetention1734200000000, MessagingTables1732400000000 } from '@receptionist/messaging';
 import { Catalogue1732600000000 } from './1732600000000-catalogue';
 import { Appointments1732600100000 } from './1732600100000-appointments';
 import { Policies1732810000000 } from './1732810000000-policies';
@@ -7,12 +7,13 @@ import { StaffAndCompositeServices1733300100000 } from './1733300100000-staff-an
 import { AppointmentVersion1733513000000 } from './1733513000000-appointment-version';
 import { CallbackWishId1733513100000 } from './1733513100000-callback-wish-id';
 import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calcom-creates';
-import { SelfServiceAppointments1734200000000 } from './1734200000000-self-service-appointments';
-import { CustomerSearch1734200100000 } from './1734200100000-customer-search';
+import { SelfServiceAppointments1734300000000 } from './1734300000000-self-service-appointments';
+import { CustomerSearch1734300100000 } from './1734300100000-customer-search';
 
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
   MessagingTables1732400000000,
+  MessagingRetention1734200000000,
   Catalogue1732600000000,
   Appointments1732600100000,
   Policies1732810000000,
@@ -21,6 +22,6 @@ export const migrations = [
   AppointmentVersion1733513000000,
   CallbackWishId1733513100000,
   PendingCalcomCreates1733700000000,
-  SelfServiceAppointments1734200000000,
-  CustomerSearch1734200100000,
+  SelfServiceAppointments1734300000000,
+  CustomerSearch1734300100000,
 ];

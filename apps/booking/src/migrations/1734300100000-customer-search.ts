@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * "Erika Mustermann"; and an ordinary index for short prefixes and name order), and merged duplicates kept as
  * tombstones that name the record they went into.
  */
-export class CustomerSearch1734200100000 implements MigrationInterface {
-  name = 'CustomerSearch1734200100000';
+export class CustomerSearch1734300100000 implements MigrationInterface {
+  name = 'CustomerSearch1734300100000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE customer

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * after the start (`completed`, `no_show`) as statuses and as changes in the history, and an index for listing a
  * company's appointments by time (a week of a busy company is read by range, not by scanning all of it).
  */
-export class SelfServiceAppointments1734200000000 implements MigrationInterface {
-  name = 'SelfServiceAppointments1734200000000';
+export class SelfServiceAppointments1734300000000 implements MigrationInterface {
+  name = 'SelfServiceAppointments1734300000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE appointment
