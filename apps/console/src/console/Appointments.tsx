@@ -21,17 +21,23 @@ export function useCatalogue() {
 export function FreeTimeSelect({ serviceId, staffId, day, value, onChange, error }: { serviceId: string; staffId: string; day: string; value: string; onChange: (start: string) => void; error?: string }) {
   const { api, companyId } = useConsole();
   const { t, time } = useI18n();
+  const asked = `${serviceId}|${staffId}|${day}`;
   const times = useLoad(
-    () =>
-      serviceId && day
-        ? data<FreeTimes>(api.GET('/api/v1/companies/{companyId}/free-times', { params: { path: { companyId }, query: { serviceId, staffId: staffId || undefined, ...dayRange(day) } } }))
-        : Promise.resolve({ starts: [] }),
-    [companyId, serviceId, staffId, day],
+    async () => ({
+      asked,
+      starts:
+        serviceId && day
+          ? (await data<FreeTimes>(api.GET('/api/v1/companies/{companyId}/free-times', { params: { path: { companyId }, query: { serviceId, staffId: staffId || undefined, ...dayRange(day) } } }))).starts
+          : [],
+    }),
+    [companyId, asked],
   );
-  const starts = times.value?.starts ?? [];
+  // never the times of the previous choice while the new ones load
+  const current = times.value?.asked === asked;
+  const starts = current ? times.value!.starts : [];
   return (
-    <SelectField label={t('time')} value={value} onChange={(e) => onChange(e.target.value)} error={error ?? (times.error ? times.error.message : undefined)} aria-busy={times.loading}>
-      <option value="">{times.loading ? t('loading') : starts.length ? t('chooseTime') : t('noFreeTimesDay')}</option>
+    <SelectField label={t('time')} value={value} onChange={(e) => onChange(e.target.value)} error={error ?? (times.error ? times.error.message : undefined)} aria-busy={!current} data-day={current ? day : undefined}>
+      <option value="">{!current ? t('loading') : starts.length ? t('chooseTime') : t('noFreeTimesDay')}</option>
       {starts.map((s) => (
         <option key={s} value={s}>
           {time(s)}
