@@ -164,9 +164,12 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
       if ((await time.locator('option').count()) > 2) break;
     }
     await time.selectOption({ index: 2 });
-    await shot(page, 'console-appointments');
+    // corrected fields are no longer marked
+    await expect(form.getByLabel('Phone number')).not.toHaveAttribute('aria-invalid', 'true');
     await form.getByRole('button', { name: 'Book' }).click();
     await expect(form.getByRole('status')).toContainText('Booked:');
+    await expect(page.getByTestId('appointments')).toContainText(guest.name);
+    await shot(page, 'console-appointments');
     await expect.poll(async () => (await calcomBooking())?.status, { timeout: 20_000 }).toBe('accepted');
     await expect
       .poll(async () => ((await (await fetch(`${TWILIO}/__sim/twilio/messages`)).json()) as { messages: { to: string; direction: string }[] }).messages.filter((m) => m.to === guest.phone && m.direction === 'outbound-api').length, { timeout: 30_000 })

@@ -9,6 +9,8 @@ import type { AppointmentSummary, Catalogue, FreeTimes, Page } from './views';
 
 /** The booking form's fields that show their own error (anything else is shown above the button). */
 const SHOWN_AT_FIELDS = ['customer', 'customer.name', 'customer.phone', 'customer.email', 'serviceId', 'staffId', 'start', 'notes'];
+/** The API's field names each form field answers for. */
+const FIELD_ERRORS: Record<string, string[]> = { name: ['customer.name', 'customer'], phone: ['customer.phone'], email: ['customer.email'], serviceId: ['serviceId', 'start'], staffId: ['staffId', 'start'], day: ['start'], start: ['start'], notes: ['notes'] };
 const STATUSES = ['booked', 'cancelled', 'no_show', 'completed'] as const;
 
 /** The company's services and staff (for filters and booking), loaded once per page. */
@@ -181,7 +183,17 @@ function NewAppointment({ catalogue, onBooked }: { catalogue?: Catalogue; onBook
   const services = catalogue?.services ?? [];
   const service = services.find((s) => s.serviceId === form.serviceId);
   const staff = (catalogue?.staff ?? []).filter((s) => !service || service.staffIds.includes(s.staffId));
-  const set = (patch: Partial<typeof form>) => setForm((f) => ({ ...f, ...patch }));
+  const set = (patch: Partial<typeof form>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    // a field's error goes once it is changed; the others stay until the next submit
+    setError((e) => {
+      if (!e) return e;
+      const changed = Object.keys(patch).flatMap((k) => FIELD_ERRORS[k] ?? []);
+      const left = Object.entries(e.fields).filter(([name]) => !changed.includes(name));
+      if (left.length === Object.keys(e.fields).length) return e;
+      return left.length ? new ApiError(e.status, e.message, Object.fromEntries(left)) : null;
+    });
+  };
   const errs = error?.fields ?? {};
   const atFields = Object.keys(errs).length > 0 && Object.keys(errs).every((k) => SHOWN_AT_FIELDS.includes(k));
 
