@@ -135,7 +135,8 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
 
   await test.step('an appointment booked in the console and cancelled: Cal.com shows both, the SMS confirmation went out', async () => {
     const guest = { name: 'Jonas Beispiel', phone: '+491701112233' };
-    const calcomBooking = async () => ((await (await fetch(`${CALCOM}/__sim/calcom/bookings`)).json()) as { bookings: { status: string; attendees?: unknown }[] }).bookings.find((b) => JSON.stringify(b.attendees ?? '').includes(guest.name));
+    const guestBookings = async () => ((await (await fetch(`${CALCOM}/__sim/calcom/bookings`)).json()) as { bookings: { status: string; start: string; attendees?: unknown }[] }).bookings.filter((b) => JSON.stringify(b.attendees ?? '').includes(guest.name));
+    const accepted = async () => (await guestBookings()).filter((b) => b.status === 'accepted').map((b) => b.start);
     await page.getByRole('navigation').getByRole('link', { name: 'Appointments' }).click();
     await expect(page.getByRole('heading', { name: 'Appointments', level: 1 })).toBeVisible();
     // the week from today holds the demo call's appointment
@@ -170,7 +171,7 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await expect(form.getByRole('status')).toContainText('Booked:');
     await expect(page.getByTestId('appointments')).toContainText(guest.name);
     await shot(page, 'console-appointments');
-    await expect.poll(async () => (await calcomBooking())?.status, { timeout: 20_000 }).toBe('accepted');
+    await expect.poll(async () => (await accepted()).length, { timeout: 20_000 }).toBe(1);
     await expect
       .poll(async () => ((await (await fetch(`${TWILIO}/__sim/twilio/messages`)).json()) as { messages: { to: string; direction: string }[] }).messages.filter((m) => m.to === guest.phone && m.direction === 'outbound-api').length, { timeout: 30_000 })
       .toBeGreaterThan(0);
@@ -178,12 +179,22 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await form.getByRole('status').getByRole('link').click();
     await expect(page.getByTestId('appointment')).toContainText(guest.name);
     await expect(page.getByTestId('history')).toContainText('Booked (by the team)');
+    // moved to another free time of the same day: Cal.com follows
+    const [startBefore] = await accepted();
+    const moveTo = page.getByLabel('Time');
+    await expect(moveTo).toHaveAttribute('data-day', /\d{4}-\d{2}-\d{2}/);
+    await moveTo.selectOption({ index: (await moveTo.locator('option').count()) - 1 });
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await expect(page.getByRole('status')).toContainText('Moved.');
+    await expect(page.getByTestId('history')).toContainText('Moved');
+    await expect.poll(async () => (await accepted()).filter((start) => start !== startBefore).length, { timeout: 20_000 }).toBe(1);
     await page.getByLabel('Reason').fill('the customer called to cancel');
     await page.getByRole('button', { name: 'Cancel appointment' }).click();
     await expect(page.getByRole('status')).toContainText('Cancelled.');
     await expect(page.getByTestId('appointment')).toContainText('Cancelled');
     await expect(page.getByTestId('history')).toContainText('the customer called to cancel');
-    await expect.poll(async () => (await calcomBooking())?.status, { timeout: 20_000 }).toBe('cancelled');
+    // nothing of the customer's stays accepted in Cal.com, and the cancellation is there
+    await expect.poll(async () => [(await accepted()).length, (await guestBookings()).some((b) => b.status === 'cancelled')], { timeout: 20_000 }).toEqual([0, true]);
     await accessible(page, 'appointment');
     await shot(page, 'console-appointment');
   });
@@ -275,6 +286,10 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
   await test.step('settings, German, and phone width', async () => {
     await page.getByLabel('Language').selectOption('de');
     await expect(page.getByRole('heading', { name: 'Einstellungen', level: 1 })).toBeVisible();
+    await page.getByRole('navigation').getByRole('link', { name: 'Termine' }).click();
+    await expect(page.getByRole('heading', { name: 'Neuer Termin' })).toBeVisible();
+    await expect(page.getByLabel('Ansicht')).toBeVisible();
+    await accessible(page, 'appointments (de)');
     await page.getByRole('navigation').getByRole('link', { name: 'Übersicht' }).click();
     await expect(page.getByRole('heading', { name: 'Übersicht', level: 1 })).toBeVisible();
     await page.setViewportSize({ width: 375, height: 800 });
