@@ -3108,7 +3108,14 @@ export interface operations {
     };
     CallsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                from?: string;
+                to?: string;
+                number?: string;
+                outcome?: "ongoing" | "not_connected" | "booked" | "voicemail" | "error" | "completed";
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 companyId: string;
@@ -3122,6 +3129,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
@@ -3998,7 +4014,9 @@ export interface operations {
     };
     PortalController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                includePast?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4010,6 +4028,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
@@ -4122,7 +4149,10 @@ export interface operations {
     };
     PortalController_freeTimes: {
         parameters: {
-            query?: never;
+            query?: {
+                from?: string;
+                to?: string;
+            };
             header?: never;
             path: {
                 appointmentId: string;
@@ -4136,6 +4166,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
@@ -4398,7 +4437,11 @@ export interface operations {
     };
     PortalNewBookingController_freeTimes: {
         parameters: {
-            query?: never;
+            query: {
+                serviceId: string;
+                from?: string;
+                to?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4410,6 +4453,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
@@ -4515,7 +4567,11 @@ export interface operations {
     };
     BillingController_ledger: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                before?: number;
+                currency?: "EUR" | "USD" | "GBP";
+            };
             header?: never;
             path: {
                 companyId: string;
@@ -4529,6 +4585,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
@@ -5960,7 +6025,11 @@ export interface operations {
     };
     CallbackSubscriptionsController_deliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 companyId: string;
@@ -5975,6 +6044,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input: one entry per invalid field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid token */
             401: {
