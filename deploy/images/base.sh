@@ -27,7 +27,7 @@ mmdebstrap --quiet --mode=root --variant=minbase --include=ca-certificates,tini 
   --customize-hook="tar -xzf '$node_tgz' -C \"\$1/usr/local\" --strip-components=1 package/bin/node" \
   --customize-hook="mkdir -p \"\$1/usr/local/lib/node_modules/npm\" && tar -xzf '$npm_tgz' -C \"\$1/usr/local/lib/node_modules/npm\" --strip-components=1" \
   --customize-hook='ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm" && ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"' \
-  --customize-hook="for ca in ${extra_cas[*]:-}; do cp \"\$ca\" \"\$1/usr/local/share/ca-certificates/\"; done; chroot \"\$1\" update-ca-certificates >/dev/null; if [ -n '${extra_cas[*]:-}' ]; then mkdir -p \"\$1/usr/local/etc\" && echo cafile=/etc/ssl/certs/ca-certificates.crt > \"\$1/usr/local/etc/npmrc\"; fi" \
+  --customize-hook="for ca in ${extra_cas[*]:-}; do cp \"\$ca\" \"\$1/usr/local/share/ca-certificates/\"; done; chroot \"\$1\" update-ca-certificates >/dev/null 2>&1; if [ -n '${extra_cas[*]:-}' ]; then mkdir -p \"\$1/usr/local/etc\" && echo cafile=/etc/ssl/certs/ca-certificates.crt > \"\$1/usr/local/etc/npmrc\"; fi" \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*' \
   bookworm "$work/rootfs.tar"
 

@@ -25,7 +25,7 @@ fi
 
 # Storage of its own, removed at the end. The kernel's overlay file system when it can be mounted here (each
 # layer stored once); otherwise vfs, which works anywhere but copies the whole tree for every layer.
-IMAGES_ROOT=$(mktemp -d /tmp/receptionist-images.XXXXXX)
+IMAGES_ROOT=${IMAGES_ROOT:-$(mktemp -d /tmp/receptionist-images.XXXXXX)}
 driver=vfs
 probe="$IMAGES_ROOT/probe"; mkdir -p "$probe"/{l,u,w,m}
 if mount -t overlay overlay -o "lowerdir=$probe/l,upperdir=$probe/u,workdir=$probe/w" "$probe/m" 2>/dev/null; then
@@ -40,7 +40,8 @@ cleanup() {
   if [[ ${IMAGES_KEEP:-} != 1 ]]; then
     $BUILDAH rm --all >/dev/null 2>&1 || true
     $BUILDAH rmi --all --force >/dev/null 2>&1 || true
-    umount -R "$IMAGES_ROOT/storage/overlay" 2>/dev/null || true
+    # buildah leaves its storage's own mount behind; unmount whatever is still mounted below the root.
+    awk -v r="$IMAGES_ROOT" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$IMAGES_ROOT"
   fi
 }
@@ -67,7 +68,7 @@ done
 
 # Runs the image's own ENTRYPOINT with a command (as `docker run IMAGE cmd` would) in a working container on the
 # host's network, as the image's user.
-entrypoint() { $BUILDAH inspect --type image --format '{{json .Docker.Config.Entrypoint}}' "$1" | node -p 'JSON.parse(require("fs").readFileSync(0)).join("\n")'; }
+entrypoint() { $BUILDAH inspect --type image "$1" | node -p 'JSON.parse(require("fs").readFileSync(0)).OCIv1.config.Entrypoint.join("\n")'; }
 prefix="ci_images_$(date +%s)_$$"
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 run_image() { # svc port command…
