@@ -5,12 +5,14 @@
  * - k8s/base/kafka/users.yaml: a KafkaUser per service (SCRAM-SHA-512) whose ACLs let it write only the topics it
  *   produces (the catalogue's `producer`, the dead-letter topics of what it consumes, heartbeats, outbox state,
  *   its own reply topics) and read only what it consumes (its @OnEvent/@OnEventBatch/@OnRequest topics).
- *   `npm run k8s:generate` rewrites both; tools/k8s/kafka-objects.spec.ts fails when they drift.
+ *   `npm run k8s:generate` rewrites both (and the monitoring objects, monitoring-objects.ts);
+ *   tools/k8s/kafka-objects.spec.ts fails when any of them drifts.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { ALL_TOPICS, OUTBOX_STATE_TOPIC, Topics, dlqTopicName } from '@receptionist/contracts';
+import { GENERATED_MONITORING } from './monitoring-objects';
 
 export const SERVICES = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync'] as const;
 const CLUSTER = 'receptionist';
@@ -111,6 +113,7 @@ export function usersYaml(): string {
 export const GENERATED = {
   'k8s/base/kafka/topics.yaml': topicsYaml,
   'k8s/base/kafka/users.yaml': usersYaml,
+  ...GENERATED_MONITORING,
 };
 
 if (require.main === module) {
