@@ -10,25 +10,21 @@ import { join, resolve } from 'node:path';
 import { loadAll, load } from 'js-yaml';
 import type { z } from 'zod';
 import { serviceEnvSchema } from '@receptionist/config';
-import { billingEnvSchema } from '../../apps/billing/src/config';
-import { bookingEnvSchema } from '../../apps/booking/src/config';
-import { gatewayEnvSchema } from '../../apps/gateway/src/config';
-import { notificationEnvSchema } from '../../apps/notification/src/config';
-import { syncEnvSchema } from '../../apps/sync/src/config';
-import { voice_agentEnvSchema } from '../../apps/voice-agent/src/config';
 
 const root = resolve(__dirname, '../..');
 const overlays = readdirSync(join(root, 'k8s/overlays'));
-const schemas: Record<string, z.ZodObject<z.ZodRawShape>> = {
-  gateway: gatewayEnvSchema,
-  'voice-agent': voice_agentEnvSchema,
-  booking: bookingEnvSchema,
-  billing: billingEnvSchema,
-  notification: notificationEnvSchema,
-  sync: syncEnvSchema,
-};
+const SERVICES = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync'];
+/** Each service's own schema, exported as `<service>EnvSchema` by apps/<service>/src/config.ts (apps are not libs: loaded by path). */
+const schemas: Record<string, z.ZodObject<z.ZodRawShape>> = Object.fromEntries(
+  SERVICES.map((svc) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- apps are not libs: no import by path
+    const mod = require(join(root, 'apps', svc, 'src/config')) as Record<string, unknown>;
+    const schema = Object.entries(mod).find(([name]) => name.endsWith('EnvSchema'))?.[1];
+    if (!schema) throw new Error(`apps/${svc}/src/config.ts exports no …EnvSchema`);
+    return [svc, schema as z.ZodObject<z.ZodRawShape>];
+  }),
+);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
 const render = (overlay: string): Obj[] =>
   (loadAll(execFileSync('kubectl', ['kustomize', join(root, 'k8s/overlays', overlay)], { encoding: 'utf8' })) as Obj[]).filter(Boolean);
