@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadAll, load } from 'js-yaml';
 import type { z } from 'zod';
-import { serviceEnvSchema } from '@receptionist/config';
+import { productionProblems, serviceEnvSchema } from '@receptionist/config';
 
 const root = resolve(__dirname, '../..');
 const overlays = readdirSync(join(root, 'k8s/overlays'));
@@ -60,6 +60,15 @@ describe.each(overlays)('k8s overlay %s', (overlay) => {
       if (value !== undefined && !value.startsWith('<') && !field.safeParse(value).success) problems.push(`${name}=${value}: rejected`);
     }
     expect(problems).toEqual([]);
+    // What APP_ENV=production refuses at start-up (simulator URLs, missing secrets or public URLs, TRUST_PROXY).
+    const config = Object.fromEntries(
+      (Object.entries(schema.shape) as [string, z.ZodType][]).map(([name, field]) => {
+        const value = env[name] === '' ? undefined : env[name];
+        return [name, value?.startsWith('<') ? value : field.safeParse(value).data];
+      }),
+    );
+    const refused = productionProblems(config, Object.keys(schema.shape), { behindIngress: svc === 'gateway' });
+    expect(refused).toEqual([]);
   });
 
   it('exposes only the gateway\'s /api routes, never /metrics or service health', () => {
