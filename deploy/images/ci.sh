@@ -4,12 +4,13 @@
 # Kafka of deploy/infra.sh) and waits for its /health/ready; prints each image's size and build time, stops them
 # and removes the images. Called by .ci/run after the tests (infrastructure is up then).
 #   deploy/images/ci.sh
-# Env: KAFKA_BROKERS, DB_HOST/DB_PORT, REDIS_HOST/REDIS_PORT/REDIS_DB (default: the local test infrastructure),
-# IMAGES_KEEP=1 keeps the storage in $IMAGES_ROOT for a look afterwards.
+# Env: KAFKA_BROKERS, DB_HOST/DB_PORT, REDIS_HOST/REDIS_PORT/REDIS_DB (default: the local test infrastructure,
+# started by deploy/infra.sh when none is given), IMAGES_KEEP=1 keeps the storage in $IMAGES_ROOT afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t0=$(date +%s)
 SERVICES=(gateway voice-agent booking billing notification sync)
+[[ -n ${KAFKA_BROKERS:-} ]] || bash deploy/infra.sh up
 KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:19092}
 DB_HOST=${DB_HOST:-127.0.0.1}; DB_PORT=${DB_PORT:-3306}
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}; REDIS_PORT=${REDIS_PORT:-6379}; REDIS_DB=${REDIS_DB:-0}
@@ -82,9 +83,12 @@ run_image() { # svc port command…
     --env KAFKA_BROKERS="$KAFKA_BROKERS" --env REDIS_HOST="$REDIS_HOST" --env REDIS_PORT="$REDIS_PORT" \
     --env REDIS_DB="$REDIS_DB" --env APP_KEY=ci-images-app-key-0123456789abcdef \
     --env SYNC_SECRETS_KEY="$(head -c 32 /dev/urandom | base64)" --env OTEL_SDK_DISABLED=true \
-    --env LOG_LEVEL=warn \
+    --env LOG_LEVEL=warn --env PLATFORM_ADMIN_EMAIL="$admin_email" --env PLATFORM_ADMIN_PASSWORD="$admin_password" \
     "$ctr" -- "${ep[@]}" "$@"
 }
+# The first platform admin, created by the gateway at start (as compose and k8s do): it must be able to log in.
+admin_email="admin-$$@ci.example.com"; admin_password="ci-$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
+
 
 declare -A ports
 for svc in "${SERVICES[@]}"; do
@@ -104,6 +108,11 @@ for svc in "${SERVICES[@]}"; do
   done
 done
 
+if [[ $failed == 0 ]]; then
+  login=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+    -d "{\"email\":\"$admin_email\",\"password\":\"$admin_password\"}" "http://127.0.0.1:${ports[gateway]}/api/v1/auth/login")
+  if [[ $login == 200 ]]; then log "platform admin logged in on the gateway image"; else log "platform admin login: HTTP $login"; failed=1; fi
+fi
 printf '[images] %-14s %10s %8s  %s\n' image size build ready
 for svc in "${SERVICES[@]}"; do
   size=$($BUILDAH images --format '{{.Size}}' "localhost/receptionist-$svc:ci")
