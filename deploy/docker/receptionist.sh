@@ -4,7 +4,6 @@
 #   serve (default)  start the service; with RUN_MIGRATIONS=true apply its migrations first (compose)
 #   migrate          apply the service's migrations and exit (a Kubernetes Job; one at a time by a database lock)
 #   ensure-topics    create the Kafka topic catalogue (libs/contracts) and its dead-letter topics, then exit
-#   admin-create     create or update the platform admin from PLATFORM_ADMIN_EMAIL/PASSWORD (gateway image)
 #   anything else    run as given, e.g. `node -e …`
 set -eu
 cd /app
@@ -16,6 +15,5 @@ case "${1:-serve}" in
     exec node --enable-source-maps -r ./dist/libs/observability/src/instrument.js "$(service_js main)" ;;
   migrate) exec node "$(service_js migrate)" ;;
   ensure-topics) exec node dist/tools/infra/ensure-topics.js ;;
-  admin-create) exec node dist/tools/platform/admin-create.js ;;
   *) exec "$@" ;;
 esac

@@ -35,12 +35,25 @@ fi
 rm -rf "$probe"
 export BUILDAH="buildah --root $IMAGES_ROOT/storage --runroot $IMAGES_ROOT/run --storage-driver $driver"
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+run_tag="ci-images-$$"
+# SIGTERM to each container's init (tini), which forwards it to node: the graceful shutdown a `docker stop` does.
+# (Signalling `buildah run` itself would not reach them.) Containers are found by an env marker of this run.
+stop_containers() {
+  local pid
+  for pid in $(grep -l -a "CI_IMAGES_RUN=$run_tag" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
+    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == tini ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for _ in $(seq 1 30); do
+    grep -q -l -a "CI_IMAGES_RUN=$run_tag" /proc/[0-9]*/environ 2>/dev/null || break
+    sleep 1
+  done
+  for pid in $(grep -l -a "CI_IMAGES_RUN=$run_tag" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+cleanup() {
+  stop_containers
   if [[ ${IMAGES_KEEP:-} != 1 ]]; then
     $BUILDAH rm --all >/dev/null 2>&1 || true
-    $BUILDAH rmi --all --force >/dev/null 2>&1 || true
     # buildah leaves its storage's own mount behind; unmount whatever is still mounted below the root.
     awk -v r="$IMAGES_ROOT" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$IMAGES_ROOT"
@@ -83,7 +96,7 @@ run_image() { # svc port command…
     --env KAFKA_BROKERS="$KAFKA_BROKERS" --env REDIS_HOST="$REDIS_HOST" --env REDIS_PORT="$REDIS_PORT" \
     --env REDIS_DB="$REDIS_DB" --env APP_KEY=ci-images-app-key-0123456789abcdef \
     --env SYNC_SECRETS_KEY="$(head -c 32 /dev/urandom | base64)" --env OTEL_SDK_DISABLED=true \
-    --env LOG_LEVEL=warn --env PLATFORM_ADMIN_EMAIL="$admin_email" --env PLATFORM_ADMIN_PASSWORD="$admin_password" \
+    --env LOG_LEVEL=warn --env CI_IMAGES_RUN="$run_tag" --env PLATFORM_ADMIN_EMAIL="$admin_email" --env PLATFORM_ADMIN_PASSWORD="$admin_password" \
     "$ctr" -- "${ep[@]}" "$@"
 }
 # The first platform admin, created by the gateway at start (as compose and k8s do): it must be able to log in.
@@ -119,6 +132,7 @@ for svc in "${SERVICES[@]}"; do
   ready=$(curl -sf "http://127.0.0.1:${ports[$svc]}/health/ready" >/dev/null && echo ready || echo NOT-READY)
   printf '[images] %-14s %10s %7ss  %s\n' "receptionist-$svc" "$size" "${took[$svc]}" "$ready"
 done
+stop_containers
 log "base + six images built, started and stopped in $(( $(date +%s) - t0 )) s"
 # The databases the containers migrated.
 for svc in "${SERVICES[@]}"; do
