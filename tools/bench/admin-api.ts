@@ -140,13 +140,16 @@ async function main(): Promise<void> {
   printHeader('admin API through the gateway (auth + rate limit)');
   const database = uniqueName('bench_gateway').toLowerCase();
   const port = await freePort();
+  const metricsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const metricsBase = `http://127.0.0.1:${metricsPort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     APP_ENV: 'local',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
     HOST: '127.0.0.1',
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     DB_HOST: testInfra.db.host,
     DB_PORT: String(testInfra.db.port),
     DB_USERNAME: testInfra.db.username,
@@ -182,9 +185,9 @@ async function main(): Promise<void> {
     await load(url, token, 10, WARMUP);
 
     for (const [concurrency, total] of levels) {
-      const before = await scrape(base);
+      const before = await scrape(metricsBase);
       const run = await load(url, token, concurrency, total);
-      const after = await scrape(base);
+      const after = await scrape(metricsBase);
       const d = (k: keyof typeof before) => after[k] - before[k];
       const served = d('httpCount') || 1;
       result.runs.push({

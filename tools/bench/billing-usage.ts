@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { createKafka } from '@receptionist/messaging';
-import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra, testKafkaSecurity } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { benchLogger, envInt, fmt, printHeader, runMain, sleep, stats, statsLine, writeResult } from './lib';
@@ -50,7 +50,7 @@ async function main() {
     env: { LOG_LEVEL: 'error', BILLING_TEST_SERVICE: service, BILLING_INVOICE_RUN_INTERVAL_MS: '0', DB_POOL_SIZE: '20' },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-billing-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-billing-${run}`, logger: benchLogger, security: testKafkaSecurity() });
   await startGroupsAtEnd({ [service]: [Topics.callCompleted.name, Topics.billingSetup.name, Topics.stripeEventReceived.name] });
   const child = startProcess('billing-bench', ['apps/billing/test/billing-main.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });

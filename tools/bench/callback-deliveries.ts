@@ -15,7 +15,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SyncReply, SyncRequest, Topics } from '@receptionist/contracts';
 import { createKafka, RequestClient } from '@receptionist/messaging';
-import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra, testKafkaSecurity } from '@receptionist/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { verifyCallback } from '../../apps/sync/src/callbacks/callback-signature';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -67,7 +67,7 @@ async function main() {
     env: { LOG_LEVEL: 'error', BENCH_SERVICE_NAME: service, CALLBACK_ALLOW_PRIVATE_URLS: 'true', CALLBACK_POLL_MS: '100' },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-callbacks-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-callbacks-${run}`, logger: benchLogger, security: testKafkaSecurity() });
   await startGroupsAtEnd({ [service]: CALLBACK_TOPICS, [`${service}.${Topics.syncRequest.name}`]: [Topics.syncRequest.name] });
   const child = startProcess('sync-bench', ['-r', './libs/observability/src/instrument.ts', 'tools/bench/sync-service.ts'], serviceEnv(spec, opts), opts);
   const db = new DataSource({ type: 'mysql', ...testInfra.db, database: `${prefix}${spec.database}`, timezone: 'Z' });

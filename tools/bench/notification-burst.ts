@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { createEnvelope, Topics } from '@receptionist/contracts';
 import { createKafka } from '@receptionist/messaging';
 import { startSimulator, twilioSimulator } from '@receptionist/simulators';
-import { startGroupsAtEnd, testInfra } from '@receptionist/testing';
+import { startGroupsAtEnd, testInfra, testKafkaSecurity } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { benchLogger, bookingCreatedMessage, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult } from './lib';
@@ -62,7 +62,7 @@ async function main() {
     },
   };
   await migrateAll(opts, [spec]);
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-notify-${run}`, logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: `bench-notify-${run}`, logger: benchLogger, security: testKafkaSecurity() });
   // The bench group starts at the topics' end: commit their current ends before the service joins.
   await startGroupsAtEnd({ [opts.env.BENCH_SERVICE_NAME]: [Topics.bookingCreated.name, Topics.notificationSetup.name] });
   // BENCH_NOTIFY_PROFILE=<dir> writes a CPU profile of the notification process there.

@@ -10,6 +10,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { OUTBOX_STATE_TOPIC } from '@receptionist/contracts';
 import {
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -21,7 +22,7 @@ import {
   H,
   specsFor,
 } from '@receptionist/messaging';
-import { createTestDatabase, createTopics, deleteTopics, testInfra, uniqueName } from '@receptionist/testing';
+import { createTestDatabase, createTopics, deleteTopics, testInfra, testKafkaSecurity, uniqueName } from '@receptionist/testing';
 import {
   benchLogger,
   deleteGroups,
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   const writers = envInt('BENCH_WRITERS', 10);
   printHeader(`outbox commit-to-publish (N=${n}, gap ${gapMs} ms, burst ${burst} x ${writers} writers, pollMs ${POLL_MS})`);
 
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-outbox'), logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-outbox'), logger: benchLogger, security: testKafkaSecurity() });
   const topic = uniqueName('bench.outbox').replace('_', '-');
   const groupId = uniqueName('bench-outbox-consumer');
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     cleanup.push(() => deleteTopics(kafka, [topic]));
     const db = await createTestDatabase('bench', {
       entities: [OutboxMessageEntity, ProcessedMessageEntity],
-      migrations: [MessagingTables1732400000000],
+      migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
     });
     cleanup.push(() => db.drop());
 

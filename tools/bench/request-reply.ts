@@ -11,7 +11,7 @@
  */
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { RequestClient, RequestResponder, RequestTimeoutError, createKafka } from '@receptionist/messaging';
-import { createTopics, deleteTopics, testInfra, uniqueName } from '@receptionist/testing';
+import { createTopics, deleteTopics, testInfra, testKafkaSecurity, uniqueName } from '@receptionist/testing';
 import {
   benchLogger,
   deleteGroups,
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const hopN = envInt('BENCH_HOP_N', 500);
   printHeader(`request-reply (sequential ${sequentialN}, ${concurrentN} at concurrency ${CONCURRENCY_LEVELS.join('/')}, raw hop ${hopN})`);
 
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-rr'), logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: uniqueName('bench-rr'), logger: benchLogger, security: testKafkaSecurity() });
   // Envelope types must look like `domain.event`, hence no underscore in the topic (it is the envelope type).
   const rpcTopic = uniqueName('bench.rpc').replace('_', '-');
   const hopTopic = uniqueName('bench.hop').replace('_', '-');

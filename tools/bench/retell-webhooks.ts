@@ -13,7 +13,7 @@ import { Agent, request } from 'undici';
 import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { createKafka } from '@receptionist/messaging';
-import { testInfra } from '@receptionist/testing';
+import { testInfra, testKafkaSecurity } from '@receptionist/testing';
 import { migrateAll, startService, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { signLikeRetell as signRetell } from '@receptionist/simulators';
@@ -47,7 +47,7 @@ async function main() {
   await migrateAll(opts, [gateway]);
   const child = startService(gateway, opts);
   const base = `http://127.0.0.1:${gateway.port + PORT_OFFSET}`;
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-webhooks', logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-webhooks', logger: benchLogger, security: testKafkaSecurity() });
   try {
     await waitReady(`${base}/health/ready`, 90000);
     const token = ((await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json()) as any).token;

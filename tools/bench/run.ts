@@ -21,9 +21,10 @@ import type { UnderstandingBenchResult } from './understanding';
 import type { BillingBenchResult } from './billing-usage';
 import type { OtelOverheadResult } from './otel-overhead';
 import type { CallbackBenchResult } from './callback-deliveries';
+import type { RetentionBenchResult } from './messaging-retention';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'messaging-retention'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -118,6 +119,12 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as CallbackBenchResult;
       console.log(row(`booking.created -> signed callback at the receiver, burst of ${r.events}`, r.delay, `${fmt(r.deliveredPerSecond, 0)} deliveries/s`));
       notes.push(`callbacks: missing ${r.missing}, duplicates ${r.duplicates}, bad signatures ${r.badSignatures}`);
+    } else if (o.name === 'messaging-retention') {
+      const r = o.result as RetentionBenchResult;
+      notes.push(
+        `messaging tables: ${r.messages} messages in ${fmt(r.seconds, 0)} s (${fmt(r.perSecond, 0)}/s), retention ${r.retentionMs} ms: ` +
+          `outbox_message at most ${r.maxOutboxRows} rows (${r.finalOutboxRows} at the end), processed_message at most ${r.maxProcessedRows} (${r.finalProcessedRows})`,
+      );
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;
       notes.push(

@@ -17,7 +17,7 @@ import { Agent, request } from 'undici';
 import { createEnvelope, Topics, type Envelope } from '@receptionist/contracts';
 import { createKafka, MessageProducer } from '@receptionist/messaging';
 import { calcomSimulator, signLikeRetell, startSimulator } from '@receptionist/simulators';
-import { testInfra } from '@receptionist/testing';
+import { testInfra, testKafkaSecurity } from '@receptionist/testing';
 // The in-process floor composes two services in one process, which only a benchmark may do.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBooking } from '../../apps/booking/test/booking-app';
@@ -154,7 +154,7 @@ async function inProcessFloor(calcomUrl: string, producer: MessageProducer, redi
 }
 
 async function cacheCounts(bookingUrl: string): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${bookingUrl}/metrics`)).text();
+  const text = await (await fetch(`${bookingUrl}/metrics`)).text(); // booking's METRICS_PORT
   const sum = (result: string) =>
     text
       .split('\n')
@@ -166,7 +166,7 @@ async function cacheCounts(bookingUrl: string): Promise<{ hit: number; miss: num
 async function main() {
   printHeader(`check_availability through the chain: ${HITS} cache hits per level (1/10/50 callers), ${MISSES} misses`);
   const calcom = await startSimulator(calcomSimulator, { port: 0 });
-  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'bench-chain', logger: benchLogger, security: testKafkaSecurity() });
   const producer = new MessageProducer(kafka);
   await producer.connect();
   const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });
@@ -203,7 +203,7 @@ async function main() {
   await migrateAll(opts, chainServices);
   const children = chainServices.map((s) => startService(s, opts));
   const base = `http://127.0.0.1:${3000 + PORT_OFFSET}`;
-  const bookingUrl = `http://127.0.0.1:${3002 + PORT_OFFSET}`;
+  const bookingUrl = `http://127.0.0.1:${SERVICES.find((s) => s.name === 'booking')!.metricsPort + PORT_OFFSET}`;
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   try {
     await Promise.all(chainServices.map((s) => waitReady(`http://127.0.0.1:${s.port + PORT_OFFSET}/health/ready`, 120000)));

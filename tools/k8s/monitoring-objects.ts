@@ -3,7 +3,7 @@
  * - k8s/components/monitoring/prometheusrule.yaml: a PrometheusRule holding deploy/prometheus/rules/*.yml;
  * - k8s/components/monitoring/dashboards.yaml: a ConfigMap per deploy/grafana/dashboards/*.json, labelled for
  *   Grafana's dashboard sidecar (`grafana_dashboard: "1"`).
- * The ServiceMonitor is written by hand there (it has no local counterpart). tools/k8s/kafka-objects.spec.ts
+ * The PodMonitor is written by hand there (it has no local counterpart). tools/k8s/kafka-objects.spec.ts
  * fails when the generated files drift.
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -31,6 +31,7 @@ export function serviceEnv(spec: ServiceSpec, o: LaunchOptions): NodeJS.ProcessE
     ...process.env,
     ...o.env,
     PORT: String(spec.port + (o.portOffset ?? 0)),
+    METRICS_PORT: String(spec.metricsPort + (o.portOffset ?? 0)),
     DB_DATABASE: `${o.databasePrefix ?? ''}${spec.database}`,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
     OTEL_SERVICE_NAME: spec.name,

@@ -34,9 +34,11 @@ describe('the six services together', () => {
       expect(ready).toMatchObject({ status: 'ready', service: s.name });
       expect(ready.checks.database.ok && ready.checks.redis.ok && ready.checks['kafka.producer'].ok).toBe(true);
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // Metrics on their own port only, never on the API port (the gateway's is public).
+      const metrics = await (await fetch(`http://127.0.0.1:${s.metricsPort + PORT_OFFSET}/metrics`)).text();
       expect(metrics).toContain('http_server_request_duration_seconds_bucket');
       expect(metrics).toContain(`service="${s.name}"`);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
     }
     expect((await fetch(`http://127.0.0.1:${3000 + PORT_OFFSET}/api/health`)).status).toBe(200);
 

@@ -98,7 +98,7 @@ async function main() {
         )
       : '  demo call     skipped (real API keys set, or DEMO_CALL=off)';
   const lines = SERVICES.map(
-    (s, i) => `  ${s.name.padEnd(13)} http://127.0.0.1:${s.port}  (ready ${ready[i]} ms; /health/ready, /metrics; db ${s.database})`,
+    (s, i) => `  ${s.name.padEnd(13)} http://127.0.0.1:${s.port}  (ready ${ready[i]} ms; /health/ready; metrics :${s.metricsPort}/metrics; db ${s.database})`,
   );
   process.stdout.write(
     [

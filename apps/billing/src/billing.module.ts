@@ -4,6 +4,7 @@ import { InvoicesService } from './invoices/invoices.service';
 import { LedgerService } from './ledger/ledger.service';
 import { PricesService } from './prices/prices.service';
 import { PricingModule } from './pricing/pricing.module';
+import { PricingSetupHandler } from './pricing/pricing-setup.handler';
 import { BillingRequestsHandler } from './requests/billing-requests.handler';
 import { ExchangeRatesService } from './rates/exchange-rates.service';
 import { CustomersService } from './stripe/customers.service';
@@ -19,6 +20,7 @@ import { UsageService } from './usage/usage.service';
   providers: [
     LedgerService,
     PricesService,
+    PricingSetupHandler,
     StripeClient,
     CustomersService,
     TopUpsService,

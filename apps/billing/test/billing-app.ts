@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Kafka } from 'kafkajs';
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -98,7 +99,11 @@ export async function spawnBilling(database: string, service: string, extraEnv: 
 
 /** Produces envelopes as their owners would (voice-agent's call.completed, the gateway's set-up and Stripe events). */
 export class TestPublisher {
-  private readonly producer = new MessageProducer(testKafka());
+  private readonly producer: MessageProducer;
+  /** On the shared broker unless given another client (a test's PrivateKafka). */
+  constructor(kafka: Kafka = testKafka()) {
+    this.producer = new MessageProducer(kafka);
+  }
   async start() {
     await this.producer.connect();
     return this;

@@ -19,8 +19,19 @@ export const bookingEnvSchema = z.object({
   CALCOM_RETRY_BASE_DELAY_MS: ms(100),
   /** Free slots per (company, event type, day range) are cached this long; any booking change drops them. */
   AVAILABILITY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
-  /** A slot being booked is held in Redis this long (released as soon as the booking is stored). */
-  SLOT_LOCK_TTL_MS: ms(300_000),
+  /**
+   * A calendar being booked is locked in Redis for this long and renewed every quarter of it while held (released as
+   * soon as the booking is stored). Short, so a crashed attempt blocks nobody for long; a retry of the same request
+   * takes over a lock whose holder stopped renewing it.
+   */
+  SLOT_LOCK_TTL_MS: ms(6_000),
+  /**
+   * A Cal.com create whose outcome we never learnt (timeout, unreadable answer, crash before our commit) is looked for
+   * in Cal.com after this long: kept if an appointment of ours holds it, cancelled otherwise.
+   */
+  CALCOM_ORPHAN_GRACE_MS: ms(120_000),
+  /** How often each instance looks for such creates (0 = never; tests and a single maintenance instance). */
+  CALCOM_ORPHAN_SCAN_MS: z.coerce.number().int().min(0).default(30_000),
   /**
    * Only for instances sharing a broker with others (integration tests): comma-separated company ids, a trailing
    * `*` matches a prefix. Set-up commands and requests of other companies are left to their own instance.

@@ -2,6 +2,7 @@ import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity } fro
 import { CallbackRequestEntity } from './callbacks/callback-request.entity';
 import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue/catalogue.entities';
 import { CustomerEntity } from './customers/customer.entity';
+import { PendingCreateEntity } from './appointments/pending-create.entity';
 import { PolicyDecisionEntity } from './appointments/policy-decision.entity';
 
 /** Every TypeORM entity of booking's own database. */
@@ -17,4 +18,5 @@ export const bookingEntities = [
   AppointmentStepEntity,
   CallbackRequestEntity,
   PolicyDecisionEntity,
+  PendingCreateEntity,
 ];

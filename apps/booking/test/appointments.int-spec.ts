@@ -192,11 +192,11 @@ describe('booking during the call', () => {
     await waitFor(() => eventsOf(companyId, 'booking.created').length === 1, { message: 'one booking.created' });
   });
 
-  it('a slot locked by another caller is slot_taken without asking Cal.com to book, and bookable once released', async () => {
+  it('a calendar locked by another caller is slot_taken without asking Cal.com to book, and bookable once released', async () => {
     const companyId = await company();
     const start = at('13:00');
     const redis = new Redis({ host: testInfra.redis.host, port: testInfra.redis.port });
-    const key = `booking:slot-lock:${companyId}:1001:${start}`;
+    const key = `booking:calendar-lock:${companyId}:event-type:1001`;
     try {
       await redis.set(key, 'another-caller:token', 'PX', 60_000);
       const reply = await book(companyId, start);
@@ -248,7 +248,9 @@ describe('booking during the call', () => {
     const again = await ask({ operation: 'appointment.reschedule', companyId, customer: { phone: erika.phone }, appointmentId, newStart: at('15:00'), idempotencyKey: key });
     expect(again).toMatchObject({ ok: true, data: { replayed: true, appointment: { appointmentId, rescheduledCount: 1, calcomBookingUid: newUid } } });
     const [rescheduled] = await waitFor(() => (eventsOf(companyId, 'booking.rescheduled').length ? eventsOf(companyId, 'booking.rescheduled') : null), { message: 'booking.rescheduled' });
-    expect(rescheduled.data).toMatchObject({ appointmentId, calcomBookingUid: newUid });
+    // Each fact carries the appointment's version, so consumers of the three topics can order them.
+    expect(eventsOf(companyId, 'booking.created').find((e) => e.data.appointmentId === appointmentId)?.data.version).toBe(1);
+    expect(rescheduled.data).toMatchObject({ appointmentId, calcomBookingUid: newUid, version: 2 });
     expect(Date.parse(rescheduled.data.previousStartsAt)).toBe(Date.parse(at('09:00')));
 
     // Taken target: Max's 11:00.
@@ -259,7 +261,7 @@ describe('booking during the call', () => {
     expect(cancelled).toMatchObject({ ok: true, data: { alreadyCancelled: false, appointment: { appointmentId, status: 'cancelled' } } });
     expect(sim.state.bookings.get(newUid)?.status).toBe('cancelled');
     const [event] = await waitFor(() => (eventsOf(companyId, 'booking.cancelled').length ? eventsOf(companyId, 'booking.cancelled') : null), { message: 'booking.cancelled' });
-    expect(event.data).toMatchObject({ appointmentId, reason: 'krank', cancelledBy: 'customer' });
+    expect(event.data).toMatchObject({ appointmentId, reason: 'krank', cancelledBy: 'customer', version: 3 });
     expect(await ask({ operation: 'appointment.cancel', companyId, customer: { phone: erika.phone }, appointmentId })).toMatchObject({ ok: true, data: { alreadyCancelled: true } });
 
     const list = await ask({ operation: 'appointment.list', companyId, customer: { phone: erika.phone }, includePast: true });
@@ -304,5 +306,34 @@ describe('booking during the call', () => {
     await new Promise((r) => setTimeout(r, 1600)); // half-open after 1.5 s
     expect((await book(companyId, at('10:00'))).ok).toBe(true);
     expect(client.breakerState).toBe('closed');
+  });
+  it('the same callback wish sent again (a retry after a lost reply, or concurrently) is one callback request and one booking.callback-requested', async () => {
+    const companyId = await company();
+    const wish = (wishId: string, text = 'Termin nächste Woche') => ({
+      operation: 'callback.request',
+      companyId,
+      callId: 'call_retry',
+      wishId,
+      name: erika.name,
+      phone: erika.phone,
+      wish: text,
+      reason: 'calendar_unavailable',
+    });
+    const retried = uniqueName('wish');
+    const first = await ask(wish(retried));
+    expect(first).toMatchObject({ ok: true, data: { callbackRequestId: expect.any(String) } });
+    expect(await ask(wish(retried))).toEqual(first);
+    const raced = uniqueName('wish');
+    const [a, b] = await Promise.all([ask(wish(raced, 'Rückruf wegen Befund')), ask(wish(raced, 'Rückruf wegen Befund'))]);
+    expect(a.ok && b.ok).toBe(true);
+    expect(b.data!.callbackRequestId).toBe(a.data!.callbackRequestId);
+    const other = await ask(wish(uniqueName('wish'), 'ein anderer Wunsch'));
+
+    const ids = [first, a, other].map((r) => r.data!.callbackRequestId as string);
+    const published = () => eventsOf(companyId, 'booking.callback-requested').map((e) => e.data.callbackRequestId as string);
+    await waitFor(() => ids.every((id) => published().includes(id)), { message: 'the three callback requests published' });
+    const listed = await ask({ operation: 'callbacks.list', companyId });
+    expect((listed.data!.callbackRequests as { callbackRequestId: string }[]).map((c) => c.callbackRequestId).sort()).toEqual([...ids].sort());
+    expect(published().sort()).toEqual([...ids].sort());
   });
 });

@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { BookingReply, BookingRequest, Topics } from '@receptionist/contracts';
 import { RequestClient } from '@receptionist/messaging';
 import { bootstrapService } from '@receptionist/service-runtime';
@@ -51,7 +53,7 @@ export async function startBooking(extraEnv: Record<string, string> = {}, option
   const port = await freePort();
   const service = `booking-test-${randomBytes(3).toString('hex')}`;
   await startGroupsAtEnd({
-    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name],
+    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name, Topics.callbackPromised.name],
     [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
   });
   const env: Record<string, string> = {
@@ -70,6 +72,37 @@ export async function startBooking(extraEnv: Record<string, string> = {}, option
       await own?.drop();
     },
   };
+}
+
+/**
+ * booking as a separate process that a test can `kill -9`, on `database` (migrated), answering `companies`. Resolves
+ * once it is ready (health/ready), its groups starting at the topics' current end.
+ */
+export async function spawnBooking(database: string, extraEnv: Record<string, string>, options: { companies: string[] }): Promise<{ child: ChildProcess; service: string; exited: Promise<number | null> }> {
+  const port = await freePort();
+  const service = `booking-test-${randomBytes(3).toString('hex')}`;
+  await startGroupsAtEnd({
+    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name],
+    [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
+  });
+  const root = path.resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, 'apps/booking/test/booking-main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...testServiceEnv(database, port), BOOKING_SERVE_COMPANIES: options.companies.join(','), BOOKING_TEST_SERVICE: service, ...extraEnv },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`booking process exited with ${child.exitCode}`);
+    if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false)) break;
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error('booking process not ready in 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, service, exited };
 }
 
 /** A request client on `booking.request`, as voice-agent uses it. `ask` resolves with booking's reply. */

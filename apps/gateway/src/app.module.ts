@@ -28,7 +28,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceRuntimeModule.forRoot({ ...ctx, entities: gatewayEntities, migrations, requestClient: true }),
+        // The gateway's port is public: its metrics are served on METRICS_PORT only.
+        ServiceRuntimeModule.forRoot({ ...ctx, entities: gatewayEntities, migrations, requestClient: true, metricsOnServicePort: false }),
         AuditModule,
         CompaniesModule,
         IdentityModule,

@@ -8,12 +8,26 @@ export const gatewayEnvSchema = z.object({
   RETELLAI_API_KEY: z.string().optional(),
   /** A separate signing key, if the account uses one; tried besides RETELLAI_API_KEY. */
   RETELLAI_WEBHOOK_SECRET: z.string().optional(),
-  /** Bearer / HMAC secret of the system we replace, for agents configured with it. */
+  /**
+   * Bearer / HMAC secret of the system we replace, for agents configured with it. It is one static secret, so it
+   * is bound to one company: RETELLAI_FUNCTION_SECRET_COMPANY (required with it) names that company's id, and a
+   * request with this secret never reaches another company.
+   */
   RETELLAI_FUNCTION_SECRET: z.string().optional(),
+  RETELLAI_FUNCTION_SECRET_COMPANY: z.uuid().optional(),
   CALCOM_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
+  /** The gateway's public URL (what callers and webhook senders reach); Twilio's signatures cover it. */
   APP_URL: z.url().default('http://127.0.0.1:3000'),
+  /**
+   * Where Twilio reaches the gateway, if not at APP_URL (e.g. another host name in front of the same routes): the
+   * URL Twilio's `X-Twilio-Signature` covers. Never taken from a request's Host header, which the sender chooses.
+   */
+  TWILIO_WEBHOOK_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((v) => !/[?#]/.test(v), 'must be a base URL without query or fragment')
+    .optional(),
   VOICE_FUNCTION_DEADLINE_MS: z.coerce.number().int().min(500).max(60000).default(8000),
   // Identity (apps/gateway/src/identity)
   /** First platform admin, created once at start when no platform admin exists yet. */
@@ -39,6 +53,10 @@ export const gatewayEnvSchema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('gateway:rl'),
   /** Redis hash holding the last heartbeat of every service instance; one per deployment sharing a broker. */
   PLATFORM_HEALTH_KEY: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('platform:heartbeats'),
+  /** Requesting services whose reply topics of crashed instances the gateway deletes (comma-separated; empty: none). */
+  REPLY_TOPIC_JANITOR_SERVICES: z.string().regex(/^[A-Za-z0-9._,-]*$/).default('gateway,voice-agent'),
+  /** A reply topic is deleted once its instance has sent no heartbeat for this many minutes. */
+  REPLY_TOPIC_ORPHAN_MINUTES: z.coerce.number().int().min(5).max(10_080).default(15),
   /** Longest wait for Redis before a decision falls back to the category's failure mode. */
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(250),
   // Cal.com health (apps/gateway/src/platform-health): GET /api/health/calcom probes this API with this key.

@@ -22,6 +22,8 @@ let gw: TestGateway;
 let billing: TestBilling;
 let stripe: RunningSimulator<StripeState>;
 let publisher: TestPublisher;
+/** The platform admin's token: refunds are the platform's (`billing.refund`), never a company admin's. */
+let platform: string;
 const tenants: Record<'A' | 'B', { companyId: string; admin: string; staff: string }> = {} as never;
 
 const call = (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => gw.call(method, path, { token, body, headers });
@@ -36,7 +38,7 @@ beforeAll(async () => {
   stripe = await startSimulator(stripeSimulator, { port: 0 });
   delete process.env.SIM_STRIPE_WEBHOOK_URL;
   delete process.env.SIM_STRIPE_WEBHOOK_SECRET;
-  const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
+  platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
   for (const key of ['A', 'B'] as const) tenants[key] = await createTestTenant(gw, platform, `Refunds ${key}`);
   billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_credit_notes' }, { companies: [tenants.A.companyId, tenants.B.companyId] });
   publisher = await new TestPublisher().start();
@@ -79,20 +81,20 @@ describe('credit notes for refunds', () => {
       [{ amount: 100, reason: '' }, 'reason'],
       [{ amount: 100 }, 'reason'],
     ] as const) {
-      const res = await call('POST', path, tenants.A.admin, body);
+      const res = await call('POST', path, platform, body);
       expect([JSON.stringify(body), res.status, res.body.field]).toEqual([JSON.stringify(body), 400, field]);
     }
     expect((await call('POST', path, tenants.A.staff, { amount: 100, reason: 'x' })).status).toBe(403);
-    expect((await call('POST', `${base('B')}/invoices/${invoiceId}/credit-notes`, tenants.B.admin, { amount: 100, reason: 'x' })).status).toBe(404);
+    expect((await call('POST', `${base('B')}/invoices/${invoiceId}/credit-notes`, platform, { amount: 100, reason: 'x' })).status).toBe(404);
     expect((await call('POST', path, tenants.B.admin, { amount: 100, reason: 'x' })).status).toBe(404);
     expect(stripe.state.creditNotes.size).toBe(0);
     expect(await balanceOf('A')).toBe(-total);
 
     const key = { 'idempotency-key': `cn-${randomBytes(4).toString('hex')}` };
-    const created = await call('POST', path, tenants.A.admin, { amount: 100, reason: 'Dropped call on the 5th' }, key);
+    const created = await call('POST', path, platform, { amount: 100, reason: 'Dropped call on the 5th' }, key);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ invoiceId, amount: 100, currency: 'EUR', status: 'issued', source: 'admin', refundedTo: 'prepaid_balance', invoiceRefunded: 100 });
-    const again = await call('POST', path, tenants.A.admin, { amount: 100, reason: 'Dropped call on the 5th' }, key);
+    const again = await call('POST', path, platform, { amount: 100, reason: 'Dropped call on the 5th' }, key);
     expect(again.body.creditNoteId).toBe(created.body.creditNoteId);
     const notes = [...stripe.state.creditNotes.values()];
     expect(notes).toHaveLength(1);
@@ -108,16 +110,41 @@ describe('credit notes for refunds', () => {
     expect((await ledgerOf('A')).filter((e) => e.kind === 'refund')).toEqual([expect.objectContaining({ amount: 100, reference: `credit-note:${created.body.creditNoteId}` })]);
 
     // What is left can be refunded, and then nothing more.
-    const rest = await call('POST', path, tenants.A.admin, { amount: total - 100, reason: 'Goodwill' });
+    const rest = await call('POST', path, platform, { amount: total - 100, reason: 'Goodwill' });
     expect(rest.status).toBe(201);
     expect(rest.body.invoiceRefunded).toBe(total);
-    const more = await call('POST', path, tenants.A.admin, { amount: 1, reason: 'Too much' });
+    const more = await call('POST', path, platform, { amount: 1, reason: 'Too much' });
     expect([more.status, more.body.field]).toEqual([400, 'amount']);
     expect(await balanceOf('A')).toBe(0);
     expect((await call('GET', `${base('A')}/invoices/${invoiceId}`, tenants.A.admin)).body).toMatchObject({ refunded: total, status: 'paid' });
 
     const audit = await call('GET', `/api/v1/companies/${companyId}/audit-log?action=billing.credit_note.created`, tenants.A.admin);
     expect(audit.body.data).toHaveLength(3);
+  });
+
+  it("refuses a company admin's refund of its own paid invoice (403): refunds are the platform's, billing.refund", async () => {
+    const companyId = tenants.B.companyId;
+    await publisher.publish(publisher.callCompleted(companyId, `cn_self_${randomBytes(4).toString('hex')}`, 600, new Date(Date.UTC(2026, 8, 7, 12))));
+    const debited = rateTalkTime({ seconds: 600, perMinuteMinor: 29, mode: 'per_second', discountBasisPoints: 0 });
+    await waitFor(async () => (await balanceOf('B')) === -debited, { message: 'usage debited', timeoutMs: 30_000 });
+    const invoice = await call('POST', `${base('B')}/invoices`, tenants.B.admin, { period: '2026-09' });
+    expect(invoice.status).toBe(200);
+    const path = `${base('B')}/invoices/${invoice.body.invoiceId}/credit-notes`;
+    await waitFor(async () => (await call('GET', `${base('B')}/invoices/${invoice.body.invoiceId}`, tenants.B.admin)).body.status === 'paid', { message: 'invoice paid' });
+    const notesBefore = stripe.state.creditNotes.size;
+
+    const self = await call('POST', path, tenants.B.admin, { amount: debited, reason: 'We refund ourselves' });
+    expect([self.status, self.body.message]).toEqual([403, expect.any(String)]);
+    // A token the company admin creates cannot carry the ability either.
+    const token = await call('POST', '/api/v1/tokens', tenants.B.admin, { name: 'refunds', abilities: ['billing.refund'] });
+    expect(token.status).not.toBe(201);
+    expect(stripe.state.creditNotes.size).toBe(notesBefore);
+    expect(await balanceOf('B')).toBe(-debited);
+
+    // The platform admin may.
+    const refunded = await call('POST', path, platform, { amount: debited, reason: 'Goodwill from the platform' });
+    expect(refunded.status).toBe(201);
+    await waitFor(async () => (await balanceOf('B')) === 0, { message: 'refund credited' });
   });
 
   it('takes a top-up refunded in the Stripe dashboard off the prepaid balance, once per refund, in any order', async () => {
@@ -146,6 +173,7 @@ describe('credit notes for refunds', () => {
     await stripe.state.flushWebhooks();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await balanceOf('B')).toBe(0);
-    expect((await ledgerOf('B')).filter((e) => e.kind === 'refund').map((e) => e.amount).sort()).toEqual([-2000, -3000].sort());
+    // (the platform's credit note of the test before is B's other refund entry)
+    expect((await ledgerOf('B')).filter((e) => e.kind === 'refund' && e.reference.startsWith('refund:')).map((e) => e.amount).sort()).toEqual([-2000, -3000].sort());
   });
 });

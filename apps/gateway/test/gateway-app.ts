@@ -14,6 +14,8 @@ import { migrations } from '../src/migrations';
 export interface TestGateway {
   app: NestFastifyApplication;
   url: string;
+  /** Where this instance serves Prometheus metrics (METRICS_PORT), apart from its public port. */
+  metricsUrl: string;
   database: string;
   /** JSON request against this instance; `token` becomes `Authorization: Bearer <token>`. */
   call: (
@@ -29,8 +31,15 @@ export interface StartGatewayOptions {
   database?: string;
   /** Extra (test) controllers mounted next to the gateway's own. */
   controllers?: Type[];
+  /**
+   * Service name (and so consumer group) of this instance; default `gateway`. A test that needs the gateway's own
+   * event handlers to see its messages gives it a name of its own (and starts its group at the topics' end).
+   */
+  service?: string;
   /** Runs after the gateway's own hardening, before listen (e.g. test hooks on the Fastify instance). */
   configure?: (app: NestFastifyApplication) => Promise<void>;
+  /** Listen on this port (e.g. one chosen beforehand so APP_URL can name it); default a free one. */
+  port?: number;
 }
 
 /** A throwaway gateway database with the gateway's migrations; share it between instances. */
@@ -47,9 +56,11 @@ export async function createGatewayDatabase(): Promise<{ database: string; drop:
 export async function startGateway(extraEnv: Record<string, string> = {}, options: StartGatewayOptions = {}): Promise<TestGateway> {
   const own = options.database ? undefined : await createGatewayDatabase();
   const database = options.database ?? own!.database;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
+  const metricsPort = await freePort();
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
+    METRICS_PORT: String(metricsPort),
     // Each test gateway counts in its own keyspace, and the sensitive limit is out of the way of suites that
     // sign in and create tokens often; the rate-limit suite sets its own limits.
     RATE_LIMIT_KEY_PREFIX: `rl-test-${database}:`,
@@ -61,7 +72,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   let app: NestFastifyApplication;
   try {
     app = await bootstrapService(
-      'gateway',
+      options.service ?? 'gateway',
       (ctx): DynamicModule => ({ module: class TestGatewayModule {}, imports: [AppModule.forRoot(ctx)], controllers: options.controllers ?? [] }),
       gatewayEnvSchema,
       {
@@ -82,6 +93,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}, option
   return {
     app,
     url,
+    metricsUrl: `http://127.0.0.1:${env.METRICS_PORT}`,
     database,
     call: async (method, path, { token, body, headers = {} } = {}) => {
       const res = await fetch(url + path, {

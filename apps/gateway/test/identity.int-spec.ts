@@ -35,8 +35,8 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     expect(admins).toEqual([{ email: ADMIN.email }]);
   });
 
-  it('keeps health probes and metrics public and everything else behind a token', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/api/health']) {
+  it('keeps health probes public and everything else behind a token', async () => {
+    for (const path of ['/health/live', '/health/ready', '/api/health']) {
       expect([path, (await gw.call('GET', path)).status]).toEqual([path, 200]);
     }
     expect((await gw.call('GET', '/api/v1/companies')).status).toBe(401);
@@ -45,6 +45,24 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     const forged = `rcp_${rest.split('.')[0]}.${'A'.repeat(43)}`;
     expect((await gw.call('GET', '/api/v1/companies', { token: forged })).status).toBe(401);
     expect((await gw.call('GET', '/api/v1/companies', { headers: { authorization: `Basic ${adminToken}` } })).status).toBe(401);
+  });
+
+  it('serves Prometheus metrics only on METRICS_PORT, never on the public port', async () => {
+    expect((await gw.call('GET', '/metrics')).status).toBe(404);
+    expect((await gw.call('GET', '/metrics', { token: adminToken })).status).toBe(404);
+    const scraped = await fetch(`${gw.metricsUrl}/metrics`);
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    expect(text).toMatch(/^http_server_request_duration_seconds_bucket\{.*service="gateway"/m);
+    expect((await fetch(`${gw.metricsUrl}/api/health`)).status).toBe(404); // the metrics port serves nothing else
+    // Without METRICS_PORT the gateway serves no metrics at all rather than on its public port.
+    const bare = await startGateway({ METRICS_PORT: '' }, { database: gw.database });
+    try {
+      expect((await bare.call('GET', '/metrics')).status).toBe(404);
+      expect((await bare.call('GET', '/health/live')).status).toBe(200);
+    } finally {
+      await bare.close();
+    }
   });
 
   it('signs in: a token shown once, resolving to the principal', async () => {
@@ -151,6 +169,34 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     expect((await gw.call('DELETE', `/api/v1/tokens/${id}`, { token })).status).toBe(401);
     const audit = await db.query(`SELECT action, target_id FROM audit_log WHERE target_id = ? ORDER BY id`, [id]);
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['token.created', 'token.revoked']);
+  });
+
+  it('ends every session of a user whose password is changed, except the token that changed it', async () => {
+    const email = 'rotating@a.test';
+    const created = await gw.call('POST', `/api/v1/companies/${companyId}/users`, { token: adminToken, body: { email, name: 'Rotating', password: 'the old password 1', role: 'company_admin' } });
+    expect(created.status).toBe(201);
+    const stolen = (await login(email, 'the old password 1')).body.token as string;
+    const own = (await login(email, 'the old password 1')).body.token as string;
+    const derived = await gw.call('POST', '/api/v1/tokens', { token: stolen, body: { name: 'made with the old password' } });
+    expect(derived.status).toBe(201);
+    for (const token of [stolen, own, derived.body.token]) expect((await gw.call('GET', '/api/v1/companies', { token })).status).toBe(200);
+
+    // The user changes their own password with one of their sessions.
+    const changed = await gw.call('PATCH', `/api/v1/companies/${companyId}/users/${created.body.id}`, { token: own, body: { password: 'the new password 2' } });
+    expect(changed.status).toBe(200);
+    expect((await gw.call('GET', '/api/v1/companies', { token: stolen })).status).toBe(401);
+    expect((await gw.call('GET', '/api/v1/companies', { token: derived.body.token })).status).toBe(401);
+    expect((await gw.call('GET', '/api/v1/companies', { token: own })).status).toBe(200);
+    expect((await login(email, 'the old password 1')).status).toBe(401);
+
+    // An admin resets it: every session of the user ends, the admin's own stays.
+    const fresh = (await login(email, 'the new password 2')).body.token as string;
+    const reset = await gw.call('PATCH', `/api/v1/companies/${companyId}/users/${created.body.id}`, { token: adminToken, body: { password: 'the third password 3' } });
+    expect(reset.status).toBe(200);
+    for (const token of [own, fresh]) expect((await gw.call('GET', '/api/v1/companies', { token })).status).toBe(401);
+    expect((await gw.call('GET', '/api/v1/companies', { token: adminToken })).status).toBe(200);
+    const [audit] = await db.query(`SELECT changes FROM audit_log WHERE action = 'user.updated' AND target_id = ? ORDER BY id DESC LIMIT 1`, [created.body.id]);
+    expect(JSON.stringify(audit.changes)).toContain('tokensRevoked');
   });
 
   it('audits role and settings changes, readable per company', async () => {

@@ -15,7 +15,7 @@ describe('Retell call webhooks at the gateway', () => {
   const agentId = uniqueName('agent_wh');
 
   beforeAll(async () => {
-    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: API_KEY, RETELLAI_FUNCTION_SECRET: 'fn-secret' });
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: API_KEY, RETELLAI_FUNCTION_SECRET: 'fn-secret', RETELLAI_FUNCTION_SECRET_COMPANY: '8d2f3c1e-0b7a-4c55-9a1e-3f6d2b7c9e01' });
     const admin = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     companyId = (await gw.call('POST', '/api/v1/companies', { token: admin, body: { name: 'Webhook GmbH', timeZone: 'Europe/Berlin', currency: 'EUR', language: 'de' } })).body.id;
     await gw.call('POST', `/api/v1/companies/${companyId}/agents`, { token: admin, body: { agentId } });
@@ -67,7 +67,7 @@ describe('Retell call webhooks at the gateway', () => {
   it('acknowledges and counts unknown events without forwarding them', async () => {
     const callId = uniqueName('call');
     expect((await send({ event: 'transfer_bridged', call: callObject(callId) })).status).toBe(204);
-    const metrics = await fetch(`${gw.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${gw.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/gateway_retell_webhooks_total\{[^}]*event="unknown",outcome="ignored"[^}]*\} [1-9]/);
     await new Promise((r) => setTimeout(r, 500));
     expect(ofCall(callId)).toHaveLength(0);

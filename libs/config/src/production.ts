@@ -5,7 +5,7 @@ const OUTSIDE_API = /(_BASE_URL|_API_BASE)$|^EXCHANGE_RATES_URL$/;
 /** URLs callers and providers are sent to: the gateway's public URL (webhook signatures, Twilio), the portal. */
 const PUBLIC_URL = /^(APP_URL|PORTAL_URL|BILLING_PORTAL_URL)$/;
 /** Secrets that authenticate what providers send us: without one, anyone could post webhooks. */
-const WEBHOOK_SECRET = /_WEBHOOK_SECRET$|^RETELLAI_FUNCTION_SECRET$|^TWILIO_AUTH_TOKEN$/;
+const WEBHOOK_SECRET = /_WEBHOOK_SECRET$|^TWILIO_AUTH_TOKEN$/;
 const LOOPBACK_OR_SIMULATOR = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0|simulators)$/i;
 
 function localHost(value: unknown): string | undefined {

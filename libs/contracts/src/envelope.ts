@@ -60,3 +60,12 @@ export function messageIdFrom(...identity: (string | Uint8Array)[]): string {
   const hex = h.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The id of the callback wish a voice function's request gives rise to (the gateway's spoken fallback, voice-agent's
+ * own "we'll call you back"): derived from the request key, so every path recording it for the same request, and
+ * Retell's retries of the tool call, name one wish, which booking records once.
+ */
+export function callbackWishIdFor(requestKey: string): string {
+  return messageIdFrom(`callback-wish:${requestKey}`);
+}

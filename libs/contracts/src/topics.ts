@@ -6,6 +6,7 @@ import {
   bookingFailedSchema,
   bookingRescheduledSchema,
   calcomBookingChangedSchema,
+  callbackPromisedSchema,
   callbackRequestedSchema,
 } from './messages/bookings';
 import {
@@ -39,7 +40,18 @@ export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   partitions: number;
   /** Retention in hours; platform chatter needs little. */
   retentionHours?: number;
+  /**
+   * The largest record batch the topic (and its DLQ) accepts, compressed (`max.message.bytes`); without it the
+   * broker's default (~1 MB). Producers compress large messages (libs/messaging SendQueue).
+   */
+  maxMessageBytes?: number;
 }
+
+/**
+ * A long call's whole call object (word timings: a 40-minute call is several MiB of JSON) travels GZIP-compressed
+ * on `retell.call.webhook`; 8 MiB compressed holds far more than the gateway's 25 MiB body limit compresses to.
+ */
+export const RETELL_WEBHOOK_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 function topic<S extends z.ZodType>(def: TopicDefinition<S>): TopicDefinition<S> {
   return def;
@@ -53,12 +65,13 @@ export const Topics = {
   callStarted: topic({ name: 'call.started', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callStartedSchema, schemaVersion: 1, partitions: 3 }),
   callCompleted: topic({ name: 'call.completed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callCompletedSchema, schemaVersion: 1, partitions: 3 }),
   callAnalyzed: topic({ name: 'call.analyzed', kind: 'event', producer: 'voice-agent', key: 'callId', schema: callAnalyzedSchema, schemaVersion: 1, partitions: 3 }),
-  retellCallWebhook: topic({ name: 'retell.call.webhook', kind: 'event', producer: 'gateway', key: 'callId', schema: retellCallWebhookSchema, schemaVersion: 1, partitions: 6 }),
+  retellCallWebhook: topic({ name: 'retell.call.webhook', kind: 'event', producer: 'gateway', key: 'callId', schema: retellCallWebhookSchema, schemaVersion: 1, partitions: 6, maxMessageBytes: RETELL_WEBHOOK_MAX_MESSAGE_BYTES }),
   bookingCreated: topic({ name: 'booking.created', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCreatedSchema, schemaVersion: 1, partitions: 3 }),
   bookingRescheduled: topic({ name: 'booking.rescheduled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingRescheduledSchema, schemaVersion: 1, partitions: 3 }),
   bookingCancelled: topic({ name: 'booking.cancelled', kind: 'event', producer: 'booking', key: 'appointmentId', schema: bookingCancelledSchema, schemaVersion: 1, partitions: 3 }),
   bookingFailed: topic({ name: 'booking.failed', kind: 'event', producer: 'booking', key: 'callId', schema: bookingFailedSchema, schemaVersion: 1, partitions: 3 }),
   callbackRequested: topic({ name: 'booking.callback-requested', kind: 'event', producer: 'booking', key: 'callbackRequestId', schema: callbackRequestedSchema, schemaVersion: 1, partitions: 3 }),
+  callbackPromised: topic({ name: 'voice.callback-promised', kind: 'event', producer: 'gateway', key: 'callId', schema: callbackPromisedSchema, schemaVersion: 1, partitions: 3 }),
   calcomBookingChanged: topic({ name: 'calcom.booking.changed', kind: 'event', producer: 'gateway', key: 'calcomBookingUid', schema: calcomBookingChangedSchema, schemaVersion: 1, partitions: 3 }),
   paymentSucceeded: topic({ name: 'payment.succeeded', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentSucceededSchema, schemaVersion: 1, partitions: 3 }),
   paymentFailed: topic({ name: 'payment.failed', kind: 'event', producer: 'billing', key: 'companyId', schema: paymentFailedSchema, schemaVersion: 1, partitions: 3 }),

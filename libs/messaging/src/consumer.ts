@@ -12,9 +12,11 @@ import {
   trace,
   withSpan,
 } from '@receptionist/observability';
-import { PermanentMessageError } from './errors';
+import { PermanentMessageError, isTransientError } from './errors';
+import { pausedPartitions, transientRetries } from './metrics';
 import { H } from './headers';
 import type { MessageProducer } from './producer';
+import { SupervisedConsumer } from './supervised-consumer';
 
 export interface MessageContext {
   topic: string;
@@ -75,17 +77,19 @@ export interface EventConsumerOptions {
 class InvalidMessageError extends PermanentMessageError {}
 
 /**
- * Consumes events with schema validation, bounded in-place retries (heartbeating between attempts), then
- * `<topic>.dlq` with the error and the original headers, then commit, so a poison message never blocks
- * its partition. Handlers should be idempotent (see Inbox): delivery is at least once.
+ * Consumes events with schema validation and classified failures. A transient failure (database, Redis or a provider
+ * unavailable, deadlock, lock wait timeout; see isTransientError) holds the message's partition and retries it without
+ * limit with a capped back-off, heartbeating (other partitions go on). Any other failure gets bounded in-place retries,
+ * then `<topic>.dlq` with the error and the original headers, then commit, so a poison message never blocks its
+ * partition. Handlers should be idempotent (see Inbox): delivery is at least once.
  */
 export class EventConsumer {
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly handlers = new Map<string, Subscription<any>>();
   private readonly maxAttempts: number;
   private readonly initialBackoffMs: number;
-  private joined = false;
-  private running = false;
+  /** False once stop() began: held messages stop retrying (uncommitted, they are read again). */
+  running = false;
 
   constructor(
     kafka: Kafka,
@@ -95,23 +99,19 @@ export class EventConsumer {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.initialBackoffMs = options.initialBackoffMs ?? 200;
     for (const s of options.subscriptions) this.handlers.set(s.topic, s);
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeout ?? 30000,
-      heartbeatInterval: 3000,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
+    const sessionTimeout = options.sessionTimeout ?? 30000;
+    // Replaced by a new consumer when kafkajs gives up on it (broker or coordinator outage), see SupervisedConsumer.
+    this.consumer = new SupervisedConsumer(kafka, {
+      config: { groupId: options.groupId, sessionTimeout, heartbeatInterval: 3000, maxWaitTimeInMs: 250, allowAutoTopicCreation: false },
+      logger: options.logger,
+      rejoinDeadlineMs: 2 * sessionTimeout,
+      run: (consumer) => this.runOn(consumer),
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      options.logger.error({ err: payload.error, group: options.groupId }, 'consumer crashed; kafkajs restarts it'),
-    );
   }
 
   /** True once the group has been joined and partitions assigned (readiness). */
   get isReady() {
-    return this.running && this.joined;
+    return this.running && this.consumer.isJoined;
   }
 
   get groupId() {
@@ -124,10 +124,14 @@ export class EventConsumer {
       consumerFailures().inc({ topic, group: this.options.groupId }, 0);
       deadLetters().inc({ topic, group: this.options.groupId }, 0);
     }
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.start();
+    this.running = true;
+  }
+
+  private async runOn(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
     const batching = [...this.handlers.values()].some((s) => s.batchHandler);
-    await this.consumer.run({
+    await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       // kafkajs takes one or the other for the whole consumer; in batch mode, topics without a batch handler are
       // still handled message by message, with the offset resolved after each.
@@ -135,7 +139,6 @@ export class EventConsumer {
         ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => this.onBatch(payload) }
         : { eachMessage: (payload: EachMessagePayload) => this.onMessage(payload) }),
     });
-    this.running = true;
   }
 
   /** Waits until the group is joined, so a caller can rely on not missing what is produced next. */
@@ -151,7 +154,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.consumer.disconnect();
+    await this.consumer.stop();
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -200,21 +203,35 @@ export class EventConsumer {
     heartbeat: () => Promise<void>,
   ): Promise<'ok' | 'dead_lettered'> {
     const group = this.options.groupId;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await subscription.handler(envelope, { topic, partition, offset: message.offset, headers: message.headers, attempt, heartbeat });
-        return 'ok';
-      } catch (error) {
-        consumerFailures().inc({ topic, group });
-        const permanent = error instanceof PermanentMessageError;
-        if (permanent || attempt >= this.maxAttempts) {
-          await this.deadLetter(topic, partition, message, error as Error, attempt);
-          return 'dead_lettered';
+    const hold = new PartitionHold(this, topic, partition);
+    try {
+      for (let attempt = 1, tries = 1; ; attempt++) {
+        try {
+          await subscription.handler(envelope, { topic, partition, offset: message.offset, headers: message.headers, attempt, heartbeat });
+          return 'ok';
+        } catch (error) {
+          consumerFailures().inc({ topic, group });
+          if (isTransientError(error)) {
+            // The dependency will come back: hold this partition (others go on) and try again, without limit.
+            await hold.wait(error as Error, { messageId: envelope.id, offset: message.offset }, heartbeat, () => this.running);
+            continue;
+          }
+          if (error instanceof PermanentMessageError || tries >= this.maxAttempts) {
+            await this.deadLetter(topic, partition, message, error as Error, attempt);
+            return 'dead_lettered';
+          }
+          this.options.logger.warn({ err: error, topic, partition, offset: message.offset, attempt, messageId: envelope.id }, 'handler failed; retrying');
+          await this.backoff(tries++, heartbeat);
         }
-        this.options.logger.warn({ err: error, topic, partition, offset: message.offset, attempt, messageId: envelope.id }, 'handler failed; retrying');
-        await this.backoff(attempt, heartbeat);
       }
+    } finally {
+      hold.release();
     }
+  }
+
+  /** For PartitionHold. */
+  get logger() {
+    return this.options.logger;
   }
 
   /**
@@ -292,16 +309,28 @@ export class EventConsumer {
         },
       },
       async () => {
+        const hold = new PartitionHold(this, topic, partition);
         try {
-          await subscription.batchHandler!(valid.map((v) => v.envelope), { topic, partition, firstOffset: chunk[0].offset, lastOffset: last, heartbeat });
-          return true;
+          for (;;) {
+            try {
+              await subscription.batchHandler!(valid.map((v) => v.envelope), { topic, partition, firstOffset: chunk[0].offset, lastOffset: last, heartbeat });
+              return true;
+            } catch (error) {
+              if (!isTransientError(error) || !live()) throw error;
+              consumerFailures().inc({ topic, group });
+              await hold.wait(error as Error, { firstOffset: chunk[0].offset, lastOffset: last }, heartbeat, live);
+            }
+          }
         } catch (error) {
+          if (!live()) return false; // stopping or rebalanced: the one-by-one pass below starts nothing either
           consumerFailures().inc({ topic, group });
           this.options.logger.warn(
             { err: error, topic, partition, firstOffset: chunk[0].offset, lastOffset: last, messages: valid.length },
             'batch handler failed; handling the batch one message at a time',
           );
           return false;
+        } finally {
+          hold.release();
         }
       },
     );
@@ -402,5 +431,52 @@ export class EventConsumer {
     } finally {
       await admin.disconnect();
     }
+  }
+}
+
+/**
+ * A partition held by a transient failure: retries with a back-off doubling up to 30 s, heartbeating so the
+ * consumer stays in its group, and shows how long it has been held (messaging_partition_paused_seconds, alerted on).
+ * Gives up only when the consumer stops or loses the partition (the message is uncommitted and read again).
+ */
+class PartitionHold {
+  private since = 0;
+  private attempts = 0;
+
+  constructor(
+    private readonly consumer: EventConsumer,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  private get labels() {
+    return { topic: this.topic, partition: String(this.partition), group: this.consumer.groupId };
+  }
+
+  async wait(error: Error, where: Record<string, unknown>, heartbeat: () => Promise<void>, live: () => boolean): Promise<void> {
+    if (!this.since) this.since = Date.now();
+    this.attempts++;
+    transientRetries().inc({ topic: this.topic, group: this.consumer.groupId });
+    const log = { err: { name: error.name, message: error.message }, topic: this.topic, partition: this.partition, attempt: this.attempts, ...where };
+    if (this.attempts === 1 || this.attempts % 20 === 0) this.consumer.logger.warn(log, 'transient failure; holding the partition and retrying');
+    let remaining = Math.min(250 * 2 ** (this.attempts - 1), 30_000);
+    while (remaining > 0) {
+      if (!live()) throw new Error(`consumer stopping; ${this.topic}[${this.partition}] left unhandled, read again later`);
+      const step = Math.min(remaining, 1000);
+      await new Promise((r) => setTimeout(r, step));
+      remaining -= step;
+      pausedPartitions().set(this.labels, (Date.now() - this.since) / 1000);
+      await heartbeat().catch((e: { type?: string; name?: string }) => {
+        // The group is rebalancing: give the partition back (kafkajs rejoins; the message is read again).
+        if (e?.type === 'REBALANCE_IN_PROGRESS' || e?.type === 'ILLEGAL_GENERATION' || e?.type === 'UNKNOWN_MEMBER_ID') throw e;
+      });
+    }
+  }
+
+  release(): void {
+    if (!this.since) return;
+    this.consumer.logger.info({ topic: this.topic, partition: this.partition, heldSeconds: (Date.now() - this.since) / 1000 }, 'partition flowing again');
+    pausedPartitions().set(this.labels, 0);
+    this.since = 0;
   }
 }

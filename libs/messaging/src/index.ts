@@ -1,8 +1,11 @@
 export * from './kafka';
 export * from './errors';
+export * from './metrics';
+export * from './supervised-consumer';
 export * from './headers';
 export * from './topics-admin';
 export * from './producer';
+export { isMessageTooLargeError, LARGE_MESSAGE_BYTES } from './send-queue';
 export * from './consumer';
 export * from './request-reply';
 export * from './outbox/outbox-message.entity';
@@ -11,3 +14,6 @@ export * from './outbox/outbox-relay';
 export * from './inbox/processed-message.entity';
 export * from './inbox/inbox';
 export * from './migrations/1732400000000-messaging-tables';
+export * from './migrations/1734200000000-messaging-retention';
+export * from './retention';
+export * from './reply-topic-janitor';

@@ -1,10 +1,13 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaSecurity } from '@receptionist/config';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** SASL and TLS of a secured cluster (`kafkaSecurityFrom(config)` of @receptionist/config); none: PLAINTEXT. */
+  security?: KafkaSecurity;
 }
 
 // kafkajs logs coordinator hand-overs and concurrent-transaction retries at ERROR although it retries them;
@@ -19,12 +22,14 @@ const RETRIED_MESSAGES = [
   'This server does not host this topic-partition',
 ];
 
-export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+export function createKafka({ brokers, clientId, logger, security }: KafkaOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers,
+    // SASL and TLS as kafkajs takes them (KafkaSecurity has its shape); the password is never logged.
+    ...security,
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 100, retries: 8 },

@@ -1,8 +1,8 @@
-import type { Kafka, Producer, IHeaders } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Producer, type IHeaders } from 'kafkajs';
 import { Envelope } from '@receptionist/contracts';
 import { SpanKind, injectTraceHeaders, producedMessages, withSpan } from '@receptionist/observability';
 import { H } from './headers';
-import { SendQueue } from './send-queue';
+import { LARGE_MESSAGE_BYTES, SendQueue } from './send-queue';
 
 export interface OutgoingMessage {
   topic: string;
@@ -66,9 +66,10 @@ export class MessageProducer {
     );
   }
 
-  /** Raw send for already-built Kafka messages (dead letters keep their original headers). */
+  /** Raw send for already-built Kafka messages (dead letters keep their original headers); large ones compressed. */
   async sendRaw(topic: string, messages: { key: string | Buffer | null; value: string | Buffer | null; headers?: IHeaders }[]) {
-    await this.producer.send({ topic, acks: -1, messages });
+    const bytes = messages.reduce((n, m) => n + (m.value == null ? 0 : typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length), 0);
+    await this.producer.send({ topic, acks: -1, messages, ...(bytes >= LARGE_MESSAGE_BYTES ? { compression: CompressionTypes.GZIP } : {}) });
     producedMessages().inc({ topic }, messages.length);
   }
 

@@ -14,6 +14,8 @@ import { H, headerString } from './headers';
 import { toKafkaMessage } from './producer';
 import { SendQueue } from './send-queue';
 import { ensureTopics } from './topics-admin';
+import { SupervisedConsumer } from './supervised-consumer';
+import { CompletedOffsets } from './completed-offsets';
 
 interface ReplyBody {
   ok: boolean;
@@ -45,9 +47,9 @@ export class RequestClient {
   readonly replyTopic: string;
   private readonly producer: Producer;
   private readonly sender: SendQueue;
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly pending = new Map<string, Pending>();
-  private ready = false;
+  private started = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -56,34 +58,46 @@ export class RequestClient {
     this.replyTopic = replyTopicName(options.service, options.instanceId);
     this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
     this.sender = new SendQueue(this.producer, { acks: 1, maxInFlight: 2 });
-    this.consumer = kafka.consumer({
-      groupId: this.replyTopic,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: 10000,
-      heartbeatInterval: 1000,
-      readUncommitted: true, // replies are never transactional; skip the LSO wait
+    this.consumer = new SupervisedConsumer(kafka, {
+      config: {
+        groupId: this.replyTopic,
+        maxWaitTimeInMs: 100,
+        sessionTimeout: 10000,
+        heartbeatInterval: 1000,
+        readUncommitted: true, // replies are never transactional; skip the LSO wait
+      },
+      logger: options.logger,
+      rejoinDeadlineMs: 30_000,
+      // Recreated before every (re)start: a reply topic lost with a broker's data (or deleted by the janitor of a
+      // wrongly presumed dead instance) comes back instead of failing every request.
+      prepare: () => this.ensureReplyTopic(),
+      run: async (consumer) => {
+        // fromBeginning: a new group's "latest" is resolved only after the join, and a reply produced in between
+        // would be skipped. Old replies on a reused topic carry unknown correlation ids and are ignored.
+        await consumer.subscribe({ topic: this.replyTopic, fromBeginning: true });
+        // No offset commits: kafkajs commits after every batch, which delays the next fetch; offsets of a reply
+        // topic serve no purpose after a restart.
+        await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => this.onReply(message.headers, message.value) });
+      },
     });
   }
 
+  /** Started and its reply consumer in its group (false while it rejoins after a broker outage). */
   get isReady() {
-    return this.ready;
+    return this.started && this.consumer.isJoined;
   }
 
-  async start(): Promise<void> {
+  private async ensureReplyTopic(): Promise<void> {
     await ensureTopics(this.kafka, [
       { topic: this.replyTopic, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
     ]);
+  }
+
+  async start(): Promise<void> {
     await this.producer.connect();
-    await this.consumer.connect();
-    // fromBeginning: a new group's "latest" is resolved only after the join, and a reply produced in between
-    // would be skipped. Old replies on a reused topic carry unknown correlation ids and are ignored.
-    await this.consumer.subscribe({ topic: this.replyTopic, fromBeginning: true });
-    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
-    // No offset commits: kafkajs commits after every batch, which delays the next fetch; offsets of a reply
-    // topic serve no purpose after a restart.
-    await this.consumer.run({ autoCommit: false, eachMessage: async ({ message }) => this.onReply(message.headers, message.value) });
-    await joined;
-    this.ready = true;
+    await this.consumer.start();
+    await this.consumer.waitUntilJoined();
+    this.started = true;
   }
 
   async request<TReq, TRes>(
@@ -91,7 +105,7 @@ export class RequestClient {
     input: { key: string | null; companyId: string | null; subject: string | null; data: TReq },
     timeoutMs: number,
   ): Promise<TRes> {
-    if (!this.ready) throw new Error('request client is not started');
+    if (!this.started) throw new Error('request client is not started');
     const correlationId = randomUUID();
     const started = process.hrtime.bigint();
     const observe = (outcome: string) =>
@@ -116,6 +130,8 @@ export class RequestClient {
           }, timeoutMs);
           this.pending.set(correlationId, { resolve: resolve as (v: unknown) => void, reject, timer });
         });
+        // The deadline can pass while the send still waits for a broker (an outage): handled below, never unhandled.
+        reply.catch(() => undefined);
         const headers = injectTraceHeaders({
           [H.correlationId]: correlationId,
           [H.replyTopic]: this.replyTopic,
@@ -160,13 +176,13 @@ export class RequestClient {
   }
 
   async stop(): Promise<void> {
-    this.ready = false;
+    this.started = false;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new Error('request client stopped'));
       this.pending.delete(id);
     }
-    await this.consumer.disconnect();
+    await this.consumer.stop();
     await this.producer.disconnect();
     if (this.options.deleteReplyTopicOnStop) {
       const admin = this.kafka.admin();
@@ -193,27 +209,27 @@ export interface ResponderOptions {
  * topic with its correlation id. Requests past their deadline are dropped: the caller has moved on.
  */
 export class RequestResponder {
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private producer: Producer;
   private readonly sender: SendQueue;
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly running = new Set<Promise<void>>();
-  private joined = false;
   private started = false;
-  private readonly progress = new Map<number, { topic: string; offset: string }>();
+  /** Offsets safe to commit; a new tracker with every new consumer (its partitions start from the committed offsets). */
+  private offsets = new CompletedOffsets();
   private commitTimer?: NodeJS.Timeout;
 
   constructor(
     kafka: Kafka,
     private readonly options: ResponderOptions,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: 15000,
-      heartbeatInterval: 1000,
-      readUncommitted: true,
+    // Replaced by a new consumer when kafkajs gives up on it (broker or coordinator outage), see SupervisedConsumer.
+    this.consumer = new SupervisedConsumer(kafka, {
+      config: { groupId: options.groupId, maxWaitTimeInMs: 100, sessionTimeout: 15000, heartbeatInterval: 1000, readUncommitted: true },
+      logger: options.logger,
+      rejoinDeadlineMs: 30_000,
+      run: (consumer) => this.runOn(consumer),
     });
     const newProducer = () => kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
     this.producer = newProducer();
@@ -228,12 +244,11 @@ export class RequestResponder {
         return fresh;
       },
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.REBALANCING, () => (this.joined = false));
   }
 
+  /** Started and its consumer in its group (false while it rejoins after a broker outage). */
   get isReady() {
-    return this.started && this.joined;
+    return this.started && this.consumer.isJoined;
   }
 
   get topic() {
@@ -242,37 +257,44 @@ export class RequestResponder {
 
   async start(): Promise<void> {
     await this.producer.connect();
-    await this.consumer.connect();
-    // fromBeginning for the same reason as the reply consumer; old requests are past their deadline and dropped.
-    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
-    // Offsets are committed on a timer rather than after every batch (which would delay every next fetch);
-    // after a crash, requests since the last commit are re-read and dropped as expired.
+    // Offsets are committed on a timer rather than after every batch (which would delay every next fetch), and
+    // only up to the oldest request still in flight: after a crash, unanswered requests are read again (and
+    // answered if still within their deadline, dropped if not).
     this.commitTimer = setInterval(() => void this.commitProgress(), 2000);
-    await this.consumer.run({
+    await this.consumer.start();
+    await this.consumer.waitUntilJoined();
+    this.started = true;
+  }
+
+  private async runOn(consumer: Consumer): Promise<void> {
+    const offsets = (this.offsets = new CompletedOffsets());
+    // fromBeginning for the same reason as the reply consumer; old requests are past their deadline and dropped.
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 8,
       eachMessage: async ({ topic, partition, message }) => {
-        this.progress.set(partition, { topic, offset: String(Number(message.offset) + 1) });
+        offsets.begin(topic, partition, message.offset);
         await this.acquire();
         const task = this.handle(message.headers, message.value)
           // A reply that cannot be sent (the requester is gone) is the requester's timeout, never a crash here.
           .catch((error: Error) => this.options.logger.warn({ err: { name: error.name, message: error.message }, topic: this.options.topic }, 'reply not sent'))
           .finally(() => {
-          this.running.delete(task);
-          this.release();
-        });
+            offsets.done(topic, partition, message.offset);
+            this.running.delete(task);
+            this.release();
+          });
         this.running.add(task);
       },
     });
-    await joined;
-    this.started = true;
   }
 
   private async commitProgress() {
-    const offsets = [...this.progress].map(([partition, p]) => ({ topic: p.topic, partition, offset: p.offset }));
-    this.progress.clear();
-    if (offsets.length) await this.consumer.commitOffsets(offsets).catch(() => undefined);
+    const consumer = this.consumer.consumer;
+    const offsets = this.offsets;
+    const committable = offsets.takeCommittable();
+    if (!consumer || committable.length === 0) return;
+    await consumer.commitOffsets(committable).catch(() => offsets.uncommit(committable));
   }
 
   private async acquire() {
@@ -329,10 +351,10 @@ export class RequestResponder {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.commitTimer);
-    await this.consumer.stop();
+    await this.consumer.consumer?.stop();
     await Promise.allSettled([...this.running]);
     await this.commitProgress();
-    await this.consumer.disconnect();
+    await this.consumer.stop();
     await this.producer.disconnect();
   }
 }

@@ -1,4 +1,4 @@
-import type { Message, Producer } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 
 /** kafkajs keeps refreshing metadata for every topic it ever sent to; one deleted topic then fails every send. */
 export function isUnknownTopicError(error: unknown): boolean {
@@ -8,6 +8,28 @@ export function isUnknownTopicError(error: unknown): boolean {
   }
   return false;
 }
+
+/** The broker refused a record (batch) over the topic's `max.message.bytes` (or the broker's `message.max.bytes`). */
+export function isMessageTooLargeError(error: unknown): boolean {
+  for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE' || /larger than the (maximum|max) (message|record)/i.test(e.message ?? '')) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
+/**
+ * A message at least this large leaves alone, GZIP-compressed: the broker limits a partition's record batch, not a
+ * record, so a large record batched with others could make their whole request fail; alone, only its own send
+ * fails. Small messages (almost all) stay batched and uncompressed, as latency-sensitive requests need.
+ */
+export const LARGE_MESSAGE_BYTES = 64 * 1024;
+
+const sizeOf = (m: Message) =>
+  (m.value == null ? 0 : typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
+  (m.key == null ? 0 : typeof m.key === 'string' ? Buffer.byteLength(m.key) : m.key.length);
+
+type Item = { topic: string; message: Message; done: (error?: Error) => void };
 
 export interface SendQueueOptions {
   acks: -1 | 1;
@@ -28,7 +50,7 @@ export interface SendQueueOptions {
  * (idempotent producers).
  */
 export class SendQueue {
-  private queue: { topic: string; message: Message; done: (error?: Error) => void }[] = [];
+  private queue: Item[] = [];
   private inFlight = 0;
   private renewing?: Promise<Producer>;
 
@@ -44,11 +66,15 @@ export class SendQueue {
     });
   }
 
-  private async sendBatch(batch: { topic: string; message: Message }[]): Promise<void> {
+  private async sendBatch(batch: { topic: string; message: Message }[], compress = false): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message]);
     const send = () =>
-      this.producer.sendBatch({ acks: this.options.acks, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      this.producer.sendBatch({
+        acks: this.options.acks,
+        ...(compress ? { compression: CompressionTypes.GZIP } : {}),
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
     try {
       await send();
     } catch (error) {
@@ -64,15 +90,45 @@ export class SendQueue {
     }
   }
 
+  /**
+   * Sends a batch and settles each item, in order: a large message on its own (compressed) request, the runs of
+   * small ones between them together. If the broker refuses a shared request as too large (many small records on
+   * one partition), its halves are sent again separately until the one that is too large fails alone; the
+   * neighbours succeed (one on another partition may then be written twice — same message id, which consumers'
+   * inboxes skip).
+   */
+  private async settle(batch: Item[]): Promise<void> {
+    const together = async (items: Item[], compress: boolean): Promise<void> => {
+      try {
+        await this.sendBatch(items, compress);
+        items.forEach((i) => i.done());
+      } catch (error) {
+        if (items.length > 1 && isMessageTooLargeError(error)) {
+          const half = Math.ceil(items.length / 2);
+          await together(items.slice(0, half), compress);
+          await together(items.slice(half), compress);
+        } else items.forEach((i) => i.done(error as Error));
+      }
+    };
+    let run: Item[] = [];
+    for (const item of batch) {
+      if (sizeOf(item.message) < LARGE_MESSAGE_BYTES) {
+        run.push(item);
+        continue;
+      }
+      if (run.length) await together(run, false);
+      run = [];
+      await together([item], true);
+    }
+    if (run.length) await together(run, false);
+  }
+
   private drain(): void {
     while (this.queue.length && this.inFlight < this.options.maxInFlight) {
       const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
       this.inFlight += 1;
-      this.sendBatch(batch)
-        .then(
-          () => batch.forEach((item) => item.done()),
-          (error: Error) => batch.forEach((item) => item.done(error)),
-        )
+      this.settle(batch)
+        .catch((error: Error) => batch.forEach((item) => item.done(error)))
         .finally(() => {
           this.inFlight -= 1;
           this.drain();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { createEnvelope, Envelope } from '@receptionist/contracts';
-import { EventConsumer, Inbox, MessageProducer, MessagingTables1732400000000, OutboxMessageEntity, ProcessedMessageEntity, Subscription } from '../src';
+import { EventConsumer, Inbox, MessageProducer, MessagingRetention1734200000000, MessagingTables1732400000000, OutboxMessageEntity, ProcessedMessageEntity, Subscription } from '../src';
 import { collectMessages, createTestDatabase, createTopics, deleteTopics, silentLogger, testKafka, uniqueName, waitFor } from '@receptionist/testing';
 
 jest.setTimeout(60000);
@@ -28,7 +28,7 @@ describe('event consumer with a batch handler (real Kafka + MariaDB)', () => {
     await createTopics(kafka, [{ topic, numPartitions: 2 }, { topic: `${topic}.dlq` }, { topic: other }, { topic: `${other}.dlq` }]);
     producer = new MessageProducer(kafka);
     await producer.connect();
-    db = await createTestDatabase('batch', { entities: [OutboxMessageEntity, ProcessedMessageEntity], migrations: [MessagingTables1732400000000] });
+    db = await createTestDatabase('batch', { entities: [OutboxMessageEntity, ProcessedMessageEntity], migrations: [MessagingTables1732400000000, MessagingRetention1734200000000] });
     await db.dataSource.query('CREATE TABLE tally (account VARCHAR(50) PRIMARY KEY, total BIGINT NOT NULL, entries INT NOT NULL)');
     inbox = new Inbox(db.dataSource);
   });

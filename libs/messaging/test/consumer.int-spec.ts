@@ -6,6 +6,7 @@ import {
   EventConsumer,
   Inbox,
   MessageProducer,
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   OutboxMessageEntity,
   ProcessedMessageEntity,
@@ -72,7 +73,7 @@ describe('event consumer (real Kafka + MariaDB)', () => {
     beforeEach(async () => {
       db = await createTestDatabase('inbox', {
         entities: [OutboxMessageEntity, ProcessedMessageEntity],
-        migrations: [MessagingTables1732400000000],
+        migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
       });
       await db.dataSource.query('CREATE TABLE tally (account VARCHAR(50) PRIMARY KEY, total BIGINT NOT NULL)');
     });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import {
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -36,7 +37,7 @@ describe('transactional outbox (real MariaDB + Kafka)', () => {
     await createTopics(kafka, [{ topic, numPartitions: 3 }]);
     db = await createTestDatabase('outbox', {
       entities: [OutboxMessageEntity, ProcessedMessageEntity],
-      migrations: [MessagingTables1732400000000],
+      migrations: [MessagingTables1732400000000, MessagingRetention1734200000000],
     });
     outbox = new Outbox(db.dataSource, 'test');
   });

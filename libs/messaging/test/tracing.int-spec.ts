@@ -6,6 +6,7 @@ import { SpanKind, startTracing, stopTracing, withSpan } from '@receptionist/obs
 import {
   EventConsumer,
   MessageProducer,
+  MessagingRetention1734200000000,
   MessagingTables1732400000000,
   Outbox,
   OutboxMessageEntity,
@@ -67,7 +68,7 @@ describe('trace context across Kafka', () => {
   });
 
   it('continues the writing transaction’s trace through the outbox relay, with a link from the relay span', async () => {
-    const db = await createTestDatabase('trace', { entities: [OutboxMessageEntity, ProcessedMessageEntity], migrations: [MessagingTables1732400000000] });
+    const db = await createTestDatabase('trace', { entities: [OutboxMessageEntity, ProcessedMessageEntity], migrations: [MessagingTables1732400000000, MessagingRetention1734200000000] });
     const outbox = new Outbox(db.dataSource, 'test');
     const relay = new OutboxRelay(kafka, db.dataSource, { service: 'trace-test', logger: silentLogger, pollMs: 50 });
     outbox.onCommitted(() => relay.wake());

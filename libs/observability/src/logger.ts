@@ -1,5 +1,6 @@
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { trace, context } from '@opentelemetry/api';
+import { safeErrorSerializer } from './error-serializer';
 
 /**
  * Paths that must never reach a log line. Headers carry credentials and webhook signatures;
@@ -39,6 +40,9 @@ export function createLogger(service: string, options: LoggerOptions = {}, desti
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // A failed query's values (customer data) never reach a log line: the statement's parameters, the driver's
+    // formatted SQL and the values MySQL quotes in its messages are left out.
+    serializers: { err: safeErrorSerializer, error: safeErrorSerializer },
     mixin: traceMixin,
     formatters: { level: (label) => ({ level: label }) },
     ...options,

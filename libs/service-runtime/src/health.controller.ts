@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -19,7 +19,10 @@ async function timed(fn: () => Promise<unknown>, timeoutMs = 1500): Promise<Chec
   }
 }
 
-/** Probes and metrics are open (no credentials): they are marked public for any auth guard a service installs. */
+/**
+ * Probes (and, for internal services without METRICS_PORT, metrics) are open (no credentials): they are marked public
+ * for any auth guard a service installs.
+ */
 @Public()
 @Controller()
 export class HealthController {
@@ -52,9 +55,11 @@ export class HealthController {
     reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', service: this.options.service, instance: this.messaging.instanceId, checks });
   }
 
+  /** Only when the service has no METRICS_PORT and its port is not public (see MetricsServer). */
   @Get('metrics')
   @Header('Content-Type', registry.contentType)
   metrics() {
+    if (this.options.config.METRICS_PORT || this.options.metricsOnServicePort === false) throw new NotFoundException();
     return registry.metrics();
   }
 }

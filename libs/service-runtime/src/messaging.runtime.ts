@@ -10,6 +10,7 @@ import type { ServiceEnv } from '@receptionist/config';
 import {
   EventConsumer,
   MessageProducer,
+  MessagingRetention,
   Outbox,
   OutboxRelay,
   RequestClient,
@@ -18,6 +19,7 @@ import {
   Subscription,
 } from '@receptionist/messaging';
 import { ON_EVENT, ON_EVENT_BATCH, ON_REQUEST, OnEventBatchOptions } from './decorators';
+import { PollLoop } from './poll-loop';
 import { KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_OPTIONS } from './tokens';
 import type { ServiceRuntimeOptions } from './service-runtime.module';
 
@@ -49,6 +51,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private consumer?: EventConsumer;
   private readonly responders: RequestResponder[] = [];
   private requestClient?: RequestClient;
+  private readonly pruner: PollLoop;
   private heartbeatTimer?: NodeJS.Timeout;
   private lagTimer?: NodeJS.Timeout;
   private started = false;
@@ -73,6 +76,22 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     });
     this.outbox = new Outbox(dataSource, options.service);
     this.outbox.onCommitted(() => this.relay.wake());
+    const retention = new MessagingRetention(dataSource, {
+      logger: logger.child({ component: 'messaging-retention' }),
+      outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
+      inboxRetentionMs: config.INBOX_RETENTION_DAYS * 86_400_000,
+    });
+    // Keeps outbox_message and processed_message bounded (issue 13: they grew without end).
+    this.pruner = new PollLoop({
+      name: 'messaging retention',
+      intervalMs: config.MESSAGING_PRUNE_INTERVAL_MS,
+      batchSize: Number.MAX_SAFE_INTEGER,
+      round: async () => {
+        await retention.pruneOnce();
+        return 0;
+      },
+      logger,
+    });
   }
 
   get client(): RequestClient {
@@ -113,6 +132,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       await this.requestClient.start();
     }
     this.started = true;
+    this.pruner.start();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), 10000);
     void this.heartbeat();
   }
@@ -183,6 +203,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.lagTimer);
+    await this.pruner.stop();
     await this.requestClient?.stop().catch((e) => this.logger.warn({ err: e }, 'request client stop failed'));
     for (const r of this.responders) await r.stop().catch((e) => this.logger.warn({ err: e }, 'responder stop failed'));
     await this.consumer?.stop().catch((e) => this.logger.warn({ err: e }, 'consumer stop failed'));

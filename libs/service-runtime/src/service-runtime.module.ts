@@ -4,10 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { EntitySchema, MixedList } from 'typeorm';
-import type { ServiceEnv } from '@receptionist/config';
+import { kafkaSecurityFrom, type ServiceEnv } from '@receptionist/config';
 import { OutboxMessageEntity, ProcessedMessageEntity, createKafka, Inbox } from '@receptionist/messaging';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
+import { MetricsServer } from './metrics-server';
 import { MessagingRuntime } from './messaging.runtime';
 import { KAFKA, LOGGER, REDIS, SERVICE_CONFIG, SERVICE_OPTIONS } from './tokens';
 import { Outbox } from '@receptionist/messaging';
@@ -22,6 +23,11 @@ export interface ServiceRuntimeOptions {
   migrations: MixedList<Function | string>;
   /** Create a request client (a reply topic for this instance) for request-reply calls. */
   requestClient?: boolean;
+  /**
+   * false for a service whose port is public (the gateway): without METRICS_PORT it serves no metrics at all,
+   * rather than /metrics on its public port. Default true (internal services keep /metrics on PORT when unset).
+   */
+  metricsOnServicePort?: boolean;
 }
 
 /**
@@ -63,9 +69,10 @@ export class ServiceRuntimeModule {
       {
         provide: KAFKA,
         useFactory: () =>
-          createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? options.service, logger }),
+          createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? options.service, logger, security: kafkaSecurityFrom(config) }),
       },
       RedisLifecycle,
+      MetricsServer,
       MessagingRuntime,
       { provide: Outbox, useFactory: (m: MessagingRuntime) => m.outbox, inject: [MessagingRuntime] },
       { provide: Inbox, useFactory: (ds: DataSource) => new Inbox(ds), inject: [DataSource] },

@@ -225,6 +225,31 @@ describe('Cal.com simulator: bookings', () => {
     expect((await create({ start, eventTypeId: 999, attendee })).status).toBe(404);
     expect(sim.state.bookings.size).toBe(0);
   });
+
+  it('answers the next creates as scripted: 429 with Retry-After, a cut-off 201, an earlier booking', async () => {
+    const start = `${futureMonday()}T08:00:00.000Z`;
+    const refused = await call('POST', '/__sim/calcom/create-answers', {}, { answers: [{ kind: 'slow' }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatch(/^answers\.0\.kind /);
+    expect((await call('POST', '/__sim/calcom/create-answers', {}, { answers: [{ kind: 'rate_limited', retryAfterSeconds: 2 }, { kind: 'garbled' }] })).body).toEqual({ queued: 2 });
+
+    const limited = await create({ start, eventTypeId: 1001, attendee });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(sim.state.bookings.size).toBe(0); // not processed
+    const cut = await fetch(`${sim.url}/v2/bookings`, { method: 'POST', headers: { ...BOOKINGS, 'content-type': 'application/json' }, body: JSON.stringify({ start, eventTypeId: 1001, attendee }) });
+    expect(cut.status).toBe(201);
+    const text = await cut.text();
+    expect(() => JSON.parse(text)).toThrow();
+    const [made] = [...sim.state.bookings.values()];
+    expect(made).toMatchObject({ start, status: 'accepted' }); // booked all the same
+
+    sim.state.createAnswers.push({ kind: 'existing', uid: made.uid });
+    const other = await create({ start: `${futureMonday()}T09:00:00.000Z`, eventTypeId: 1001, attendee: { ...attendee, email: 'other@example.com' } });
+    expect(other.status).toBe(201);
+    expect(other.body.data.uid).toBe(made.uid);
+    expect(sim.state.bookings.size).toBe(1);
+  });
 });
 
 describe('Cal.com simulator: webhooks', () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, Consumer, KafkaMessage, logLevel } from 'kafkajs';
+import { kafkaEnvSchema, kafkaSecurityFrom, parseConfig, type KafkaSecurity } from '@receptionist/config';
 import pino from 'pino';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { testInfra } from './env';
@@ -21,14 +22,21 @@ export async function waitFor<T>(
   }
 }
 
-export function testKafka(clientId = uniqueName('test')): Kafka {
-  return testKafkaOn(testInfra.kafkaBrokers, clientId);
+let sharedKafkaSecurity: KafkaSecurity | undefined;
+/** The shared broker's SASL/TLS settings from the services' variables (KAFKA_SASL_*, KAFKA_SSL*); none locally. */
+export function testKafkaSecurity(): KafkaSecurity {
+  sharedKafkaSecurity ??= kafkaSecurityFrom(parseConfig(kafkaEnvSchema, { ...process.env, KAFKA_BROKERS: testInfra.kafkaBrokers.join(',') }));
+  return sharedKafkaSecurity;
 }
 
-/** A kafkajs client for another broker than the shared one (a test's PrivateKafka). */
-export function testKafkaOn(brokers: string[], clientId = uniqueName('test')): Kafka {
+export function testKafka(clientId = uniqueName('test')): Kafka {
+  return testKafkaOn(testInfra.kafkaBrokers, clientId, testKafkaSecurity());
+}
+
+/** A kafkajs client for another broker than the shared one (a test's PrivateKafka, with its SASL credentials if any). */
+export function testKafkaOn(brokers: string[], clientId = uniqueName('test'), security?: KafkaSecurity): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
+  return new Kafka({ clientId, brokers, ...security, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 8 } });
 }
 
 /**

@@ -167,19 +167,61 @@ export class PrivateMariaDB extends PrivateServer {
   }
 }
 
+export interface PrivateKafkaOptions {
+  /**
+   * A SASL_PLAINTEXT client listener with SCRAM-SHA-512 instead of PLAINTEXT: these users are created when the
+   * storage is formatted (`--add-scram`); `admin` is always one of them (the broker's own inter-broker login and a
+   * super user). With `acls`, the StandardAuthorizer is on and only `superUsers` (and ACLs a test creates) may act.
+   */
+  scram?: { users: { name: string; password: string }[]; superUsers?: string[]; acls?: boolean };
+}
+
+/** The broker's own SCRAM login on a private SASL broker (also a super user): for the test's admin client. */
+export const PRIVATE_KAFKA_ADMIN = { name: 'admin', password: 'private-kafka-admin' };
+
 /**
  * A Kafka broker of the test's own (the same KRaft broker `deploy/kafka/kafka.sh` assembles from Maven Central,
  * with its own port, controller port and data folder). Started in the foreground here so kill() is a real SIGKILL
- * of the JVM. Auto-creation is off, as on the shared broker: create the topics a test needs.
+ * of the JVM. Auto-creation is off, as on the shared broker: create the topics a test needs. With `scram`, clients
+ * must log in (SASL_PLAINTEXT, SCRAM-SHA-512); see `security(user)`.
  */
 export class PrivateKafka extends PrivateServer {
-  constructor() {
+  constructor(private readonly options: PrivateKafkaOptions = {}) {
     super('kafka');
     this.startTimeoutMs = 90_000;
   }
 
   get brokers(): string[] {
     return [`127.0.0.1:${this.port}`];
+  }
+
+  /** A client's SASL settings for one of the broker's SCRAM users (KafkaSecurity of @receptionist/config). */
+  security(user = PRIVATE_KAFKA_ADMIN.name, password?: string): { sasl: { mechanism: 'scram-sha-512'; username: string; password: string } } {
+    const known = [PRIVATE_KAFKA_ADMIN, ...(this.options.scram?.users ?? [])].find((u) => u.name === user);
+    return { sasl: { mechanism: 'scram-sha-512', username: user, password: password ?? known?.password ?? '' } };
+  }
+
+  /** The template's properties with the SASL listener, its login and the authorizer put in place. */
+  private properties(template: string): string {
+    const scram = this.options.scram;
+    if (!scram) return template;
+    const admin = PRIVATE_KAFKA_ADMIN;
+    const supers = ['admin', ...(scram.superUsers ?? [])].map((u) => `User:${u}`);
+    // The controller listener stays PLAINTEXT on loopback; the broker's own requests to it come as ANONYMOUS.
+    const overrides: Record<string, string> = {
+      listeners: `SASL_PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.port + 1}`,
+      'advertised.listeners': `SASL_PLAINTEXT://127.0.0.1:${this.port}`,
+      'inter.broker.listener.name': 'SASL_PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.name}" password="${admin.password}";`,
+      ...(scram.acls
+        ? { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users': [...supers, 'User:ANONYMOUS'].join(';') }
+        : {}),
+    };
+    const lines = template.split('\n').filter((line) => !(line.split('=')[0] in overrides));
+    return [...lines, ...Object.entries(overrides).map(([k, v]) => `${k}=${v}`)].join('\n') + '\n';
   }
 
   private libDir(): string {
@@ -220,16 +262,17 @@ export class PrivateKafka extends PrivateServer {
     const data = path.join(this.dir, 'data');
     const config = path.join(this.dir, 'server.properties');
     const template = readFileSync(path.join(repoRoot, 'deploy/kafka/server.properties.in'), 'utf8');
-    const properties = template
-      .replaceAll('@PORT@', String(this.port))
-      .replaceAll('@CONTROLLER_PORT@', String(this.port + 1))
-      .replaceAll('@DATA_DIR@', data);
+    const properties = this.properties(
+      template.replaceAll('@PORT@', String(this.port)).replaceAll('@CONTROLLER_PORT@', String(this.port + 1)).replaceAll('@DATA_DIR@', data),
+    );
     writeFileSync(config, properties);
     const log4j = `-Dlog4j2.configurationFile=${path.join(repoRoot, 'deploy/kafka/log4j2.properties')}`;
     if (!existsSync(path.join(data, 'meta.properties'))) {
+      const users = this.options.scram ? [PRIVATE_KAFKA_ADMIN, ...this.options.scram.users] : [];
+      const scram = users.flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`]);
       const format = spawnSync(
         'java',
-        ['-Xmx256m', '-cp', `${lib}/*`, log4j, 'kafka.tools.StorageTool', 'format', '-t', 'cHJpdmF0ZS1rYWZrYS0x', '-c', config],
+        ['-Xmx256m', '-cp', `${lib}/*`, log4j, 'kafka.tools.StorageTool', 'format', '-t', 'cHJpdmF0ZS1rYWZrYS0x', '-c', config, ...scram],
         { encoding: 'utf8' },
       );
       if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);

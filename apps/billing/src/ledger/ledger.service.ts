@@ -210,7 +210,7 @@ export class LedgerService {
   /**
    * Moves the account to the state its balance is in and publishes each crossing once: `balance.low` when it falls
    * under the threshold, `balance.exhausted` when it reaches zero, `balance.restored` when a credit lifts it back
-   * over the threshold. Returns the previous state. A postpaid account has no crossings (from = to).
+   * over the threshold or out of `exhausted`. Returns the previous state. A postpaid account has no crossings (from = to).
    */
   async settleState(manager: EntityManager, account: LockedAccount, thresholds: Thresholds, publish: Publish): Promise<{ from: BalanceState; to: BalanceState }> {
     const from = account.balanceState;
@@ -228,10 +228,33 @@ export class LedgerService {
       if (to === 'exhausted') {
         await publish({ ...base, topic: Topics.balanceExhausted.name, data: { balance: account.balance, currency: account.currency, refuseCalls: thresholds.refuseCallsWhenExhausted } });
       }
-    } else if (to === 'ok') {
+    } else {
+      // Back over the threshold, or out of `exhausted` at all (a top-up smaller than the threshold): either way
+      // calls refused for the exhausted balance are taken again (the gateway's call acceptance).
       await publish({ ...base, topic: Topics.balanceRestored.name, data: { balance: account.balance, threshold: thresholds.lowBalanceMinor, currency: account.currency } });
     }
     return { from, to };
+  }
+
+  /**
+   * A change of the company's prices (refusing calls when exhausted, or a partner taking it over as postpaid) while
+   * its balance is exhausted changes whether its calls are refused although no crossing happens: `balance.exhausted`
+   * is published again with the new `refuseCalls`, so the gateway's call acceptance follows at once instead of at
+   * the next crossing. Call inside the transaction that changes the prices.
+   */
+  async announceRefusalChange(manager: EntityManager, companyId: string, before: Thresholds, after: Thresholds, publish: Publish): Promise<boolean> {
+    const refuses = (t: Thresholds) => t.refuseCallsWhenExhausted && !t.postpaid;
+    if (refuses(before) === refuses(after)) return false;
+    const account = await this.lockExisting(manager, companyId);
+    if (!account || account.balanceState !== 'exhausted') return false;
+    await publish({
+      key: companyId,
+      companyId,
+      subject: companyId,
+      topic: Topics.balanceExhausted.name,
+      data: { balance: account.balance, currency: account.currency, refuseCalls: refuses(after) },
+    });
+    return true;
   }
 
   async balance(manager: EntityManager, companyId: string): Promise<{ currency: Currency; balance: number; bonus: number; state: BalanceState; lastSeq: number } | null> {

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { Outbox } from '@receptionist/messaging';
+import { MessagingRuntime, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { PricingRepository } from '../pricing/pricing.repository';
 import type { BillingEnv } from '../config';
 import type { BillingMode } from '../usage/rating';
-import type { Currency } from '../ledger/ledger.service';
+import { LedgerService, thresholdsOf, type Currency } from '../ledger/ledger.service';
 
 /** Company-level overrides of the plan from onboarding (`company_pricing`); null = use the plan / default. */
 export interface PriceOverride {
@@ -59,6 +60,9 @@ export class PricesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly pricing: PricingRepository,
+    private readonly ledger: LedgerService,
+    private readonly outbox: Outbox,
+    private readonly runtime: MessagingRuntime,
     @Inject(SERVICE_CONFIG) private readonly config: BillingEnv,
   ) {}
 
@@ -116,7 +120,9 @@ export class PricesService {
 
   /** Sets the given overrides (undefined keeps, null clears). */
   async setOverride(companyId: string, changes: Partial<PriceOverride>): Promise<PriceOverride> {
+    let announced = false;
     await this.dataSource.transaction(async (manager) => {
+      const before = await this.effective(companyId, manager);
       const current = await this.override(companyId, manager);
       const next = { ...current };
       for (const key of Object.keys(FIELDS) as (keyof PriceOverride)[]) {
@@ -129,7 +135,14 @@ export class PricesService {
          ON DUPLICATE KEY UPDATE ${columns.map((c) => `${c} = VALUES(${c})`).join(', ')}, updated_at = VALUES(updated_at)`,
         [companyId, ...values, new Date()],
       );
+      // Turning refusal on or off while the balance is exhausted takes effect now (the gateway's call acceptance).
+      if (before) {
+        announced = await this.ledger.announceRefusalChange(manager, companyId, thresholdsOf(before), thresholdsOf(await this.effective(companyId, manager)), (event) =>
+          this.outbox.add(manager, event),
+        );
+      }
     });
+    if (announced) this.runtime.relay.wake();
     this.cache.delete(companyId);
     return this.override(companyId);
   }

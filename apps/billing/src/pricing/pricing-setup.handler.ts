@@ -4,6 +4,8 @@ import { Envelope, Topics } from '@receptionist/contracts';
 import { Inbox, Outbox } from '@receptionist/messaging';
 import { LOGGER, MessagingRuntime, OnEvent } from '@receptionist/service-runtime';
 import { BillingSetup, PricingRepository } from './pricing.repository';
+import { PricesService } from '../prices/prices.service';
+import { LedgerService, thresholdsOf } from '../ledger/ledger.service';
 
 const CONSUMER = 'billing.pricing-setup';
 
@@ -15,6 +17,8 @@ const CONSUMER = 'billing.pricing-setup';
 export class PricingSetupHandler {
   constructor(
     private readonly pricing: PricingRepository,
+    private readonly prices: PricesService,
+    private readonly ledger: LedgerService,
     private readonly inbox: Inbox,
     private readonly outbox: Outbox,
     private readonly runtime: MessagingRuntime,
@@ -28,7 +32,16 @@ export class PricingSetupHandler {
       const now = new Date();
       const current = await this.pricing.forCompany(setup.companyId, manager, true);
       const outcome = current?.revision === setup.revision ? 'unchanged' : 'applied';
-      if (outcome === 'applied') await this.pricing.save(manager, setup, now);
+      if (outcome === 'applied') {
+        const before = current ? await this.prices.effective(setup.companyId, manager) : null;
+        await this.pricing.save(manager, setup, now);
+        // A partner taking the company over (postpaid) while it is exhausted stops its calls being refused, and back.
+        if (before) {
+          await this.ledger.announceRefusalChange(manager, setup.companyId, thresholdsOf(before), thresholdsOf(await this.prices.effective(setup.companyId, manager)), (event) =>
+            this.outbox.add(manager, event),
+          );
+        }
+      }
       await this.outbox.add(manager, {
         topic: Topics.setupApplied.name,
         key: setup.companyId,

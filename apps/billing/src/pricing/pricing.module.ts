@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PricingSetupHandler } from './pricing-setup.handler';
 import { PricingRepository } from './pricing.repository';
 
-/** Company prices from onboarding (`company.setup.billing`); PricingRepository.forCompany is what billing charges by. */
+/**
+ * Company prices from onboarding (`company.setup.billing`); PricingRepository.forCompany is what billing charges by.
+ * Its handler (PricingSetupHandler) lives in BillingModule: applying a set-up may change whether calls are refused.
+ */
 @Module({
-  providers: [PricingRepository, PricingSetupHandler],
+  providers: [PricingRepository],
   exports: [PricingRepository],
 })
 export class PricingModule {}

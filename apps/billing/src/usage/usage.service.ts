@@ -273,27 +273,42 @@ export class UsageService {
     );
   }
 
-  /** Rates usage kept unrated (prices arrived late). Returns how many calls were charged. */
+  /**
+   * Rates usage kept unrated (prices arrived late), oldest first. Returns how many calls were charged. Usage that
+   * still cannot be rated at the company's current prices (they are in another currency than its account) is marked
+   * with that pricing revision and skipped until the company's set-up changes: otherwise the same unrateable rows
+   * would fill every round and starve the usage of every other company behind them.
+   */
   async rateUnpriced(limit = 200): Promise<number> {
-    const rows: { company_id: string; call_id: string; quantity: number; occurred_at: Date; kind: string }[] = await this.dataSource.query(
+    const rows: { company_id: string; call_id: string; quantity: number; occurred_at: Date; kind: string; revision: string }[] = await this.dataSource.query(
       // Only companies whose prices have arrived: usage of companies still without prices must not block the queue.
-      `SELECT u.company_id, u.call_id, u.kind, u.quantity, u.occurred_at FROM usage_charge u JOIN company_pricing p ON p.company_id = u.company_id
-       WHERE u.status = 'unpriced' ORDER BY u.id LIMIT ?`,
+      `SELECT u.company_id, u.call_id, u.kind, u.quantity, u.occurred_at, p.revision FROM usage_charge u JOIN company_pricing p ON p.company_id = u.company_id
+       WHERE u.status = 'unpriced' AND (u.rate_skipped_revision IS NULL OR u.rate_skipped_revision <> p.revision)
+       ORDER BY u.occurred_at, u.id LIMIT ?`,
       [limit],
     );
-    const calls = new Map<string, UsageInput>();
+    const calls = new Map<string, UsageInput & { revision: string }>();
     for (const r of rows) {
       const key = `${r.company_id}\u0000${r.call_id}`;
-      const input = calls.get(key) ?? { companyId: r.company_id, callId: r.call_id, billableSeconds: 0, bookings: 0, endedAt: new Date(r.occurred_at) };
+      const input = calls.get(key) ?? { companyId: r.company_id, callId: r.call_id, billableSeconds: 0, bookings: 0, endedAt: new Date(r.occurred_at), revision: r.revision };
       if (r.kind === 'talk_time') input.billableSeconds = Number(r.quantity);
       else input.bookings = Number(r.quantity);
       calls.set(key, input);
     }
     let charged = 0;
-    for (const input of calls.values()) {
-      const prices = await this.prices.effective(input.companyId);
-      if (!prices) continue;
-      if ((await this.chargeOnce(input, prices)).outcome === 'charged') charged += 1;
+    for (const { revision, ...input } of calls.values()) {
+      try {
+        const prices = await this.prices.effective(input.companyId);
+        if (!prices) continue;
+        const { outcome } = await this.chargeOnce(input, prices);
+        if (outcome === 'charged') charged += 1;
+        else if (outcome === 'unpriced') {
+          await this.dataSource.query(`UPDATE usage_charge SET rate_skipped_revision = ? WHERE company_id = ? AND call_id = ? AND status = 'unpriced'`, [revision, input.companyId, input.callId]);
+        }
+      } catch (error) {
+        // One call failing (a deadlock, a lost connection) does not stop the round; it is tried again next round.
+        this.logger.warn({ companyId: input.companyId, callId: input.callId, err: { message: (error as Error).message } }, 'unrated usage not rated this round');
+      }
     }
     return charged;
   }

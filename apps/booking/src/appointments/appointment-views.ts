@@ -33,5 +33,6 @@ export function appointmentEventData(a: AppointmentEntity, service: Pick<Service
     timeZone: a.timeZone,
     customer: { customerId: customer.id, name: customer.name, phone: customer.phone, email: customer.email, language: customer.language },
     callId: a.callId,
+    version: a.version ?? 1,
   };
 }

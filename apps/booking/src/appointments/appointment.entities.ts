@@ -50,6 +50,10 @@ export class AppointmentEntity {
   @Column({ name: 'rescheduled_count', type: 'int', default: 0 })
   rescheduledCount: number;
 
+  /** 1 when booked, +1 with every reschedule or cancellation (in the same UPDATE); carried in booking.* events. */
+  @Column({ type: 'int', default: 1 })
+  version?: number;
+
   /** Several steps (appointment_step); this row spans them and its event type/uid are the first step's. */
   @Column({ type: 'boolean', default: false })
   composite?: boolean;

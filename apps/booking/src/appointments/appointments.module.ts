@@ -6,11 +6,13 @@ import { CustomersModule } from '../customers/customers.module';
 import { AppointmentsStoreModule } from './appointments-store.module';
 import { AppointmentsService } from './appointments.service';
 import { CalendarChangesHandler } from './calendar-changes.handler';
-import { SlotLocks } from './slot-lock';
+import { CalcomCreates } from './calcom-creates';
+import { CalendarLocks } from './calendar-lock';
+import { OrphanScan } from './orphan-scan';
 
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
-  providers: [AppointmentsService, SlotLocks, CalendarChangesHandler],
+  providers: [AppointmentsService, CalendarLocks, CalcomCreates, OrphanScan, CalendarChangesHandler],
   exports: [AppointmentsService],
 })
 export class AppointmentsModule {}

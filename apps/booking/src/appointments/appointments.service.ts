@@ -8,7 +8,7 @@ import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER } from '@receptionist/service-runtime';
 import { AvailabilityService, PlannedStep, SlotContext } from '../availability/availability.service';
 import { checkStart } from '../availability/booking-rules';
-import { CalcomApiError, CalcomBooking, CalcomClient, CalcomUnavailableError } from '../calcom';
+import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
 import type { ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { BookingContext, CatalogueService } from '../catalogue/catalogue.service';
@@ -21,7 +21,8 @@ import { AppointmentChangeEntity, AppointmentEntity, AppointmentStepEntity, Canc
 import { appointmentEventData, appointmentView } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
 import { PolicyDecision, decideCancel, decideReschedule, effectivePolicies } from './policy';
-import { HeldLock, SlotLocks } from './slot-lock';
+import { CalcomCreates, CreateRequest, MadeBooking, NotThisRequestsBooking } from './calcom-creates';
+import { CalendarLocks, LockLease } from './calendar-lock';
 
 type Req = z.output<typeof bookingRequestSchema>;
 type Publish = Parameters<Parameters<Outbox['transaction']>[0]>[1];
@@ -30,10 +31,14 @@ export type ListRequest = Extract<Req, { operation: 'appointment.list' }>;
 export type CancelRequest = Extract<Req, { operation: 'appointment.cancel' }>;
 export type RescheduleRequest = Extract<Req, { operation: 'appointment.reschedule' }>;
 
-/** How long a retried request waits for its own first attempt (same idempotency key) still in flight. */
+/** How long a change waits for another change of the same appointment. */
 const SAME_REQUEST_WAIT_MS = 8_000;
-/** How long a booking waits for another booking of the same staff member to finish. */
-const STAFF_LOCK_WAIT_MS = 3_000;
+/** How long a booking waits for another booking of the same calendar (or its own earlier attempt) to finish. */
+const CALENDAR_LOCK_WAIT_MS = 5_000;
+/** A request without a deadline (admin API, tests) is treated as one with this much time. */
+const DEFAULT_DEADLINE_MS = 8_000;
+/** The wait for a calendar's lock: bounded, and leaving a second for the booking itself before the deadline. */
+const lockWait = (deadline: number) => Math.max(0, Math.min(CALENDAR_LOCK_WAIT_MS, deadline - Date.now() - 1_000));
 
 /**
  * Booking, listing, cancelling and moving appointments. Every write to Cal.com happens under a Redis lock
@@ -49,14 +54,15 @@ export class AppointmentsService {
     private readonly customers: CustomersService,
     private readonly customersRepo: CustomersRepository,
     private readonly calcom: CalcomClient,
-    private readonly locks: SlotLocks,
+    private readonly locks: CalendarLocks,
+    private readonly creates: CalcomCreates,
     private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   // ---- book -----------------------------------------------------------------------------------------------
 
-  async book(req: BookRequest, signal?: AbortSignal) {
+  async book(req: BookRequest, signal?: AbortSignal, deadline = Date.now() + DEFAULT_DEADLINE_MS) {
     if (!req.customer.phone && !req.customer.email) throw new BookingFailure('invalid_request', 'customer: a phone number or an e-mail address is required');
     const ctx = await this.catalogue.requireBookable(req.companyId, req.serviceId, req.staffId);
     const replay = await this.replayBooking(req);
@@ -66,28 +72,34 @@ export class AppointmentsService {
     await this.checkStartWithAlternatives(ctx, startMs, undefined, req.callId);
     if (ctx.service.steps?.length) return this.bookComposite(req, ctx, startMs, signal);
 
-    const owner = SlotLocks.owner(`book:${req.idempotencyKey}`);
-    const lockKey = this.locks.slotKey(req.companyId, ctx.service.calcomEventTypeId, startMs);
-    let lock: HeldLock | undefined;
-    for (let attempt = 0; !lock; attempt++) {
-      const got = await this.locks.acquire(lockKey, owner);
-      if (got.acquired) {
-        lock = got.lock;
-        break;
+    // The whole calendar (event type, and the staff member when one is asked for), not just this start: a booking at
+    // another but overlapping time waits for this one and then sees it.
+    const owner = CalendarLocks.owner(`book:${req.idempotencyKey}`);
+    const keys = [this.locks.calendarKey(req.companyId, ctx.service.calcomEventTypeId), ...(ctx.staff ? [this.locks.staffKey(req.companyId, ctx.staff.id)] : [])];
+    const got = await this.locks.holdAll(keys, owner, lockWait(deadline), signal);
+    if ('busy' in got) {
+      // Our own first attempt (Retell retried the call) still running: its result is ours if it is there by now.
+      if (got.busy === 'same') {
+        const done = await this.replayBooking(req);
+        if (done) return done;
       }
-      if (!got.heldBySameOwner || attempt > 0) throw await this.slotTaken(ctx, startMs, 'slot is being booked by another caller');
-      // Our own first attempt (Retell retried the call) is still running: its result is ours.
-      await this.locks.waitReleased(lockKey, SAME_REQUEST_WAIT_MS);
-      const done = await this.replayBooking(req);
-      if (done) return done;
+      throw await this.slotTaken(ctx, startMs, 'the calendar is being booked by another caller');
     }
     try {
-      return await this.withStaffLocks(req.companyId, ctx.staff ? [ctx.staff.id] : [], owner, () => this.slotTaken(ctx, startMs, 'the staff member is being booked by another caller'), () =>
-        this.bookLocked(req, ctx, startMs, signal),
-      );
+      return await this.bookLocked(req, ctx, startMs, got.lease, deadline, signal);
     } finally {
-      await this.locks.release(lock).catch((e) => this.logger.warn({ err: e }, 'slot lock not released; it expires'));
+      await got.lease.release().catch((e) => this.logger.warn({ err: e }, 'calendar lock not released; it expires'));
     }
+  }
+
+  /** Our lock was taken over by a retry of this same request: its result is ours; we write nothing. */
+  private async awaitSuccessor(req: BookRequest, ctx: BookingContext, startMs: number, deadline: number) {
+    while (Date.now() < deadline) {
+      const done = await this.replayBooking(req);
+      if (done) return done;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw await this.slotTaken(ctx, startMs, 'a retry of this request took over the booking');
   }
 
   private async replayBooking(req: BookRequest) {
@@ -96,47 +108,54 @@ export class AppointmentsService {
     return { ...(await this.describe(existing)), replayed: true };
   }
 
-  private async bookLocked(req: BookRequest, ctx: BookingContext, startMs: number, signal?: AbortSignal) {
+  private async bookLocked(req: BookRequest, ctx: BookingContext, startMs: number, lease: LockLease, deadline: number, signal?: AbortSignal) {
     const { company, service } = ctx;
+    // A retry that waited for (or took over from) its own earlier attempt: that attempt may have recorded it.
+    const replay = await this.replayBooking(req);
+    if (replay) return replay;
     const endMs = startMs + service.durationMinutes * MINUTE_MS;
     const local = await this.appointments.overlapping(req.companyId, service.calcomEventTypeId, new Date(startMs), new Date(endMs));
     if (local.length > 0) throw await this.slotTaken(ctx, startMs, 'overlaps a booked appointment');
     if (ctx.staff && (await this.appointments.staffBusy(req.companyId, ctx.staff.id, new Date(startMs), new Date(endMs))).length) {
       throw await this.staffUnavailable(ctx, startMs);
     }
-    if (!(await this.availability.isFree(ctx, startMs, { signal }))) throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot');
-
-    const appointmentId = randomUUID();
-    let booking: CalcomBooking;
-    try {
-      // No deadline signal on the write: a booking that Cal.com makes after the caller gave up is still recorded.
-      booking = await this.calcom.createBooking(
-        { eventTypeId: service.calcomEventTypeId },
-        {
-          start: new Date(startMs).toISOString(),
-          attendee: {
-            name: req.customer.name,
-            timeZone: company.timeZone,
-            language: req.customer.language,
-            ...(req.customer.email ? { email: req.customer.email } : {}),
-            ...(req.customer.phone ? { phoneNumber: req.customer.phone } : {}),
-          },
-          metadata: { appointmentId, companyId: req.companyId, ...(req.callId ? { callId: req.callId } : {}), ...staffMetadata(ctx.staff) },
-          ...(req.notes ? { bookingFieldsResponses: { notes: req.notes } } : {}),
+    const create: CreateRequest = {
+      companyId: req.companyId,
+      idempotencyKey: req.idempotencyKey,
+      eventTypeId: service.calcomEventTypeId,
+      startMs,
+      retryUntil: deadline,
+      input: {
+        start: new Date(startMs).toISOString(),
+        attendee: {
+          name: req.customer.name,
+          timeZone: company.timeZone,
+          language: req.customer.language,
+          ...(req.customer.email ? { email: req.customer.email } : {}),
+          ...(req.customer.phone ? { phoneNumber: req.customer.phone } : {}),
         },
-      );
+        metadata: {},
+        ...(req.notes ? { bookingFieldsResponses: { notes: req.notes } } : {}),
+      },
+    };
+    let made: MadeBooking | null;
+    try {
+      // An earlier attempt of this request that died after Cal.com booked: its booking is this request's.
+      made = await this.creates.earlierAttempt(create);
+      if (!made) {
+        if (!(await this.availability.isFree(ctx, startMs, { signal }))) throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot');
+        if (!(await lease.stillHeld())) throw await this.slotTaken(ctx, startMs, 'the calendar lock was lost before booking');
+        const appointmentId = randomUUID();
+        create.input.metadata = { appointmentId, companyId: req.companyId, ...(req.callId ? { callId: req.callId } : {}), ...staffMetadata(ctx.staff) };
+        made = await this.creates.create(appointmentId, create);
+      }
     } catch (error) {
       await this.availability.invalidate(req.companyId, service.calcomEventTypeId);
+      if (error instanceof BookingFailure) throw error;
+      if (error instanceof NotThisRequestsBooking) throw await this.slotTaken(ctx, startMs, 'Cal.com answered with a booking that is not this one');
       throw await this.calcomFailure(error, ctx, startMs);
     }
-
-    // Cal.com answers an identical earlier booking (same attendee and start) with that booking: accept it only
-    // if it is for this start and no appointment of ours holds it (an orphan of an attempt whose reply was lost).
-    if (Date.parse(booking.start) !== startMs || (booking.metadata?.appointmentId && booking.metadata.appointmentId !== appointmentId)) {
-      const owned = await this.appointments.findByCalcomUid(booking.uid);
-      if (owned || Date.parse(booking.start) !== startMs) throw await this.slotTaken(ctx, startMs, 'Cal.com returned a different booking');
-      this.logger.warn({ companyId: req.companyId, uid: booking.uid }, 'adopting a Cal.com booking left by an earlier attempt');
-    }
+    const { booking, appointmentId } = made;
 
     const now = new Date();
     const appointment: AppointmentEntity = {
@@ -163,7 +182,10 @@ export class AppointmentsService {
     };
     let customer: CustomerEntity;
     try {
+      // Fence: a lock taken over by a retry of this request means that retry records it (or the orphan scan settles it).
+      if (!(await lease.stillHeld())) return await this.awaitSuccessor(req, ctx, startMs, deadline);
       customer = await this.outbox.transaction(async (manager, publish) => {
+        await this.creates.closeIn(manager, made.pendingIds);
         const c = await this.customersRepo.upsert(manager, req.companyId, req.customer, now);
         appointment.customerId = c.id;
         await manager.getRepository(AppointmentEntity).insert(appointment);
@@ -177,10 +199,10 @@ export class AppointmentsService {
         return c;
       });
     } catch (error) {
-      // Never leave a Cal.com booking nobody knows about: undo it, then answer as the state says.
-      await this.calcom.cancelBooking(booking.uid, { cancellationReason: 'not recorded by the receptionist; cancelled automatically' }).catch((e) =>
-        this.logger.error({ err: e, uid: booking.uid }, 'compensating Cal.com cancel failed; booking orphaned'),
-      );
+      // Never leave a Cal.com booking nobody knows about: undo it unless an appointment holds it (a retry of this
+      // request recorded it); what cannot be undone now stays pending for the orphan scan.
+      await this.creates.undo(made, 'not recorded by the receptionist; cancelled automatically');
+      // Another attempt of this request recorded it first: its appointment is the answer.
       if (isDuplicateKeyError(error)) {
         const replay = await this.replayBooking(req);
         if (replay) return replay;
@@ -197,32 +219,30 @@ export class AppointmentsService {
    * with its steps and one `booking.created`. All or nothing: a step Cal.com refuses cancels the steps before it.
    */
   private async bookComposite(req: BookRequest, ctx: BookingContext, startMs: number, signal?: AbortSignal) {
-    const owner = SlotLocks.owner(`book:${req.idempotencyKey}`);
+    const owner = CalendarLocks.owner(`book:${req.idempotencyKey}`);
     const planned = await this.availability.compositePlans(ctx, startMs, startMs + 1, { fresh: true, signal });
     const plan = planned.plans.find((p) => p[0].startMs === startMs);
     if (!plan) throw await this.slotTaken(ctx, startMs, 'a step of the service is not free then');
-    const held: HeldLock[] = [];
-    try {
-      for (const step of plan) {
-        const got = await this.locks.acquire(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), owner);
-        if (!got.acquired) {
-          if (got.heldBySameOwner) {
-            // Our own first attempt (a retried request) is still running: its result is ours.
-            await this.locks.waitReleased(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), SAME_REQUEST_WAIT_MS);
-            const done = await this.replayBooking(req);
-            if (done) return done;
-          }
-          throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller');
-        }
-        held.push(got.lock);
+    const got = await this.locks.holdAll(this.stepKeys(req.companyId, plan), owner, CALENDAR_LOCK_WAIT_MS, signal);
+    if ('busy' in got) {
+      if (got.busy === 'same') {
+        const done = await this.replayBooking(req);
+        if (done) return done;
       }
-      const staffIds = plan.flatMap((step) => (step.staff ? [step.staff.id] : []));
-      return await this.withStaffLocks(req.companyId, staffIds, owner, () => this.slotTaken(ctx, startMs, 'a staff member is being booked by another caller'), () =>
-        this.bookCompositeLocked(req, ctx, startMs, plan),
-      );
-    } finally {
-      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
+      throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller');
     }
+    try {
+      const done = await this.replayBooking(req);
+      if (done) return done;
+      return await this.bookCompositeLocked(req, ctx, startMs, plan);
+    } finally {
+      await got.lease.release().catch(() => undefined);
+    }
+  }
+
+  /** The calendars a composite plan writes: every step's event type and staff member. */
+  private stepKeys(companyId: string, plan: PlannedStep[]): string[] {
+    return plan.flatMap((step) => [this.locks.calendarKey(companyId, step.service.calcomEventTypeId), ...(step.staff ? [this.locks.staffKey(companyId, step.staff.id)] : [])]);
   }
 
   /** The Cal.com bookings and the appointment of a composite booking, with every step's slot and staff locked. */
@@ -238,10 +258,11 @@ export class AppointmentsService {
     }
     const appointmentId = randomUUID();
     const made: { step: PlannedStep; uid: string }[] = [];
-    const undo = async (why: string) => {
-      for (const m of made) {
-        await this.calcom.cancelBooking(m.uid, { cancellationReason: why }).catch((e) => this.logger.error({ err: e, uid: m.uid }, 'compensating Cal.com cancel failed; booking orphaned'));
-      }
+    // Pending until recorded: whatever cannot be undone now (or whose outcome is unknown) the orphan scan settles.
+    await this.creates.begin(appointmentId, { companyId: req.companyId, idempotencyKey: req.idempotencyKey, eventTypeId: plan[0].service.calcomEventTypeId, startMs });
+    const undo = async (why: string, outcomeKnown: boolean) => {
+      const cancelled = await this.creates.cancelAll(made.map((m) => m.uid), why);
+      if (cancelled && outcomeKnown) await this.creates.forget([appointmentId]);
     };
     try {
       for (const [position, step] of plan.entries()) {
@@ -263,7 +284,7 @@ export class AppointmentsService {
         made.push({ step, uid: booking.uid });
       }
     } catch (error) {
-      await undo('a later step of the appointment could not be booked; cancelled automatically');
+      await undo('a later step of the appointment could not be booked; cancelled automatically', CalcomCreates.certainlyNotBooked(error));
       throw await this.calcomFailure(error, ctx, startMs);
     } finally {
       for (const step of plan) await this.availability.invalidate(req.companyId, step.service.calcomEventTypeId);
@@ -298,6 +319,7 @@ export class AppointmentsService {
     let customer: CustomerEntity;
     try {
       customer = await this.outbox.transaction(async (manager, publish) => {
+        await this.creates.closeIn(manager, [appointmentId]);
         const c = await this.customersRepo.upsert(manager, req.companyId, req.customer, now);
         appointment.customerId = c.id;
         await manager.getRepository(AppointmentEntity).insert(appointment);
@@ -306,7 +328,7 @@ export class AppointmentsService {
         return c;
       });
     } catch (error) {
-      await undo('not recorded by the receptionist; cancelled automatically');
+      await undo('not recorded by the receptionist; cancelled automatically', true);
       if (isDuplicateKeyError(error)) {
         const replay = await this.replayBooking(req);
         if (replay) return replay;
@@ -314,31 +336,6 @@ export class AppointmentsService {
       throw error;
     }
     return { ...(await this.describe(appointment)), customer: customerView(customer), replayed: false };
-  }
-
-  /**
-   * Serialises bookings of the same people: a person can be asked for at different but overlapping starts, which
-   * the slot locks (per event type and start) do not catch. Keys in a fixed order, waits bounded.
-   */
-  private async withStaffLocks<T>(companyId: string, staffIds: string[], owner: string, busy: () => Promise<unknown>, work: () => Promise<T>): Promise<T> {
-    const held: HeldLock[] = [];
-    try {
-      for (const id of [...new Set(staffIds)].sort()) {
-        const key = `booking:staff-lock:${companyId}:${id}`;
-        const until = Date.now() + STAFF_LOCK_WAIT_MS;
-        for (;;) {
-          const got = await this.locks.acquire(key, owner);
-          if (got.acquired) {
-            held.push(got.lock);
-            break;
-          }
-          if (Date.now() > until || !(await this.locks.waitReleased(key, until - Date.now()))) throw await busy();
-        }
-      }
-      return await work();
-    } finally {
-      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
-    }
   }
 
   private stepRow(a: AppointmentEntity, position: number, step: PlannedStep, uid: string | null): AppointmentStepEntity {
@@ -457,13 +454,17 @@ export class AppointmentsService {
       if (startMs === current.startsAt.getTime()) return { ...(await this.describe(current)), replayed: false };
       if (current.composite || service.steps?.length) return this.rescheduleComposite(req, { ...ctx, customer, current, decision }, startMs, signal);
 
-      const slotKey = this.locks.slotKey(req.companyId, current.calcomEventTypeId, startMs);
-      const got = await this.locks.acquire(slotKey, SlotLocks.owner(owner));
-      if (!got.acquired) throw await this.slotTaken(ctx, startMs, 'slot is being booked by another caller', current.id);
+      // The calendar as a whole, as for a booking: a move onto a time another booking overlaps waits for it and sees it.
+      const keys = [this.locks.calendarKey(req.companyId, current.calcomEventTypeId), ...(current.staffId ? [this.locks.staffKey(req.companyId, current.staffId)] : [])];
+      const got = await this.locks.holdAll(keys, CalendarLocks.owner(owner), CALENDAR_LOCK_WAIT_MS, signal);
+      if ('busy' in got) throw await this.slotTaken(ctx, startMs, 'the calendar is being booked by another caller', current.id);
       try {
         const endMs = startMs + service.durationMinutes * MINUTE_MS;
         const clash = await this.appointments.overlapping(req.companyId, current.calcomEventTypeId, new Date(startMs), new Date(endMs), current.id);
         if (clash.length > 0) throw await this.slotTaken(ctx, startMs, 'overlaps a booked appointment', current.id);
+        if (current.staffId && (await this.appointments.staffBusy(req.companyId, current.staffId, new Date(startMs), new Date(endMs), current.id)).length) {
+          throw await this.slotTaken(ctx, startMs, 'the staff member is not free then', current.id);
+        }
         if (!(await this.availability.isFree(ctx, startMs, { excludeAppointmentId: current.id, signal }))) {
           throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot', current.id);
         }
@@ -491,7 +492,7 @@ export class AppointmentsService {
         await this.availability.invalidate(req.companyId, current.calcomEventTypeId);
         return { ...(await this.describe(updated)), replayed: false };
       } finally {
-        await this.locks.release(got.lock).catch(() => undefined);
+        await got.lease.release().catch(() => undefined);
       }
     });
   }
@@ -508,16 +509,17 @@ export class AppointmentsService {
   ) {
     const { current, service, customer, decision } = x;
     const ctx: BookingContext = { company: x.company, service, staff: null };
-    const owner = SlotLocks.owner(`reschedule:${req.idempotencyKey}`);
+    const owner = CalendarLocks.owner(`reschedule:${req.idempotencyKey}`);
     const planned = await this.availability.compositePlans(ctx, startMs, startMs + 1, { fresh: true, excludeAppointmentId: current.id, signal });
     const plan = planned.plans.find((p) => p[0].startMs === startMs);
     if (!plan) throw await this.slotTaken(ctx, startMs, 'a step of the service is not free then', current.id);
-    const held: HeldLock[] = [];
+    const got = await this.locks.holdAll(this.stepKeys(req.companyId, plan), owner, CALENDAR_LOCK_WAIT_MS, signal);
+    if ('busy' in got) throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller', current.id);
     try {
       for (const step of plan) {
-        const got = await this.locks.acquire(this.locks.slotKey(req.companyId, step.service.calcomEventTypeId, step.startMs), owner);
-        if (!got.acquired) throw await this.slotTaken(ctx, startMs, 'a step is being booked by another caller', current.id);
-        held.push(got.lock);
+        const clash = await this.appointments.overlapping(req.companyId, step.service.calcomEventTypeId, new Date(step.startMs), new Date(step.endMs), current.id);
+        const staffClash = step.staff ? await this.appointments.staffBusy(req.companyId, step.staff.id, new Date(step.startMs), new Date(step.endMs), current.id) : [];
+        if (clash.length || staffClash.length) throw await this.slotTaken(ctx, startMs, 'a step overlaps a booked appointment', current.id);
       }
       const made: { step: PlannedStep; uid: string }[] = [];
       try {
@@ -563,7 +565,7 @@ export class AppointmentsService {
       });
       return { ...(await this.describe(updated)), replayed: false };
     } finally {
-      for (const lock of held) await this.locks.release(lock).catch(() => undefined);
+      await got.lease.release().catch(() => undefined);
     }
   }
 
@@ -586,9 +588,10 @@ export class AppointmentsService {
       .getRepository(AppointmentEntity)
       .update(
         { id: current.id, companyId: current.companyId, status: 'booked' },
-        { status: 'cancelled', cancelledAt: now, cancellationReason: change.reason, cancelledBy: change.cancelledBy, updatedAt: now },
+        { status: 'cancelled', cancelledAt: now, cancellationReason: change.reason, cancelledBy: change.cancelledBy, updatedAt: now, version: () => 'version + 1' },
       );
     if (!result.affected) return false;
+    const version = await this.versionAfterChange(manager, current);
     await manager.getRepository(AppointmentChangeEntity).insert({
       id: randomUUID(),
       companyId: current.companyId,
@@ -606,7 +609,7 @@ export class AppointmentsService {
       key: current.id,
       companyId: current.companyId,
       subject: current.id,
-      data: { ...appointmentEventData({ ...current, status: 'cancelled' }, service, customer), reason: change.reason, cancelledBy: change.cancelledBy },
+      data: { ...appointmentEventData({ ...current, status: 'cancelled', version }, service, customer), reason: change.reason, cancelledBy: change.cancelledBy },
     });
     return true;
   }
@@ -641,15 +644,25 @@ export class AppointmentsService {
     const { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt } = updated;
     await manager
       .getRepository(AppointmentEntity)
-      .update({ id: current.id, companyId: current.companyId }, { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt });
+      .update(
+        { id: current.id, companyId: current.companyId },
+        { staffId, startsAt, endsAt, calcomEventTypeId, calcomBookingUid, composite, rescheduledCount, updatedAt, version: () => 'version + 1' },
+      );
+    const version = await this.versionAfterChange(manager, current);
     const previous = appointmentEventData(current, service, customer);
     await publish({
       topic: Topics.bookingRescheduled.name,
       key: current.id,
       companyId: current.companyId,
       subject: current.id,
-      data: { ...appointmentEventData(updated, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
+      data: { ...appointmentEventData({ ...updated, version }, service, customer), previousStartsAt: previous.startsAt, previousEndsAt: previous.endsAt },
     });
+  }
+
+  /** The version the caller's UPDATE just gave the row (it holds the row lock, so it reads its own write). */
+  private async versionAfterChange(manager: EntityManager, current: AppointmentEntity): Promise<number> {
+    const rows: { version: number }[] = await manager.query('SELECT version FROM appointment WHERE company_id = ? AND id = ?', [current.companyId, current.id]);
+    return Number(rows[0]?.version ?? 1);
   }
 
   private async replayReschedule(req: RescheduleRequest) {
@@ -672,22 +685,13 @@ export class AppointmentsService {
   }
 
   async withAppointmentLock<T>(companyId: string, appointmentId: string, ownerKey: string, work: () => Promise<T>): Promise<T> {
-    const key = this.locks.appointmentKey(companyId, appointmentId);
-    const owner = SlotLocks.owner(ownerKey);
-    const until = Date.now() + SAME_REQUEST_WAIT_MS;
-    for (;;) {
-      const got = await this.locks.acquire(key, owner);
-      if (got.acquired) {
-        try {
-          return await work();
-        } finally {
-          await this.locks.release(got.lock).catch(() => undefined);
-        }
-      }
-      // Another change of this appointment is in flight: changes apply one after the other.
-      if (Date.now() > until || !(await this.locks.waitReleased(key, until - Date.now()))) {
-        throw new Error(`appointment ${appointmentId} is locked by another change`);
-      }
+    // Changes of one appointment apply one after the other; the lock is renewed while Cal.com is asked.
+    const got = await this.locks.holdAll([this.locks.appointmentKey(companyId, appointmentId)], CalendarLocks.owner(ownerKey), SAME_REQUEST_WAIT_MS);
+    if ('busy' in got) throw new Error(`appointment ${appointmentId} is locked by another change`);
+    try {
+      return await work();
+    } finally {
+      await got.lease.release().catch(() => undefined);
     }
   }
 

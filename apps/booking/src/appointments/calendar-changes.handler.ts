@@ -15,10 +15,11 @@ import { AppointmentEntity } from './appointment.entities';
 import { appointmentEventData } from './appointment-views';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
+import { CalcomCreates } from './calcom-creates';
 
 type Change = TopicData<'calcomBookingChanged'>;
 
-/** Cal.com changes applied to our appointments, by trigger and outcome (applied, unchanged, not_ours, composite). */
+/** Cal.com changes applied to our appointments, by trigger and outcome (applied, unchanged, not_ours, composite, foreign, unrecorded). */
 const calendarChanges = () =>
   getOrCreateMetric('booking_calendar_changes_total', () =>
     new Counter({ name: 'booking_calendar_changes_total', help: 'Cal.com booking changes seen by booking, by trigger and outcome', labelNames: ['trigger', 'outcome'], registers: [registry] }),
@@ -50,6 +51,7 @@ export class CalendarChangesHandler {
     private readonly customers: CustomersRepository,
     private readonly companies: CompanyFilter,
     private readonly outbox: Outbox,
+    private readonly creates: CalcomCreates,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -73,13 +75,13 @@ export class CalendarChangesHandler {
       if (!ours) await this.bookedInCalendar(envelope, eventTypeId, inCalendar, trigger);
       else calendarChanges().inc({ trigger, outcome: 'unchanged' });
     } else if (trigger === 'BOOKING_CANCELLED' || trigger === 'BOOKING_REJECTED') {
-      if (ours) await this.cancelledInCalendar(envelope, ours, trigger);
-      else calendarChanges().inc({ trigger, outcome: 'not_ours' });
+      if (!ours) calendarChanges().inc({ trigger, outcome: 'not_ours' });
+      else if (await this.fromItsCalendar(envelope, ours, eventTypeId, inCalendar, trigger)) await this.cancelledInCalendar(envelope, ours, trigger);
     } else if (trigger === 'BOOKING_RESCHEDULED') {
       const from = typeof payload.rescheduleUid === 'string' ? await this.appointments.findByCalcomUid(payload.rescheduleUid) : null;
       if (from) {
         add(from.companyId, from.calcomEventTypeId);
-        await this.movedInCalendar(envelope, from, trigger);
+        if (await this.fromItsCalendar(envelope, from, eventTypeId, inCalendar, trigger)) await this.movedInCalendar(envelope, from, trigger);
       } else calendarChanges().inc({ trigger, outcome: ours ? 'unchanged' : 'not_ours' });
     }
     for (const t of targets.values()) await this.availability.invalidate(t.companyId, t.eventTypeId);
@@ -96,7 +98,15 @@ export class CalendarChangesHandler {
   private async bookedInCalendar(envelope: Envelope<Change>, eventTypeId: number, inCalendar: ServiceEntity[], trigger: string): Promise<void> {
     const { payload, calcomBookingUid: uid } = envelope.data;
     const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
-    if (typeof metadata.appointmentId === 'string') return void calendarChanges().inc({ trigger, outcome: 'unchanged' });
+    if (typeof metadata.appointmentId === 'string') {
+      // One of ours that no appointment holds (yet): the orphan scan settles it after its grace period.
+      const company = typeof metadata.companyId === 'string' ? metadata.companyId : null;
+      const startsAt = instant(payload.startTime);
+      if (company && startsAt && this.companies.serves(company) && inCalendar.some((sv) => sv.companyId === company) && (await this.creates.noteUnrecorded(metadata.appointmentId, company, uid, eventTypeId, startsAt))) {
+        return void calendarChanges().inc({ trigger, outcome: 'unrecorded' });
+      }
+      return void calendarChanges().inc({ trigger, outcome: 'unchanged' });
+    }
     if (typeof payload.status === 'string' && payload.status.toUpperCase() !== 'ACCEPTED') return void calendarChanges().inc({ trigger, outcome: 'not_accepted' });
     const startsAt = instant(payload.startTime);
     const endsAt = instant(payload.endTime);
@@ -171,6 +181,23 @@ export class CalendarChangesHandler {
     }
     calendarChanges().inc({ trigger, outcome: 'applied' });
     this.logger.info({ companyId: service.companyId, appointmentId: appointment.id, calcomBookingUid: uid }, 'booking made in Cal.com: imported as an appointment');
+  }
+
+  /**
+   * A change applies only when the booking it reports is in a calendar of the company that owns the appointment: its
+   * event type is the appointment's (or a step's), or one of that company's services uses it. A uid alone is not
+   * enough (another tenant's Cal.com could report the same uid); the rest is counted (`outcome="foreign"`) and logged.
+   */
+  private async fromItsCalendar(envelope: Envelope<Change>, a: AppointmentEntity, eventTypeId: number, inCalendar: ServiceEntity[], trigger: string): Promise<boolean> {
+    const steps = a.composite ? await this.appointments.steps(a.companyId, a.id) : [];
+    const calendars = new Set([a.calcomEventTypeId, ...steps.map((st) => st.calcomEventTypeId)]);
+    if (Number.isInteger(eventTypeId) && (calendars.has(eventTypeId) || inCalendar.some((sv) => sv.companyId === a.companyId))) return true;
+    calendarChanges().inc({ trigger, outcome: 'foreign' });
+    this.logger.warn(
+      { companyId: a.companyId, appointmentId: a.id, calcomBookingUid: envelope.data.calcomBookingUid, eventTypeId: envelope.data.payload.eventTypeId ?? null, envelopeId: envelope.id },
+      "Cal.com change of a booking in a calendar that is not the appointment's company's: not applied",
+    );
+    return false;
   }
 
   private mine(envelope: Envelope<Change>, a: AppointmentEntity): boolean {

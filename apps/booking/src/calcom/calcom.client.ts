@@ -207,16 +207,31 @@ export class CalcomClient implements OnModuleDestroy {
     });
   }
 
-  createBooking(ref: EventTypeRef, input: CreateBookingInput, opts: CallOptions = {}): Promise<CalcomBooking> {
-    return this.call({
-      operation: 'createBooking',
-      method: 'POST',
-      path: '/v2/bookings',
-      version: this.options.bookingsApiVersion,
-      body: { ...this.eventTypeParams(ref, 'createBooking'), ...input },
-      schema: envelope(bookingSchema).transform((r) => r.data),
-      ...opts,
-    });
+  /**
+   * A 429 means Cal.com did not process the create, so it is sent again after `Retry-After` (1 s when absent) as
+   * long as that still ends before `retryUntil` (epoch ms, the caller's deadline); anything else is not retried here
+   * (a create whose answer was lost may well have booked: the caller looks for it instead).
+   */
+  async createBooking(ref: EventTypeRef, input: CreateBookingInput, opts: CallOptions & { retryUntil?: number } = {}): Promise<CalcomBooking> {
+    const { retryUntil, ...callOpts } = opts;
+    for (;;) {
+      try {
+        return await this.call({
+          operation: 'createBooking',
+          method: 'POST',
+          path: '/v2/bookings',
+          version: this.options.bookingsApiVersion,
+          body: { ...this.eventTypeParams(ref, 'createBooking'), ...input },
+          schema: envelope(bookingSchema).transform((r) => r.data),
+          ...callOpts,
+        });
+      } catch (error) {
+        if (!(error instanceof CalcomUnavailableError && error.reason === 'rate_limited') || retryUntil === undefined) throw error;
+        const waitMs = Math.max(0, (error.retryAfterSeconds ?? 1) * 1000);
+        if (Date.now() + waitMs >= retryUntil || callOpts.signal?.aborted) throw error;
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
   }
 
   getBooking(uid: string, opts: CallOptions = {}): Promise<CalcomBooking> {

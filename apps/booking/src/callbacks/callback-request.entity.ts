@@ -15,6 +15,10 @@ export class CallbackRequestEntity {
   @Column({ name: 'call_id', type: 'varchar', length: 128, nullable: true })
   callId: string | null;
 
+  /** The wish this records (unique per company): the same wish sent again is this row, not another. */
+  @Column({ name: 'wish_id', type: 'varchar', length: 100, nullable: true })
+  wishId?: string | null;
+
   @Column({ type: 'varchar', length: 200, nullable: true })
   name: string | null;
 

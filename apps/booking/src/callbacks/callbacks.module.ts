@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CallbackPromisesHandler } from './callback-promises.handler';
 import { CallbacksService } from './callbacks.service';
 
-@Module({ providers: [CallbacksService], exports: [CallbacksService] })
+@Module({ providers: [CallbacksService, CallbackPromisesHandler], exports: [CallbacksService] })
 export class CallbacksModule {}

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { Topics, bookingRequestSchema } from '@receptionist/contracts';
-import { Outbox } from '@receptionist/messaging';
+import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { BookingFailure } from '../common/booking-failure';
 import { CallbackRequestEntity } from './callback-request.entity';
 
@@ -51,11 +51,34 @@ export class CallbacksService {
     private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * Records the wish once: a request carrying a wish id already recorded (a retry after a lost reply, the same wish
+   * from the gateway's fallback and from voice-agent) answers the existing request and publishes nothing again.
+   */
   async request(req: CallbackRequest): Promise<{ callbackRequestId: string }> {
+    if (req.wishId) {
+      const existing = await this.byWish(req.companyId, req.wishId);
+      if (existing) return { callbackRequestId: existing.id };
+    }
+    try {
+      return await this.insert(req);
+    } catch (error) {
+      const existing = req.wishId && isDuplicateKeyError(error) ? await this.byWish(req.companyId, req.wishId) : null;
+      if (existing) return { callbackRequestId: existing.id };
+      throw error;
+    }
+  }
+
+  private byWish(companyId: string, wishId: string) {
+    return this.dataSource.getRepository(CallbackRequestEntity).findOne({ where: { companyId, wishId }, select: { id: true } });
+  }
+
+  private async insert(req: CallbackRequest): Promise<{ callbackRequestId: string }> {
     const row: CallbackRequestEntity = {
       id: randomUUID(),
       companyId: req.companyId,
       callId: req.callId,
+      wishId: req.wishId ?? null,
       name: req.name,
       phone: req.phone,
       wish: req.wish,

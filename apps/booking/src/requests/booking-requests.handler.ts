@@ -59,7 +59,7 @@ export class BookingRequestsHandler {
     }
     const signal = deadline ? AbortSignal.timeout(Math.max(1, deadline - Date.now() - DEADLINE_MARGIN_MS)) : undefined;
     try {
-      return { ok: true, data: await this.dispatch(request, signal) };
+      return { ok: true, data: await this.dispatch(request, signal, deadline) };
     } catch (error) {
       if (error instanceof BookingFailure) {
         return { ok: false, code: error.code, detail: error.detail, ...(error.data ? { data: error.data } : {}) };
@@ -69,7 +69,7 @@ export class BookingRequestsHandler {
     }
   }
 
-  private async dispatch(request: Parsed, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  private async dispatch(request: Parsed, signal?: AbortSignal, deadline?: number): Promise<Record<string, unknown>> {
     switch (request.operation) {
       case 'catalogue.get':
         return { catalogue: await this.catalogue.get(request.companyId) };
@@ -85,7 +85,7 @@ export class BookingRequestsHandler {
         return this.availability.get(ctx, request.from, request.to, signal);
       }
       case 'appointment.book':
-        return this.appointments.book(request, signal);
+        return this.appointments.book(request, signal, deadline ? deadline - DEADLINE_MARGIN_MS : undefined);
       case 'appointment.list':
         return this.appointments.list(request);
       case 'appointment.cancel':

@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'calls.read',
   'billing.read',
   'billing.manage',
+  /** Refunds (credit notes): platform admins only, never a company role (migration 1734100000000). */
+  'billing.refund',
   /** Price overrides: platform admins only (migration 1733400000000). */
   'pricing.manage',
   'services.manage',

@@ -142,11 +142,12 @@ export class BillingController {
   /**
    * Refunds part or all of a paid invoice with a Stripe credit note (201). A company invoice's refund goes back to
    * its prepaid balance (ledger `refund`); a partner's aggregate invoice is credited to the partner's Stripe customer
-   * balance. `Idempotency-Key` makes a retried POST answer the same credit note.
+   * balance. `Idempotency-Key` makes a retried POST answer the same credit note. A refund is the platform's
+   * decision (`billing.refund`, platform admins only): a company admin's `billing.manage` does not suffice.
    */
   @Post('invoices/:invoiceId/credit-notes')
   @RateLimit('sensitive')
-  @RequireAbility('billing.manage')
+  @RequireAbility('billing.refund')
   async createCreditNote(
     @CurrentActor() actor: Actor,
     @Param('companyId') companyId: string,

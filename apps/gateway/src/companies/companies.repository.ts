@@ -78,6 +78,13 @@ export class CompaniesRepository {
     return company ? { company, branchId: agent.branchId } : null;
   }
 
+  /** A company by id for routing (the legacy function secret's company), or null. */
+  async findCompanyById(id: string): Promise<{ company: CompanyEntity; branchId: string | null } | null> {
+    if (!UUID_RE.test(id)) return null;
+    const company = await this.manager.getRepository(CompanyEntity).findOneBy({ id: id.toLowerCase() });
+    return company ? { company, branchId: null } : null;
+  }
+
   /** The company (and branch) owning a dialled number (normalised to E.164 first), or null. */
   async findCompanyByNumber(number: string): Promise<{ company: CompanyEntity; branchId: string | null } | null> {
     const e164 = normalisePhoneNumber(number ?? '');

@@ -38,7 +38,8 @@ function checkContentType(request: FastifyRequest): void {
  *   no referrer; an HTML page served later (e.g. Swagger UI) needs its own, looser policy on its route;
  * - CORS only for the exact origins in CORS_ORIGINS (none by default); no credentials (tokens go in the
  *   Authorization header, never cookies); the RateLimit-*, Retry-After and x-trace-id headers are exposed;
- * - strict bodies: the body limit stays bootstrap's 1 MiB (413 above it); a Content-Type must be a single media
+ * - strict bodies: the body limit stays bootstrap's 1 MiB (413 above it) except on routes that declare their own
+ *   with `@RouteConfig({ bodyLimit })` (Retell's call webhooks: RETELL_WEBHOOK_BODY_LIMIT); a Content-Type must be a single media
  *   type (no lists or folded duplicates, JSON only in UTF-8), else 415; JSON must parse (prototype-poisoning
  *   keys refused) and be an object at the top level, else 400 with a plain message; the raw body is kept for
  *   webhook signature checks;
@@ -67,6 +68,11 @@ export async function applyHardening(app: NestFastifyApplication, options: Harde
   } as never);
 
   fastify.addHook('onRequest', async (request) => checkContentType(request));
+  // A route's own limit (fastify's route option, which wins over the parsers' limit) from its Nest route config.
+  fastify.addHook('onRoute', (route) => {
+    const declared = (route.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
+    if (typeof declared === 'number') route.bodyLimit = declared;
+  });
 
   // Our own parsers replace Nest's defaults (which then registers none): same raw-body capture and limit.
   const bodyLimit = fastify.initialConfig.bodyLimit;

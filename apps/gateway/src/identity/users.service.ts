@@ -1,6 +1,6 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { ASSIGNABLE_ROLES, Role } from '../auth/permissions';
 import { hashPassword } from '../auth/password';
 import { tenantScope } from '../auth/principal';
@@ -98,11 +98,21 @@ export class UsersService {
       patch.updatedAt = new Date();
       await m.getRepository(UserEntity).update({ id: user.id }, patch);
       if (patch.disabledAt) await m.getRepository(AccessTokenEntity).update({ userId: user.id, revokedAt: null as never }, { revokedAt: new Date() });
+      else if (passwordHash) changes.tokensRevoked = await this.revokeAfterPasswordChange(m, user.id, actor.principal.tokenId);
       const by = { ...auditBy(actor), companyId: user.companyId, targetType: 'user', targetId: user.id };
       if (changes.role) await this.audit.record({ ...by, action: 'user.role_changed', changes: { role: changes.role } }, m);
       const rest = Object.fromEntries(Object.entries(changes).filter(([k]) => k !== 'role'));
       if (Object.keys(rest).length) await this.audit.record({ ...by, action: 'user.updated', changes: rest }, m);
       return Object.assign(user, patch);
     });
+  }
+
+  /**
+   * A new password ends every session the old one opened (whoever learnt it keeps nothing): all the user's live
+   * tokens are revoked, except the one making this change when the user changes their own password.
+   */
+  private async revokeAfterPasswordChange(m: EntityManager, userId: string, callerTokenId: string): Promise<number> {
+    const result = await m.getRepository(AccessTokenEntity).update({ userId, revokedAt: IsNull(), id: Not(callerTokenId) }, { revokedAt: new Date() });
+    return result.affected ?? 0;
   }
 }

@@ -20,29 +20,29 @@ const obj = (v: unknown): Record<string, unknown> | null =>
 
 /**
  * Reads a Retell tool call in every shape agents send: `{name, call, args}`, `{function_name, parameters |
- * arguments, call}`, or (tool option `args_at_root`) the bare arguments. The call comes from `call` (the source of
- * truth), else from `X-Retell-*` headers or query parameters the agent fills with its dynamic variables.
+ * arguments, call}`, or (tool option `args_at_root`) the bare arguments. Everything that routes the call (call id,
+ * agent id, numbers) comes from the body only, which Retell's signature covers: headers and query parameters are
+ * not signed, so a captured request re-sent with another agent's id in a header must not reach that agent's
+ * company. Bare arguments carry the call only as a `call_id` argument (the agent's `{{call_id}}`), found again by
+ * its exact id.
  */
 export function readInvocation(request: FastifyRequest, fixedFunction: string | null): RetellInvocation {
   const body = obj(request.body) ?? {};
-  const query = obj(request.query) ?? {};
-  const header = (name: string) => str(request.headers[name]);
   const call = obj(body.call);
   const wrapped = call !== null || 'args' in body || 'parameters' in body || 'arguments' in body || (!fixedFunction && ('name' in body || 'function_name' in body));
   const args = wrapped ? (obj(body.args) ?? obj(body.parameters) ?? obj(body.arguments) ?? {}) : { ...body };
-  const fn = fixedFunction ?? str(body.name) ?? str(body.function_name) ?? str(query.name);
+  const fn = fixedFunction ?? str(body.name) ?? str(body.function_name);
 
   const argCallId = str(args.call_id);
-  const callId =
-    str(call?.call_id) ?? header('x-retell-call-id') ?? str(query.call_id) ?? (argCallId && !PLACEHOLDER_CALL_ID.test(argCallId) ? argCallId : null);
+  const callId = str(call?.call_id) ?? (argCallId && !PLACEHOLDER_CALL_ID.test(argCallId) ? argCallId : null);
   return {
     function: fn,
     args,
     call,
     callId: callId && !PLACEHOLDER_CALL_ID.test(callId) ? callId : null,
-    agentId: str(call?.agent_id) ?? header('x-retell-agent-id') ?? str(query.agent_id),
-    fromNumber: str(call?.from_number) ?? header('x-retell-from-number') ?? str(query.from_number),
-    toNumber: str(call?.to_number) ?? header('x-retell-to-number') ?? str(query.to_number),
+    agentId: str(call?.agent_id),
+    fromNumber: str(call?.from_number),
+    toNumber: str(call?.to_number),
   };
 }
 

@@ -52,7 +52,11 @@ export class CallRouter {
     return found;
   }
 
-  async route(inv: Pick<RetellInvocation, 'callId' | 'agentId' | 'fromNumber' | 'toNumber'>): Promise<RoutedCall | null> {
+  /**
+   * `remember: false` for requests whose body nobody signed (the legacy bearer secret): their call id must not be
+   * bound to a company for later tool calls, or one company's secret could claim another company's call.
+   */
+  async route(inv: Pick<RetellInvocation, 'callId' | 'agentId' | 'fromNumber' | 'toNumber'>, options: { remember?: boolean } = {}): Promise<RoutedCall | null> {
     const toNumber = toE164(inv.toNumber);
     const found =
       (inv.agentId ? await this.cached(`agent:${inv.agentId}`, () => this.companies.findCompanyByAgentId(inv.agentId!)) : null) ??
@@ -65,12 +69,20 @@ export class CallRouter {
         fromNumber: toE164(inv.fromNumber, { sameCountryAs: toNumber }),
         toNumber,
       };
-      if (inv.callId) await this.remember(routed).catch(() => undefined);
+      if (inv.callId && options.remember !== false) await this.remember(routed).catch(() => undefined);
       return routed;
     }
     if (!inv.callId || inv.agentId || toNumber) return null;
     const remembered = await this.redis.get(this.key(inv.callId)).catch(() => null);
     return remembered ? (JSON.parse(remembered) as RoutedCall) : null;
+  }
+
+  /** A call of one known company (the legacy function secret's), for a body that names no company itself. */
+  async routeTo(companyId: string, inv: Pick<RetellInvocation, 'callId' | 'fromNumber' | 'toNumber'>): Promise<RoutedCall | null> {
+    const found = await this.cached(`company:${companyId}`, () => this.companies.findCompanyById(companyId));
+    if (!found) return null;
+    const toNumber = toE164(inv.toNumber);
+    return { company: pick(found.company), branchId: null, callId: inv.callId, fromNumber: toE164(inv.fromNumber, { sameCountryAs: toNumber }), toNumber };
   }
 
   private key(callId: string) {

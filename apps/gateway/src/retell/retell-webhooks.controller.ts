@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { BadRequestException, Controller, HttpCode, PayloadTooLargeException, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { messageIdFrom, retellCallEvents, Topics, createEnvelope } from '@receptionist/contracts';
+import { isMessageTooLargeError } from '@receptionist/messaging';
 import { MessagingRuntime } from '@receptionist/service-runtime';
 import { readInboundCall } from './call-context';
 import { CallRouter } from './call-router';
@@ -52,18 +53,22 @@ export class RetellWebhooksController {
     if (!callId) return this.malformed('call.call_id', 'is required');
     const agentId = typeof call.agent_id === 'string' ? call.agent_id : null;
     const routed = agentId ? await this.router.route({ callId, agentId, fromNumber: null, toNumber: null }) : null;
-    await this.messaging.producer.publish({
-      topic: Topics.retellCallWebhook.name,
-      key: callId,
-      envelope: createEnvelope({
-        id: webhookMessageId(event, callId, req.rawBody),
-        type: Topics.retellCallWebhook.name,
-        source: 'gateway',
-        companyId: routed?.company.id ?? null,
-        subject: callId,
-        data: { event: event as (typeof retellCallEvents)[number], callId, agentId, receivedAt: new Date().toISOString(), call },
-      }),
+    const envelope = createEnvelope({
+      id: webhookMessageId(event, callId, req.rawBody),
+      type: Topics.retellCallWebhook.name,
+      source: 'gateway',
+      companyId: routed?.company.id ?? null,
+      subject: callId,
+      data: { event: event as (typeof retellCallEvents)[number], callId, agentId, receivedAt: new Date().toISOString(), call },
     });
+    try {
+      await this.messaging.producer.publish({ topic: Topics.retellCallWebhook.name, key: callId, envelope });
+    } catch (error) {
+      // Not on Kafka, so never a 2xx: too large even compressed is this request's own 413; anything else a 500 Retell retries.
+      if (!isMessageTooLargeError(error)) throw error;
+      retellWebhooks().inc({ event, outcome: 'too_large' });
+      throw new PayloadTooLargeException(`call: the call object is too large to record, even compressed (topic ${Topics.retellCallWebhook.name})`);
+    }
     retellWebhooks().inc({ event, outcome: routed ? 'accepted' : 'accepted_unrouted' });
   }
 

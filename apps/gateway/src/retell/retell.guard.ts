@@ -1,5 +1,6 @@
 import { applyDecorators, CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
@@ -25,9 +26,20 @@ interface RetellRouteMeta {
 export const RetellRoute = (fn: string | null) =>
   applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta), RateLimit('voice'));
 
+/**
+ * The largest Retell call webhook accepted (413 above it): a long call's `call_ended`/`call_analyzed` carries the
+ * whole transcript with word timings, several MiB for 40 minutes. Every other route keeps the 1 MiB limit.
+ */
+export const RETELL_WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
 /** Retell's call webhooks: signed by Retell (x-retell-signature only); ingestion is not rate-limited. */
 export const RetellWebhookRoute = () =>
-  applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn: null, kind: 'webhook' } satisfies RetellRouteMeta), SkipRateLimit());
+  applyDecorators(
+    Public(),
+    SetMetadata(RETELL_ROUTE, { fn: null, kind: 'webhook' } satisfies RetellRouteMeta),
+    SkipRateLimit(),
+    RouteConfig({ bodyLimit: RETELL_WEBHOOK_BODY_LIMIT }),
+  );
 
 export type RetellRequest = FastifyRequest & {
   rawBody?: Buffer;
@@ -37,25 +49,33 @@ export type RetellRequest = FastifyRequest & {
 
 /**
  * Global guard, registered after the token AuthGuard and before the RateLimitGuard: checks `x-retell-signature`
- * (Retell's scheme, keyed by the Retell API key / webhook secret) or the function secret of the system we replace,
- * then resolves the company from the call so that the rate limit counts per company. Neither credential → 401
+ * (Retell's scheme, keyed by the Retell API key / webhook secret) or the function secret of the system we replace
+ * (bound to RETELLAI_FUNCTION_SECRET_COMPANY), then resolves the company from the signed body so that the rate
+ * limit counts per company. Neither credential → 401
  * with the same message whichever part was wrong.
  */
 @Injectable()
 export class RetellGuard implements CanActivate {
   private readonly signingKeys: string[];
   private readonly functionSecret: string | undefined;
+  /** The one company the legacy function secret may act for. */
+  private readonly functionSecretCompany: string | undefined;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly router: CallRouter,
     @Inject(SERVICE_CONFIG) config: GatewayEnv,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.signingKeys = [config.RETELLAI_WEBHOOK_SECRET, config.RETELLAI_API_KEY].filter((k): k is string => !!k);
     this.functionSecret = config.RETELLAI_FUNCTION_SECRET;
+    this.functionSecretCompany = config.RETELLAI_FUNCTION_SECRET_COMPANY?.toLowerCase();
+    if (this.functionSecret && !this.functionSecretCompany) {
+      // A static secret for every tenant would let one company's agent configuration act for all of them.
+      throw new Error('RETELLAI_FUNCTION_SECRET_COMPANY: is required when RETELLAI_FUNCTION_SECRET is set (the company whose agents use it)');
+    }
     if (!this.signingKeys.length && !this.functionSecret) {
-      logger.warn('no RETELLAI_API_KEY, RETELLAI_WEBHOOK_SECRET or RETELLAI_FUNCTION_SECRET: every Retell request will be refused');
+      this.logger.warn('no RETELLAI_API_KEY, RETELLAI_WEBHOOK_SECRET or RETELLAI_FUNCTION_SECRET: every Retell request will be refused');
     }
   }
 
@@ -65,35 +85,49 @@ export class RetellGuard implements CanActivate {
     if (!meta) return true;
     const request = context.switchToHttp().getRequest<RetellRequest>();
     const raw = request.rawBody ?? Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? {}));
-    const reason = this.authenticate(request, raw, meta.kind === 'webhook');
-    if (reason) {
-      retellAuthFailures().inc({ reason });
-      throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid Retell signature' }, HttpStatus.UNAUTHORIZED);
-    }
+    const credential = this.authenticate(request, raw, meta.kind === 'webhook');
+    if (credential === 'missing' || credential === 'invalid') this.refuse(credential);
     if (meta.kind === 'webhook') return true;
     const invocation = meta.fn === INBOUND_CALL ? readInboundCall(request) : readInvocation(request, meta.fn);
-    const routed = await this.router.route(invocation);
+    let routed: RoutedCall | null;
+    if (credential === 'legacy') {
+      // The legacy secret acts for its one company: a body naming another company's agent, number or call is
+      // refused like a bad credential; a body naming none is that company's.
+      const bound = this.functionSecretCompany!;
+      routed = (await this.router.route(invocation, { remember: false })) ?? (await this.router.routeTo(bound, invocation));
+      if (routed && routed.company.id !== bound) {
+        this.logger.warn({ companyId: routed.company.id }, 'legacy Retell function secret used for another company: refused');
+        this.refuse('foreign_company');
+      }
+    } else {
+      routed = await this.router.route(invocation);
+    }
     request.retell = { invocation, routed };
     // The rate limiter keys by company; an unroutable call is limited by client IP instead.
     if (routed) request.principal = { kind: 'retell', companyId: routed.company.id };
     return true;
   }
 
-  /** null when authenticated, else the (metric-only) reason. */
-  private authenticate(request: RetellRequest, raw: Buffer, signatureOnly: boolean): string | null {
+  private refuse(reason: string): never {
+    retellAuthFailures().inc({ reason });
+    throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid Retell signature' }, HttpStatus.UNAUTHORIZED);
+  }
+
+  /** Which credential the request carries (`retell`: Retell's signature; `legacy`: the old function secret), else why not. */
+  private authenticate(request: RetellRequest, raw: Buffer, signatureOnly: boolean): 'retell' | 'legacy' | 'missing' | 'invalid' {
     const signature = request.headers['x-retell-signature'];
     if (signatureOnly) {
       if (typeof signature !== 'string') return 'missing';
-      return this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key)) ? null : 'invalid';
+      return this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key)) ? 'retell' : 'invalid';
     }
     const authorization = request.headers.authorization;
     const functionSignature = request.headers['x-retell-function-signature'];
-    if (typeof signature === 'string' && this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key))) return null;
+    if (typeof signature === 'string' && this.signingKeys.some((key) => verifyRetellSignature(raw, signature, key))) return 'retell';
     if (
       this.functionSecret &&
       verifyFunctionSecret(raw, { authorization, signature: typeof functionSignature === 'string' ? functionSignature : undefined }, this.functionSecret)
     ) {
-      return null;
+      return 'legacy';
     }
     if (!signature && !authorization && !functionSignature) return 'missing';
     return 'invalid';

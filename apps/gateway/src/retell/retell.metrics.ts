@@ -33,3 +33,14 @@ export const retellWebhooks = () =>
       registers: [registry],
     }),
   );
+
+/** Callbacks promised by the spoken fallback, by outcome (recorded, duplicate, pending, failed, no_number). */
+export const callbackPromises = () =>
+  getOrCreateMetric('gateway_callback_promises_total', () =>
+    new Counter({
+      name: 'gateway_callback_promises_total',
+      help: 'Spoken fallbacks and the callback they promise: recorded (outbox), duplicate (a retried tool call), failed or no_number (no promise made)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  );

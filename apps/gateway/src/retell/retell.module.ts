@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CompaniesModule } from '../companies/companies.module';
+import { CallAcceptanceModule } from '../call-acceptance/call-acceptance.module';
 import { CallRouter } from './call-router';
 import { RetellController } from './retell.controller';
 import { RetellWebhooksController } from './retell-webhooks.controller';
@@ -14,7 +15,7 @@ import { VoiceFunctionsService } from './voice-functions.service';
  * its guard must set the company before the limiter counts.
  */
 @Module({
-  imports: [CompaniesModule],
+  imports: [CompaniesModule, CallAcceptanceModule],
   controllers: [RetellController, RetellWebhooksController],
   providers: [InboundCallService, CallRouter, VoiceFunctionsService, RetellGuard, { provide: APP_GUARD, useExisting: RetellGuard }],
 })

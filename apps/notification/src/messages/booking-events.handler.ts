@@ -7,6 +7,7 @@ import { Envelope, Topics, bookingCancelledSchema, bookingCreatedSchema, booking
 import { PermanentMessageError } from '@receptionist/messaging';
 import { LOGGER, OnEvent } from '@receptionist/service-runtime';
 import { CompanyFilter } from '../common/company-filter';
+import { AppointmentStates, BookingFact, IncomingFact, isNewer } from './appointment-states';
 import { notificationEventsRejected, notificationsSkipped } from '../notification.metrics';
 import { CompanyPolicies, CompanyPolicy } from './company-policy';
 import { Dispatcher } from './dispatcher';
@@ -30,6 +31,7 @@ export class BookingEventsHandler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly messages: MessagesRepository,
+    private readonly states: AppointmentStates,
     private readonly policies: CompanyPolicies,
     private readonly composer: MessageComposer,
     private readonly dispatcher: Dispatcher,
@@ -39,22 +41,23 @@ export class BookingEventsHandler {
 
   @OnEvent(Topics.bookingCreated.name)
   async onCreated(envelope: Envelope<Appointment>): Promise<void> {
-    await this.handle(envelope, Topics.bookingCreated.name, 'confirmation', { dropReminders: false, scheduleReminders: true });
+    await this.handle(envelope, Topics.bookingCreated.name, 'created', 'confirmation', { dropReminders: false, scheduleReminders: true });
   }
 
   @OnEvent(Topics.bookingRescheduled.name)
   async onRescheduled(envelope: Envelope<Rescheduled>): Promise<void> {
-    await this.handle(envelope, Topics.bookingRescheduled.name, 'reschedule', { dropReminders: true, scheduleReminders: true });
+    await this.handle(envelope, Topics.bookingRescheduled.name, 'rescheduled', 'reschedule', { dropReminders: true, scheduleReminders: true });
   }
 
   @OnEvent(Topics.bookingCancelled.name)
   async onCancelled(envelope: Envelope<Cancelled>): Promise<void> {
-    await this.handle(envelope, Topics.bookingCancelled.name, 'cancellation', { dropReminders: true, scheduleReminders: false });
+    await this.handle(envelope, Topics.bookingCancelled.name, 'cancelled', 'cancellation', { dropReminders: true, scheduleReminders: false });
   }
 
   private async handle(
     envelope: Envelope<Appointment>,
     topic: string,
+    fact: BookingFact,
     kind: MessageKind,
     plan: { dropReminders: boolean; scheduleReminders: boolean },
   ): Promise<void> {
@@ -95,15 +98,30 @@ export class BookingEventsHandler {
     }
     if (plan.scheduleReminders) planned.push(...(await this.reminders(a, policy, common, vars, startsAt, now)));
 
-    // Idempotent without an inbox row: every message has its dedupe key, so a redelivered fact inserts nothing new
-    // (a confirmation, or a reminder already sent, is never stored twice). A new booking is one INSERT statement
-    // (atomic on its own, and the consumer's hot path); a change also drops the pending reminders, in one transaction.
-    const result = plan.dropReminders
-      ? await this.dataSource.transaction(async (manager) => ({
-          dropped: await this.messages.dropPendingReminders(manager, companyId, a.appointmentId),
-          inserted: await this.messages.insert(manager, planned),
-        }))
-      : { dropped: 0, inserted: await this.messages.insert(this.dataSource.manager, planned) };
+    // Idempotent without an inbox row: every message has its dedupe key, so a redelivered fact inserts nothing new.
+    // Order: the three topics are consumed concurrently, so under the appointment's state row a fact is applied only
+    // if it is newer than the last one applied (appointment-states.ts); a stale, reordered or replayed fact, and
+    // anything after a cancellation, changes nothing. A cancellation also withdraws notices not yet sent.
+    const incoming: IncomingFact = { fact, version: a.version ?? null, at: eventAt };
+    const result = await this.dataSource.transaction(async (manager) => {
+      if (fact === 'created') {
+        if (!(await this.states.recordFirst(manager, companyId, a.appointmentId, incoming))) return null;
+      } else {
+        const state = await this.states.lock(manager, companyId, a.appointmentId);
+        if (!isNewer(state, incoming)) return null;
+        await this.states.record(manager, companyId, a.appointmentId, state, incoming);
+      }
+      return {
+        dropped: plan.dropReminders ? await this.messages.dropPendingReminders(manager, companyId, a.appointmentId) : 0,
+        withdrawn: fact === 'cancelled' ? await this.messages.withdrawPendingNotices(manager, companyId, a.appointmentId) : 0,
+        inserted: await this.messages.insert(manager, planned),
+      };
+    });
+    if (!result) {
+      notificationsSkipped().inc({ kind, reason: 'stale_event' });
+      this.logger.info({ companyId, appointmentId: a.appointmentId, fact, version: incoming.version }, 'booking fact older than the state applied; ignored');
+      return;
+    }
     this.logger.debug({ companyId, appointmentId: a.appointmentId, kind, ...result }, 'booking event turned into messages');
     if (result.inserted > 0) this.dispatcher.wake();
   }

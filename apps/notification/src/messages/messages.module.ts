@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CompanyFilter } from '../common/company-filter';
 import { NotificationSettingsModule } from '../settings/settings.module';
 import { TwilioMessenger } from '../twilio/twilio.messenger';
+import { AppointmentStates } from './appointment-states';
 import { BookingEventsHandler } from './booking-events.handler';
 import { CompanyPolicies } from './company-policy';
 import { Dispatcher } from './dispatcher';
@@ -12,7 +13,7 @@ import { TwilioEventsHandler } from './twilio-events.handler';
 /** Confirmations, change notices and reminders for customers: scheduled from booking events, sent through Twilio. */
 @Module({
   imports: [NotificationSettingsModule],
-  providers: [CompanyFilter, MessagesRepository, CompanyPolicies, MessageComposer, TwilioMessenger, Dispatcher, BookingEventsHandler, TwilioEventsHandler],
+  providers: [CompanyFilter, MessagesRepository, AppointmentStates, CompanyPolicies, MessageComposer, TwilioMessenger, Dispatcher, BookingEventsHandler, TwilioEventsHandler],
   exports: [Dispatcher, MessagesRepository],
 })
 export class MessagesModule {}

@@ -127,6 +127,16 @@ export class MessagesRepository {
     return (result as { affectedRows?: number }).affectedRows ?? 0;
   }
 
+  /** A cancelled appointment's confirmation or change notice not yet handed to Twilio is not sent any more. */
+  async withdrawPendingNotices(manager: EntityManager, companyId: string, appointmentId: string): Promise<number> {
+    const result = await manager.query(
+      `UPDATE notification_message SET status = 'skipped', error_message = 'appointment cancelled', updated_at = ?
+        WHERE company_id = ? AND appointment_id = ? AND kind IN ('confirmation', 'reschedule') AND status = 'scheduled'`,
+      [new Date(), companyId, appointmentId],
+    );
+    return (result as { affectedRows?: number }).affectedRows ?? 0;
+  }
+
   /**
    * Claims up to `limit` due messages for this instance: `FOR UPDATE SKIP LOCKED` lets instances claim side by side
    * without waiting on or taking each other's rows. A claim whose lease ran out (its instance died mid-send) is
@@ -214,6 +224,15 @@ export class MessagesRepository {
   }
 
   // --- opt-outs ---
+
+  /** Records an inbound keyword by its MessageSid; false when that message was applied before (redelivery, replay). */
+  async firstKeyword(manager: EntityManager, messageSid: string, phone: string, intent: 'stop' | 'start', keyword: string, at: Date): Promise<boolean> {
+    const result = await manager.query(
+      `INSERT IGNORE INTO notification_inbound_keyword (message_sid, phone, intent, keyword, received_at) VALUES (?, ?, ?, ?, ?)`,
+      [messageSid.slice(0, 64), phone.slice(0, 32), intent, keyword.slice(0, 32), at],
+    );
+    return ((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
+  }
 
   async optedOut(manager: EntityManager, companyId: string, phones: string[]): Promise<Set<string>> {
     if (phones.length === 0) return new Set();

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { Envelope, Topics, twilioInboundMessageSchema, twilioMessageStatusSchema } from '@receptionist/contracts';
-import { Inbox, Outbox } from '@receptionist/messaging';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@receptionist/messaging';
 import { LOGGER, OnEvent } from '@receptionist/service-runtime';
 import { CompanyFilter } from '../common/company-filter';
 import { notificationsFailed } from '../notification.metrics';
@@ -15,7 +16,6 @@ import { MessageRow, MessagesRepository, NewMessage, PROVIDER_STATUS_RANK } from
 type StatusCallback = z.output<typeof twilioMessageStatusSchema>;
 type InboundMessage = z.output<typeof twilioInboundMessageSchema>;
 
-const INBOUND_CONSUMER = 'notification.twilio-inbound';
 const WHATSAPP = 'whatsapp:';
 
 /** Twilio's own opt-out/opt-in keywords: Twilio blocks the sender and answers them itself (Advanced Opt-Out). */
@@ -46,11 +46,12 @@ const bare = (address: string) => (address.startsWith(WHATSAPP) ? address.slice(
  *   redelivered or late callback changes nothing); `failed`/`undelivered` publish `notification.failed`;
  * - inbound STOP (or a German equivalent) opts the number out for every company that has written to it from that
  *   sender, drops what was waiting for it and, where Twilio does not answer itself, answers once; START reverses it.
+ *   Each keyword message is applied once by its MessageSid (notification_inbound_keyword).
  */
 @Injectable()
 export class TwilioEventsHandler {
   constructor(
-    private readonly inbox: Inbox,
+    private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly messages: MessagesRepository,
     private readonly policies: CompanyPolicies,
@@ -110,7 +111,10 @@ export class TwilioEventsHandler {
     const phone = bare(d.from);
     const sender = bare(d.to);
     const channel = d.from.startsWith(WHATSAPP) ? 'whatsapp' : 'sms';
-    const outcome = await this.inbox.handleOnce(INBOUND_CONSUMER, envelope, async (manager) => {
+    // Once per MessageSid, ever (not only while the inbox remembers the envelope): a redelivered or replayed START
+    // must not undo a STOP sent since.
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.messages.firstKeyword(manager, d.messageSid, phone, intent.intent, intent.keyword, new Date(d.receivedAt)))) return { duplicate: true as const };
       const companies = (await this.messages.companiesMessaging(manager, phone, sender)).filter((c) => this.filter.serves(c.companyId));
       for (const c of companies) {
         if (intent.intent === 'stop') {
@@ -118,7 +122,7 @@ export class TwilioEventsHandler {
           await this.messages.skipPendingFor(manager, c.companyId, phone, 'opted_out');
         } else await this.messages.optIn(manager, c.companyId, phone);
       }
-      if (companies.length === 0 || intent.answeredByTwilio) return companies.length;
+      if (companies.length === 0 || intent.answeredByTwilio) return { duplicate: false as const, result: companies.length };
       // The answer the law asks for, once, in the language the customer was last written to.
       const latest = companies[0];
       const policy = await this.policies.forCompany(latest.companyId, latest.timeZone);
@@ -149,9 +153,12 @@ export class TwilioEventsHandler {
         eventAt: new Date(envelope.time),
       };
       await this.messages.insert(manager, [answer]);
-      return companies.length;
+      return { duplicate: false as const, result: companies.length };
     });
-    if (outcome.duplicate) return;
+    if (outcome.duplicate) {
+      this.logger.info({ intent: intent.intent }, 'opt-out/opt-in keyword applied before (redelivered or replayed); ignored');
+      return;
+    }
     if (outcome.result === 0) this.logger.info({ intent: intent.intent }, 'opt-out/opt-in keyword from a number no company of ours has written to');
     else this.logger.info({ intent: intent.intent, companies: outcome.result }, 'opt-out/opt-in keyword applied');
     this.dispatcher.wake();

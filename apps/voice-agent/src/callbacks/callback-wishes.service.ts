@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, IsNull } from 'typeorm';
+import { isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { VoiceAgentEnv } from '../config';
 import { BookingClient } from '../booking/booking.client';
@@ -12,6 +13,8 @@ const DELIVERY_TIMEOUT_MS = 5_000;
 const ALERT_AFTER_ATTEMPTS = 20;
 
 export interface NewCallbackWish {
+  /** Derived from the request key when there is one (callbackWishIdFor), so the same request's wish is stored once. */
+  id?: string;
   companyId: string;
   callId: string | null;
   customerName: string | null;
@@ -52,15 +55,21 @@ export class CallbackWishes implements OnApplicationBootstrap, OnApplicationShut
   /** Stores the wish and starts handing it to booking in the background. */
   async record(wish: NewCallbackWish): Promise<string> {
     const row: CallbackWishEntity = {
-      id: randomUUID(),
       ...wish,
+      id: wish.id ?? randomUUID(),
       wish: wish.wish.slice(0, 1000),
       attempts: 0,
       claimedUntil: null,
       deliveredAt: null,
       createdAt: new Date(),
     };
-    await this.dataSource.getRepository(CallbackWishEntity).insert(row);
+    try {
+      await this.dataSource.getRepository(CallbackWishEntity).insert(row);
+    } catch (error) {
+      // The same request's wish again (Retell retried the tool call): stored once, delivered by the first.
+      if (wish.id && isDuplicateKeyError(error)) return row.id;
+      throw error;
+    }
     this.track(this.deliver(row.id));
     return row.id;
   }
@@ -103,6 +112,8 @@ export class CallbackWishes implements OnApplicationBootstrap, OnApplicationShut
         {
           operation: 'callback.request',
           companyId: wish.companyId,
+          // Booking records one callback request per wish, so a retry after a lost reply adds nothing.
+          wishId: wish.id,
           callId: wish.callId,
           name: wish.customerName,
           phone: wish.phone,

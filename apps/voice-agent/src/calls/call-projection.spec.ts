@@ -1,4 +1,4 @@
-import { callSeconds, projectCall, type StoredWebhook } from './call-projection';
+import { callSeconds, compactCall, projectCall, type StoredWebhook } from './call-projection';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const base = { call_id: 'call_1', agent_id: 'agent_1', from_number: '+491701234567', to_number: '+4930123456', direction: 'inbound' };
@@ -84,5 +84,25 @@ describe('call projection', () => {
     const odd: StoredWebhook = { event: 'call_ended', receivedAt: at(1), call: { call_id: 'x', start_timestamp: 'yesterday', end_timestamp: -5, from_number: 'anonymous', duration_ms: 'long', transcript_object: [{ role: 'tool', content: 'x' }, 7] } };
     const p = projectCall([odd], 0);
     expect(p).toMatchObject({ startedAt: null, fromNumber: null, durationMs: null, turns: [], status: 'ended', endedAt: at(1) });
+  });
+});
+
+describe('compactCall (what voice-agent stores of a long call)', () => {
+  it('keeps only the first and last word timing of each utterance and projects exactly as the full object', () => {
+    const many = (start: number, n: number) => Array.from({ length: n }, (_, i) => ({ word: `w${i}`, start: start + i * 0.4, end: start + i * 0.4 + 0.3 }));
+    const long = {
+      ...endedCall,
+      transcript_object: [
+        { role: 'agent', content: 'lang', words: many(0, 500) },
+        { role: 'user', content: 'kurz', words: many(210, 1) },
+      ],
+      transcript_with_tool_calls: [{ role: 'agent', content: 'lang', words: many(0, 500) }, { role: 'tool_call_invocation', name: 'x' }],
+    };
+    const compact = compactCall(long);
+    expect((compact.transcript_object as { words: unknown[] }[]).map((u) => u.words.length)).toEqual([2, 1]);
+    expect((compact.transcript_with_tool_calls as { words?: unknown[] }[])[0].words).toHaveLength(2);
+    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(long).length / 20);
+    const full = projectCall([{ ...ended, call: long }], 0);
+    expect(projectCall([{ ...ended, call: compact }], 0)).toEqual(full);
   });
 });

@@ -85,6 +85,23 @@ export function readTurns(call: Record<string, unknown>): TranscriptTurn[] | nul
   return turns;
 }
 
+/**
+ * The call object as stored: each utterance's word timings cut to its first and last word (all that readTurns
+ * uses). A long call's words are most of its size (MiBs); the stored object stays well inside a MEDIUMTEXT.
+ */
+export function compactCall(call: Record<string, unknown>): Record<string, unknown> {
+  const compact = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((u) => {
+          const o = obj(u);
+          return o && Array.isArray(o.words) && o.words.length > 2 ? { ...o, words: [o.words[0], o.words[o.words.length - 1]] } : u;
+        })
+      : list;
+  const out = { ...call };
+  for (const key of ['transcript_object', 'transcript_with_tool_calls']) if (key in out) out[key] = compact(out[key]);
+  return out;
+}
+
 /** How many utterances a call object carries: a later `transcript_updated` replaces an earlier one only if it has more. */
 export function turnCount(call: Record<string, unknown>): number {
   return readTurns(call)?.length ?? 0;

@@ -4,7 +4,7 @@ import { Topics, type CallOutcome } from '@receptionist/contracts';
 import { Outbox } from '@receptionist/messaging';
 import { SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { recordingHosts, recordingUrlAllowed, type AllowedHost, type VoiceAgentEnv } from '../config';
-import { callSeconds, projectCall, turnCount, type CallProjection, type RetellCallEvent, type StoredWebhook } from './call-projection';
+import { callSeconds, compactCall, projectCall, turnCount, type CallProjection, type RetellCallEvent, type StoredWebhook } from './call-projection';
 import { callFacts, callTalkSeconds } from './calls.metrics';
 
 export interface WebhookInput {
@@ -101,7 +101,7 @@ export class CallRecordsService {
     await manager.query(
       `INSERT INTO call_webhook (call_id, event, call_object, turns, received_at) VALUES (?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE call_object = IF(VALUES(turns) >= turns, VALUES(call_object), call_object), turns = GREATEST(turns, VALUES(turns))`,
-      [input.callId, input.event, JSON.stringify(input.call), turnCount(input.call), input.receivedAt],
+      [input.callId, input.event, JSON.stringify(compactCall(input.call)), turnCount(input.call), input.receivedAt],
     );
     const projection = await this.reproject(manager, input.callId);
     let recordingPending = false;

@@ -77,6 +77,7 @@ export class VoiceFunctionsResponder {
       lang: spokenLanguage(args.language ?? company.language),
       now: zonedNow(timeZone),
       deadline: deadline || Date.now() + 8000,
+      requestKey: request.requestKey ?? null,
       args,
     };
 

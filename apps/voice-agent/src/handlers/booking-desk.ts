@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { BookingErrorCode } from '@receptionist/contracts';
+import { callbackWishIdFor, type BookingErrorCode } from '@receptionist/contracts';
 import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
 import { Catalogue, CatalogueService, CatalogueStaff, readAlternatives, readSlots } from '../booking/booking-data';
 import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
@@ -90,7 +90,7 @@ export class BookingDesk {
    */
   async noteCallback(ctx: CallContext, what: string, reason: 'no_slot' | 'policy'): Promise<string | null> {
     if (!ctx.from) return null;
-    return this.callbacks.recordOnce({ companyId: ctx.company.id, callId: ctx.callId, customerName: null, phone: ctx.from, wish: `${ctx.fn}: ${what}`.slice(0, 1000), reason });
+    return this.callbacks.recordOnce({ id: wishIdOf(ctx), companyId: ctx.company.id, callId: ctx.callId, customerName: null, phone: ctx.from, wish: `${ctx.fn}: ${what}`.slice(0, 1000), reason });
   }
 
   /** Reads date and time from `date`/`time`/`datetime` style arguments. */
@@ -200,7 +200,7 @@ export class BookingDesk {
   }
 
   recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: 'calendar_unavailable' | 'no_slot' | 'policy' | 'other'): Promise<string> {
-    return this.callbacks.record({ companyId: ctx.company.id, callId: ctx.callId, customerName: who.name, phone: who.phone, wish: wish.slice(0, 1000), reason });
+    return this.callbacks.record({ id: wishIdOf(ctx), companyId: ctx.company.id, callId: ctx.callId, customerName: who.name, phone: who.phone, wish: wish.slice(0, 1000), reason });
   }
 
   /** Data for a list of options. */
@@ -231,3 +231,10 @@ export class BookingRefusal extends Error {
     super(`booking refused: ${code}`);
   }
 }
+
+/**
+ * The wish a request records is named by its request key (`callbackWishIdFor`), as the gateway names the callback its
+ * spoken fallback promises for the same request: when our answer comes too late for the gateway, both are one
+ * callback request in booking.
+ */
+const wishIdOf = (ctx: CallContext): string | undefined => (ctx.requestKey ? callbackWishIdFor(ctx.requestKey) : undefined);

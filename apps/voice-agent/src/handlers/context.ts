@@ -21,6 +21,8 @@ export interface CallContext {
   now: ZonedNow;
   /** Epoch ms by which the reply must be on its way back. */
   deadline: number;
+  /** The gateway's key of this request (the same for Retell's retries); names the callback wish it may record. */
+  requestKey?: string | null;
   args: FunctionArgs;
 }
 

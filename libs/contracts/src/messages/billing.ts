@@ -39,7 +39,10 @@ export const balanceExhaustedSchema = z.object({
   currency,
   refuseCalls: z.boolean(),
 });
-/** The balance is back above the company's threshold (after a top-up): whoever refused calls may accept them again. */
+/**
+ * After a credit the balance is back above the company's threshold, or at least out of `exhausted` (above zero):
+ * whoever refused calls takes them again (the gateway's call acceptance).
+ */
 export const balanceRestoredSchema = z.object({
   balance: minorUnits,
   threshold: minorUnits,

@@ -68,6 +68,11 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
   z.object({
     operation: z.literal('callback.request'),
     ...base,
+    /**
+     * Added later: the wish's own id (voice-agent's callback_wish row, or derived from the voice function's request
+     * key by `callbackWishIdFor`). Booking records one callback request per wish, however often it is sent.
+     */
+    wishId: z.string().min(1).max(100).optional(),
     name: z.string().nullable(),
     phone: e164.nullable(),
     wish: z.string().min(1).max(1000),

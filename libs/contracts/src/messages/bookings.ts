@@ -18,6 +18,11 @@ const appointment = z.object({
     language: language,
   }),
   callId: z.string().nullable(),
+  /**
+   * Added later: the appointment's version, 1 when booked and one more with every change. The three booking topics
+   * are consumed independently, so a consumer orders one appointment's facts by it; absent from older producers.
+   */
+  version: z.number().int().min(1).optional(),
 });
 
 export const bookingCreatedSchema = appointment;
@@ -41,6 +46,21 @@ export const callbackRequestedSchema = z.object({
   name: z.string().nullable(),
   phone: e164.nullable(),
   wish: z.string().min(1),
+  reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+});
+/**
+ * The gateway answered a voice function with its spoken fallback ("we'll call you back") because no answer came in
+ * time: the promise, for booking to record as a callback request. `wishId` is `callbackWishIdFor(requestKey)`, the
+ * id voice-agent gives a wish it records for the same request, so the two are one callback request.
+ */
+export const callbackPromisedSchema = z.object({
+  wishId: z.string().min(1).max(100),
+  requestKey: z.string().min(1).max(200),
+  callId: z.string().nullable(),
+  /** The voice function that was asked, as Retell named it. */
+  function: z.string().max(100),
+  phone: e164,
+  wish: z.string().min(1).max(1000),
   reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
 });
 export const calcomBookingChangedSchema = z.object({

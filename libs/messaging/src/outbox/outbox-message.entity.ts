@@ -10,6 +10,9 @@ export interface OutboxMessage {
   headers: string; // trace context of the writing transaction, JSON
   createdAt: Date;
   publishedAt: Date | null;
+  /** Set when Kafka refused the row for good (see OutboxRelay): it is left out of publishing, with its reason. */
+  parkedAt?: Date | null;
+  parkReason?: string | null;
 }
 
 export const OutboxMessageEntity = new EntitySchema<OutboxMessage>({
@@ -24,5 +27,7 @@ export const OutboxMessageEntity = new EntitySchema<OutboxMessage>({
     headers: { type: 'text' },
     createdAt: { name: 'created_at', type: 'datetime', precision: 3 },
     publishedAt: { name: 'published_at', type: 'datetime', precision: 3, nullable: true },
+    parkedAt: { name: 'parked_at', type: 'datetime', precision: 3, nullable: true },
+    parkReason: { name: 'park_reason', type: 'varchar', length: 500, nullable: true },
   },
 });

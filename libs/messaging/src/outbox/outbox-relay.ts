@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { DataSource, IsNull, QueryRunner, In } from 'typeorm';
+import { DataSource, IsNull, QueryRunner, In, Not } from 'typeorm';
 import type { Logger } from 'pino';
 import { OUTBOX_STATE_TOPIC } from '@receptionist/contracts';
 import {
@@ -15,6 +15,8 @@ import {
 import { OutboxMessage, OutboxMessageEntity } from './outbox-message.entity';
 import { readLatestState } from './relay-state';
 import { H } from '../headers';
+import { outboxParked, outboxParkedRows } from '../metrics';
+import { isMessageTooLargeError, isUnknownTopicError } from '../send-queue';
 
 export interface OutboxRelayOptions {
   service: string;
@@ -37,7 +39,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   read_committed consumers never see it.
  */
 export class OutboxRelay {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly newProducer: () => Producer;
+  private readonly knownTopics = new Set<string>();
+  private lastBacklogReport = 0;
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly lockName: string;
@@ -60,15 +65,17 @@ export class OutboxRelay {
     const database = String(dataSource.options.database);
     this.lockName = `outbox-relay:${database}`;
     this.stateKey = `${options.service}:${database}`;
-    this.producer = kafka.producer({
-      transactionalId: `outbox-relay.${options.service}.${database}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // A transaction begun right after the previous commit may be refused as "concurrent"; retry quickly
-      // (the shared default of 100 ms stalled every event committed in that window).
-      retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 10 },
-    });
+    this.newProducer = () =>
+      kafka.producer({
+        transactionalId: `outbox-relay.${options.service}.${database}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // A transaction begun right after the previous commit may be refused as "concurrent"; retry quickly
+        // (the shared default of 100 ms stalled every event committed in that window).
+        retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 10 },
+      });
+    this.producer = this.newProducer();
   }
 
   get isLeader() {
@@ -106,8 +113,9 @@ export class OutboxRelay {
     await this.releaseLeadership();
   }
 
+  /** Rows waiting to be published (parked rows are not waiting: they are counted apart). */
   async backlog(): Promise<number> {
-    return this.dataSource.getRepository(OutboxMessageEntity).count({ where: { publishedAt: IsNull() } });
+    return this.dataSource.getRepository(OutboxMessageEntity).count({ where: { publishedAt: IsNull(), parkedAt: IsNull() } });
   }
 
   private async run(): Promise<void> {
@@ -202,7 +210,7 @@ export class OutboxRelay {
     // The lock connection doubles as a liveness check: if it died, the server released the lock.
     await this.lockRunner!.query('SELECT 1');
     const rows: OutboxMessage[] = await this.dataSource.getRepository(OutboxMessageEntity).find({
-      where: { publishedAt: IsNull() },
+      where: { publishedAt: IsNull(), parkedAt: IsNull() },
       order: { id: 'ASC' },
       take: this.batchSize,
     });
@@ -218,43 +226,122 @@ export class OutboxRelay {
         .map((c) => ({ context: c })),
     });
     try {
-      const transaction = await this.producer.transaction();
-      try {
-        const byTopic = new Map<string, OutboxMessage[]>();
-        for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-        await transaction.sendBatch({
-          acks: -1,
-          topicMessages: [
-            ...[...byTopic].map(([topic, list]) => ({
-              topic,
-              messages: list.map((row) => ({
-                key: row.messageKey,
-                value: row.payload,
-                // The row's own trace context travels on, so consumers continue the writer's trace.
-                headers: { ...JSON.parse(row.headers), [H.messageId]: row.messageId, [H.messageType]: row.topic },
-              })),
-            })),
-            {
-              topic: OUTBOX_STATE_TOPIC,
-              messages: [{ key: this.stateKey, value: JSON.stringify({ ids: rows.map((r) => String(r.id)) }) }],
-            },
-          ],
-        });
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
-      }
-      await this.markPublished(rows.map((r) => r.id));
-      const now = Date.now();
+      // A row for a topic that does not exist would make kafkajs retry the batch's metadata for seconds, every time.
+      const missing = await this.missingTopics(rows);
+      const sendable: OutboxMessage[] = [];
       for (const row of rows) {
-        outboxPublishLatency().observe((now - row.createdAt.getTime()) / 1000);
-        producedMessages().inc({ topic: row.topic });
+        if (missing.has(row.topic)) await this.park(row, `unknown_topic: ${row.topic} does not exist`);
+        else sendable.push(row);
       }
+      if (sendable.length) await this.publishRows(sendable);
       return rows.length;
     } finally {
       span.end();
     }
+  }
+
+  /**
+   * Publishes rows in one transaction. When Kafka refuses a row for good (too large, topic gone), the batch is split
+   * in halves, in order, until the refused row stands alone; it is parked with its reason and the rest goes on.
+   * Anything else (broker down, fenced) is thrown: the loop retries the whole batch later.
+   */
+  private async publishRows(rows: OutboxMessage[]): Promise<void> {
+    try {
+      await this.sendInTransaction(rows);
+    } catch (error) {
+      const reason = await this.refusedForGood(error, rows);
+      if (!reason) throw error;
+      await this.renewProducer();
+      if (rows.length === 1) {
+        await this.park(rows[0], reason);
+        return;
+      }
+      const half = Math.ceil(rows.length / 2);
+      await this.publishRows(rows.slice(0, half));
+      await this.publishRows(rows.slice(half));
+    }
+  }
+
+  private async sendInTransaction(rows: OutboxMessage[]): Promise<void> {
+    const transaction = await this.producer.transaction();
+    try {
+      const byTopic = new Map<string, OutboxMessage[]>();
+      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      await transaction.sendBatch({
+        acks: -1,
+        topicMessages: [
+          ...[...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((row) => ({
+              key: row.messageKey,
+              value: row.payload,
+              // The row's own trace context travels on, so consumers continue the writer's trace.
+              headers: { ...JSON.parse(row.headers), [H.messageId]: row.messageId, [H.messageType]: row.topic },
+            })),
+          })),
+          {
+            topic: OUTBOX_STATE_TOPIC,
+            messages: [{ key: this.stateKey, value: JSON.stringify({ ids: rows.map((r) => String(r.id)) }) }],
+          },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+    await this.markPublished(rows.map((r) => r.id));
+    const now = Date.now();
+    for (const row of rows) {
+      outboxPublishLatency().observe((now - row.createdAt.getTime()) / 1000);
+      producedMessages().inc({ topic: row.topic });
+    }
+  }
+
+  /** Why Kafka will never take these rows, or null when the failure may pass (then the batch is retried whole). */
+  private async refusedForGood(error: unknown, rows: OutboxMessage[]): Promise<string | null> {
+    const e = error as { type?: string; message?: string; cause?: { type?: string; message?: string } };
+    const type = e?.type ?? e?.cause?.type;
+    const text = `${e?.message ?? ''} ${e?.cause?.message ?? ''}`;
+    if (isMessageTooLargeError(error) || /too large/i.test(text)) {
+      return `too_large: ${rows.length === 1 ? `${Buffer.byteLength(rows[0].payload)} bytes; ` : ''}${text.trim()}`.slice(0, 500);
+    }
+    if (type === 'INVALID_TOPIC_EXCEPTION') return `invalid_topic: ${text.trim()}`.slice(0, 500);
+    if (isUnknownTopicError(error)) {
+      this.knownTopics.clear();
+      const missing = await this.missingTopics(rows);
+      if (rows.some((r) => missing.has(r.topic))) return `unknown_topic: ${[...missing].join(', ')} does not exist`.slice(0, 500);
+    }
+    return null;
+  }
+
+  /** Topics of these rows that the broker does not have (asked only for topics not seen before). */
+  private async missingTopics(rows: OutboxMessage[]): Promise<Set<string>> {
+    const unseen = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.knownTopics.has(t));
+    if (unseen.length === 0) return new Set();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      for (const t of existing) this.knownTopics.add(t);
+      return new Set(unseen.filter((t) => !existing.has(t)));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Sets a row aside for good, with its reason; an operator republishes or deletes it (docs/operations.md). */
+  private async park(row: OutboxMessage, reason: string): Promise<void> {
+    await this.dataSource.getRepository(OutboxMessageEntity).update({ id: row.id }, { parkedAt: new Date(), parkReason: reason.slice(0, 500) });
+    outboxParked().inc({ topic: row.topic, reason: reason.split(':')[0] });
+    this.options.logger.error({ outboxId: row.id, messageId: row.messageId, topic: row.topic, reason }, 'outbox row refused by Kafka for good; parked');
+  }
+
+  /** A transactional producer that saw a refused send is replaced (kafkajs keeps asking for a vanished topic). */
+  private async renewProducer(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
+    await this.producer.connect();
   }
 
   /** Separate step (and the crash point the tests aim at): the batch is in Kafka, the rows not yet marked. */
@@ -262,12 +349,16 @@ export class OutboxRelay {
     await this.dataSource.getRepository(OutboxMessageEntity).update({ id: In(ids) }, { publishedAt: new Date() });
   }
 
+  /** At most every 5 s (it ran on every idle tick); both counts use ix_outbox_pending / ix_outbox_parked. */
   private async reportBacklog(): Promise<void> {
+    if (Date.now() - this.lastBacklogReport < 5000) return;
+    this.lastBacklogReport = Date.now();
     try {
       const repo = this.dataSource.getRepository(OutboxMessageEntity);
-      const oldest = await repo.findOne({ where: { publishedAt: IsNull() }, order: { id: 'ASC' } });
+      const oldest = await repo.findOne({ where: { publishedAt: IsNull(), parkedAt: IsNull() }, order: { id: 'ASC' } });
       outboxBacklog().set(oldest ? await this.backlog() : 0);
       outboxOldestAge().set(oldest ? (Date.now() - oldest.createdAt.getTime()) / 1000 : 0);
+      outboxParkedRows().set(await repo.count({ where: { publishedAt: IsNull(), parkedAt: Not(IsNull()) } }));
     } catch {
       // metrics are best effort; the next idle tick tries again
     }

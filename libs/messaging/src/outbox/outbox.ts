@@ -9,6 +9,11 @@ export interface OutboxEvent<T = unknown> {
   companyId: string | null;
   subject: string | null;
   data: T;
+  /**
+   * The envelope id, when derived from what identifies the fact (`messageIdFrom`): the outbox's unique message id
+   * then refuses a second copy (`isDuplicateKeyError`), so a redelivered webhook is written once. Default: random.
+   */
+  id?: string;
 }
 
 /**
@@ -38,6 +43,7 @@ export class Outbox {
       }
     }
     const envelope = createEnvelope({
+      id: event.id,
       type: event.topic,
       source: this.source,
       companyId: event.companyId,

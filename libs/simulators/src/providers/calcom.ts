@@ -27,7 +27,8 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  *   stack are not throttled by the double.
  *
  * Test controls (besides the shared /__sim ones): `POST /__sim/calcom/seed` (event types, api key, rate limit; clears
- * bookings), `GET /__sim/calcom/bookings`, `GET /__sim/calcom/webhook-deliveries`.
+ * bookings), `GET /__sim/calcom/bookings`, `GET /__sim/calcom/webhook-deliveries`, `POST /__sim/calcom/create-answers`
+ * (`{answers: [...]}`: scripted answers to the next creates — 429, a cut-off 201, a held 201, an existing booking).
  * Webhooks (BOOKING_CREATED/RESCHEDULED/CANCELLED) go to subscribers from `POST /v2/webhooks` and to
  * SIM_CALCOM_WEBHOOK_URL (secret SIM_CALCOM_WEBHOOK_SECRET), signed `X-Cal-Signature-256: hex(HMAC-SHA256(secret, body))`.
  */
@@ -277,7 +278,25 @@ export interface WebhookDelivery {
   at: string;
 }
 
+/**
+ * Scripted answers to the next `POST /v2/bookings`, one per create, for tests of how a client copes with what Cal.com
+ * really does now and then: `rate_limited` (429 + Retry-After, nothing booked), `garbled` (booked, but the 201's body
+ * is cut off), `hold` (booked and announced, the 201 held back for `ms`, as when the answer is slow or the client dies
+ * before reading it), `existing` (the create is answered with an earlier booking named by `uid`, whoever made it and
+ * whatever its metadata: what the duplicate check above does for the same attendee and start, and what the issue reports
+ * of Cal.com's idempotency and some integrations; Cal.com's exact idempotency rule is not in domain.md).
+ */
+export const createAnswerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rate_limited'), retryAfterSeconds: z.number().int().min(0).max(60).default(1) }),
+  z.object({ kind: z.literal('garbled') }),
+  z.object({ kind: z.literal('hold'), ms: z.number().int().min(0).max(120_000) }),
+  z.object({ kind: z.literal('existing'), uid: z.string().min(1) }),
+]);
+export type CreateAnswer = z.infer<typeof createAnswerSchema>;
+
 export interface CalcomState extends SimulatorState {
+  /** Consumed one per create, in order (see createAnswerSchema). */
+  createAnswers: CreateAnswer[];
   eventTypes: Map<number, CalcomEventType>;
   bookings: Map<string, CalcomBooking>;
   webhooks: CalcomWebhook[];
@@ -377,6 +396,7 @@ function envWebhook(env: NodeJS.ProcessEnv): CalcomWebhook[] {
 
 export function createCalcomState(env: NodeJS.ProcessEnv = process.env): CalcomState {
   const state: CalcomState = {
+    createAnswers: [],
     eventTypes: new Map(),
     bookings: new Map(),
     webhooks: [],
@@ -411,6 +431,7 @@ export function createCalcomState(env: NodeJS.ProcessEnv = process.env): CalcomS
       state.apiKey = env.SIM_CALCOM_API_KEY || null;
       state.rateLimit = { limit: 120, enforce: false };
       state.nextBookingId = 1;
+      state.createAnswers = [];
       state.seed({ eventTypes: DEFAULT_EVENT_TYPES });
     },
   };
@@ -804,6 +825,12 @@ export const calcomSimulator: Simulator<CalcomState> = {
       const type = findEventType(input);
       const duration = durationFor(type, input.lengthInMinutes);
       const start = parseInstant(input.start);
+      const scripted = state.createAnswers.shift();
+      if (scripted?.kind === 'rate_limited') {
+        reply.header('Retry-After', String(scripted.retryAfterSeconds));
+        throw new HttpFailure(429, 'ThrottlerException: Too Many Requests');
+      }
+      if (scripted?.kind === 'existing') return reply.code(201).send(success(getBooking(scripted.uid)));
       const phone = input.attendee.phoneNumber;
       // Cal.com's duplicate check: the same attendee booking the same slot again gets the existing booking back.
       const duplicate = [...state.bookings.values()].find(
@@ -854,6 +881,8 @@ export const calcomSimulator: Simulator<CalcomState> = {
       };
       state.bookings.set(uid, booking);
       emitWebhook(state, 'BOOKING_CREATED', booking);
+      if (scripted?.kind === 'garbled') return reply.code(201).type('application/json').send(JSON.stringify(success(booking)).slice(0, 40));
+      if (scripted?.kind === 'hold') await new Promise((r) => setTimeout(r, scripted.ms));
       return reply.code(201).send(success(booking));
     });
 
@@ -1004,6 +1033,12 @@ export const calcomSimulator: Simulator<CalcomState> = {
       return { eventTypes: state.seed(parsed.data).map(eventTypeOutput) };
     });
     app.get(`${CONTROL_PREFIX}/calcom/bookings`, async () => ({ bookings: [...state.bookings.values()] }));
+    app.post(`${CONTROL_PREFIX}/calcom/create-answers`, async (request, reply) => {
+      const parsed = z.object({ answers: z.array(createAnswerSchema).max(100) }).safeParse(request.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ error: validationMessage(parsed.error) });
+      state.createAnswers.push(...parsed.data.answers);
+      return { queued: state.createAnswers.length };
+    });
     app.get(`${CONTROL_PREFIX}/calcom/webhook-deliveries`, async () => {
       await state.flushWebhooks();
       return { deliveries: state.deliveries };

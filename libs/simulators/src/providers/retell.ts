@@ -235,7 +235,9 @@ export const retellSimulator: Simulator<RetellState> = {
       const steps = [];
       for (const step of input.steps) {
         const args = resolveArgs(step.args, steps.map((s) => s.body));
-        const body = input.argsAtRoot ? args : { name: step.name, call: { ...call }, args };
+        // With args_at_root the body is only the arguments; the agent passes `call_id: {{call_id}}` among them (the
+        // platform routes only by the signed body, never by X-Retell-* headers).
+        const body = input.argsAtRoot ? { call_id: call.call_id, ...args } : { name: step.name, call: { ...call }, args };
         const url = `${base}${step.route ?? '/api/webhooks/retell/function'}`;
         let result = await post(url, body, apiKey, input.timeoutMs);
         let attempts = 1;

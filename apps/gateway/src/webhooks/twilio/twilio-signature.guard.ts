@@ -23,9 +23,10 @@ export function formParams(request: TwilioRequest): Record<string, string | stri
 
 /**
  * `X-Twilio-Signature` over the URL Twilio called and the sorted form fields, keyed by TWILIO_AUTH_TOKEN, checked
- * with the SDK's own `validateRequest` (constant-time, with and without the default port). The URL is the public
- * one (APP_URL + path and query) or, for a direct hit, the one the Host header names; either must carry the
- * signature. Missing or wrong: 403 and nothing else happens. No token configured: every callback is refused.
+ * with the SDK's own `validateRequest` (constant-time, with and without the default port). The URL is the configured
+ * public one (TWILIO_WEBHOOK_BASE_URL, else APP_URL, + path and query), never one built from the Host header: a
+ * signed request captured at one address must not be accepted when sent with another Host. Missing or wrong: 403
+ * and nothing else happens. No token configured: every callback is refused.
  */
 @Injectable()
 export class TwilioSignatureGuard implements CanActivate {
@@ -34,7 +35,7 @@ export class TwilioSignatureGuard implements CanActivate {
 
   constructor(@Inject(SERVICE_CONFIG) config: GatewayEnv, @Inject(LOGGER) private readonly logger: Logger) {
     this.authToken = config.TWILIO_AUTH_TOKEN;
-    this.publicBase = config.APP_URL.replace(/\/+$/, '');
+    this.publicBase = (config.TWILIO_WEBHOOK_BASE_URL ?? config.APP_URL).replace(/\/+$/, '');
     if (!this.authToken) logger.warn('no TWILIO_AUTH_TOKEN: every Twilio webhook will be refused');
   }
 
@@ -44,9 +45,8 @@ export class TwilioSignatureGuard implements CanActivate {
     const header = request.headers['x-twilio-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
     const params = formParams(request);
-    const urls = [`${this.publicBase}${request.url}`];
-    if (request.headers.host) urls.push(`${request.protocol}://${request.headers.host}${request.url}`);
-    const valid = !!this.authToken && !!signature && urls.some((url) => twilio.validateRequest(this.authToken!, signature, url, params));
+    const url = `${this.publicBase}${request.url}`;
+    const valid = !!this.authToken && !!signature && twilio.validateRequest(this.authToken, signature, url, params);
     if (!valid) {
       twilioWebhooks().inc({ kind, outcome: signature ? 'bad_signature' : 'no_signature' });
       this.logger.warn({ kind, path: request.url.split('?')[0] }, 'Twilio webhook refused: missing or invalid X-Twilio-Signature');

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { getOrCreateMetric, registry } from '@receptionist/observability';
 
-/** Twilio webhooks by kind (status, inbound) and outcome (forwarded, bad_signature, no_signature, malformed). */
+/** Twilio webhooks by kind (status, inbound) and outcome (forwarded, duplicate, bad_signature, no_signature, malformed). */
 export const twilioWebhooks = () =>
   getOrCreateMetric('gateway_twilio_webhooks_total', () =>
     new Counter({
