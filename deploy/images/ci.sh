@@ -2,7 +2,7 @@
 # CI: builds the Node base and the six service images from deploy/docker/Dockerfile in one pass (buildah, no
 # Docker engine), then starts each image's own entry point against the test infrastructure (MariaDB, Redis,
 # Kafka of deploy/infra.sh) and waits for its /health/ready; prints each image's size and build time, stops them
-# and removes the images. Called by .ci/run after the tests (infrastructure is up then).
+# and removes the images; validates docker-compose.yml with docker-compose config. Called by .ci/run.
 #   deploy/images/ci.sh
 # Env: KAFKA_BROKERS, DB_HOST/DB_PORT, REDIS_HOST/REDIS_PORT/REDIS_DB (default: the local test infrastructure,
 # started by deploy/infra.sh when none is given), IMAGES_KEEP=1 keeps the storage in $IMAGES_ROOT afterwards.
@@ -19,10 +19,16 @@ log() { echo "[images] $*"; }
 need=()
 command -v buildah >/dev/null || need+=(buildah)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 if ((${#need[@]})); then
   log "installing ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" uidmap >/dev/null
 fi
+
+# The compose file as Compose itself reads it (Debian's docker-compose; no engine needed for `config`).
+PLATFORM_ADMIN_PASSWORD=compose-config-check docker-compose -f docker-compose.yml config -q
+PLATFORM_ADMIN_PASSWORD=compose-config-check docker-compose -f docker-compose.yml --profile simulators config -q
+log "docker-compose.yml valid (docker-compose $(docker-compose version --short))"
 
 # Storage of its own, removed at the end. The kernel's overlay file system when it can be mounted here (each
 # layer stored once); otherwise vfs, which works anywhere but copies the whole tree for every layer.
