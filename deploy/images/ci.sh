@@ -62,7 +62,9 @@ cleanup() {
     $BUILDAH rm --all >/dev/null 2>&1 || true
     # buildah leaves its storage's own mount behind; unmount whatever is still mounted below the root.
     awk -v r="$IMAGES_ROOT" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-    rm -rf "$IMAGES_ROOT"
+    # A lazy unmount may finish a moment later.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do rm -rf "$IMAGES_ROOT" 2>/dev/null && break; sleep 1; done
+    [[ ! -e $IMAGES_ROOT ]] || echo "[images] could not remove $IMAGES_ROOT" >&2
   fi
 }
 trap cleanup EXIT
