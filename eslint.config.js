@@ -4,13 +4,13 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
-const services = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync', 'simulators'];
+const services = ['gateway', 'voice-agent', 'booking', 'billing', 'notification', 'sync', 'simulators', 'console'];
 
 module.exports = [
   { ignores: ['node_modules', 'dist', '.run', '.nx', 'coverage', '**/*.js', '!eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': [

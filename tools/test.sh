@@ -12,7 +12,13 @@ if ! command -v promtool >/dev/null && command -v apt-get >/dev/null; then
   { [[ $(id -u) == 0 ]] && SUDO= || SUDO=sudo; $SUDO apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y --no-install-recommends prometheus >/dev/null; }; } || echo "[test] could not install prometheus"
 fi
-echo "[test] type check"; npx tsc -p tsconfig.json --noEmit
+# The console's browser test (tools/platform/console.int-spec.ts) drives Debian's chromium; never a downloaded browser.
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+  echo "[test] installing chromium"
+  { [[ $(id -u) == 0 ]] && SUDO= || SUDO=sudo; $SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y --no-install-recommends chromium >/dev/null; }; } || echo "[test] could not install chromium"
+fi
+echo "[test] type check"; npx tsc -p tsconfig.json --noEmit; npx tsc -p apps/console/tsconfig.json
 echo "[test] lint"; NX_DAEMON=false npx nx show projects >/dev/null; NX_DAEMON=false npx eslint apps libs tools --max-warnings 0
 mkdir -p .run
 status=0

@@ -9,6 +9,7 @@ import { ROOT, migrateAll, startProcess, startService, waitReady } from './launc
 import { SERVICES } from './services';
 import { runCompanyImport } from '../company-import';
 import { runDemoCall } from '../demo/voice-call';
+import { ensureConsoleBuilt } from './console-build';
 
 const RUN = path.join(ROOT, '.run');
 
@@ -73,6 +74,7 @@ async function main() {
   const t0 = Date.now();
   fs.mkdirSync(path.join(RUN, 'pids'), { recursive: true });
   await migrateAll();
+  const consoleBuild = ensureConsoleBuilt();
 
   const useSimulators = !process.env.CALCOM_API_KEY && !process.env.STRIPE_SECRET && !process.env.TWILIO_SID && !process.env.RETELLAI_API_KEY;
   const pids: Record<string, number> = {};
@@ -97,6 +99,7 @@ async function main() {
           (e: Error) => `  demo call     failed: ${e.message}`,
         )
       : '  demo call     skipped (real API keys set, or DEMO_CALL=off)';
+  const gatewayUrl = `http://127.0.0.1:${SERVICES.find((s) => s.name === 'gateway')!.port}`;
   const lines = SERVICES.map(
     (s, i) => `  ${s.name.padEnd(13)} http://127.0.0.1:${s.port}  (ready ${ready[i]} ms; /health/ready; metrics :${s.metricsPort}/metrics; db ${s.database})`,
   );
@@ -110,6 +113,8 @@ async function main() {
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
       demo,
       demoCall,
+      `  console       ${gatewayUrl}/console/  (${consoleBuild}; sign in as ${ADMIN_ENV.PLATFORM_ADMIN_EMAIL} / ${process.env.PLATFORM_ADMIN_PASSWORD ? '<PLATFORM_ADMIN_PASSWORD>' : ADMIN_ENV.PLATFORM_ADMIN_PASSWORD})`,
+      `  portal        ${gatewayUrl}/portal/  (customers sign in with an invitation from the console's company)`,
       '  stop with     npm run stop',
       '',
     ].join('\n'),

@@ -20,6 +20,8 @@ import { PortalModule } from './portal/portal.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
+import { ConsoleModule } from './console/console.module';
+import { LiveEventsModule } from './live/live-events.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -45,6 +47,8 @@ export class AppModule {
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
+        ConsoleModule,
+        LiveEventsModule,
       ],
       controllers: [PublicHealthController],
     };

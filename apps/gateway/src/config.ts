@@ -66,6 +66,8 @@ export const gatewayEnvSchema = z.object({
   CALCOM_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
   /** A probe result is reused this long, so polling operators do not turn into traffic against Cal.com; 0 = never. */
   CALCOM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  // Web console and portal (apps/gateway/src/console): the build output of apps/console.
+  CONSOLE_DIR: z.string().min(1).default('dist/console'),
   // Hardening (apps/gateway/src/hardening)
   /** Browser origins allowed by CORS, comma separated (e.g. `https://portal.example.com`); none by default. */
   CORS_ORIGINS: z

@@ -240,6 +240,49 @@ describe('customer portal', () => {
     expect(entries.body.data.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['portal.appointment.cancelled', 'portal.appointment.rescheduled', 'portal.registered', 'portal.login']));
   });
 
+  it('books a new appointment from the free times of a service, once per Idempotency-Key, under the customer’s own number', async () => {
+    const services = await call('GET', '/api/portal/services', erikaToken);
+    expect(services.status).toBe(200);
+    const beratung = services.body.data.find((s: { name: string }) => s.name === 'Beratung');
+    expect(beratung).toMatchObject({ serviceId: expect.any(String), durationMinutes: expect.any(Number) });
+    expect(Object.keys(beratung).sort()).toEqual(['durationMinutes', 'name', 'priceMinor', 'serviceId']);
+
+    const free = await call('GET', `/api/portal/free-times?serviceId=${beratung.serviceId}&from=${encodeURIComponent(at('08:00'))}&to=${encodeURIComponent(at('18:00'))}`, erikaToken);
+    expect(free.status).toBe(200);
+    const target = at('16:00');
+    expect(free.body.starts.map(Date.parse)).toContain(Date.parse(target));
+    expect(free.body.starts.map(Date.parse)).not.toContain(Date.parse(at('11:00'))); // Max's
+
+    const before = sim.state.bookings.size;
+    const post = (body: unknown, key: string) => gw.call('POST', '/api/portal/appointments', { token: erikaToken, body, headers: { 'idempotency-key': key } });
+    const booked = await post({ serviceId: beratung.serviceId, start: target }, 'portal-book-1');
+    expect(booked.status).toBe(201);
+    expect(booked.body).toMatchObject({ appointment: { serviceName: 'Beratung', status: 'booked' }, replayed: false });
+    expect(Date.parse(booked.body.appointment.startsAt)).toBe(Date.parse(target));
+    const again = await post({ serviceId: beratung.serviceId, start: target }, 'portal-book-1');
+    expect(again.body).toMatchObject({ appointment: { appointmentId: booked.body.appointment.appointmentId }, replayed: true });
+    expect(sim.state.bookings.size).toBe(before + 1);
+    // booked under Erika's number: it is hers in the portal and in booking
+    const mine = await call('GET', '/api/portal/appointments', erikaToken);
+    expect(mine.body.data.map((a: { appointmentId: string }) => a.appointmentId)).toContain(booked.body.appointment.appointmentId);
+
+    // a taken time, a bad start and an unknown field change nothing
+    const taken = await post({ serviceId: beratung.serviceId, start: at('11:00') }, 'portal-book-2');
+    expect([taken.status, taken.body.field]).toEqual([409, 'start']);
+    const bad = await post({ serviceId: beratung.serviceId, start: 'soon' }, 'portal-book-3');
+    expect([bad.status, bad.body.field]).toEqual([400, 'start']);
+    expect((await post({ serviceId: beratung.serviceId, start: target, phone: MAX }, 'portal-book-4')).status).toBe(400);
+    expect(sim.state.bookings.size).toBe(before + 1);
+    const entries = await call('GET', `/api/v1/companies/${tenants.A.companyId}/audit-log`, tenants.A.admin);
+    expect(entries.body.data.filter((e: { action: string }) => e.action === 'portal.appointment.booked')).toHaveLength(1);
+  });
+
+  it('asks a customer invited by e-mail only for a phone number before booking', async () => {
+    const byMail = await signUp('A', { email: 'mail-only@portal.test' }, 'mail only customer password');
+    const res = await call('POST', '/api/portal/appointments', byMail.token, { serviceId: 'beratung', start: at('16:30') });
+    expect([res.status, res.body.field]).toEqual([422, 'phone']);
+  });
+
   it('refuses a revoked, expired or unknown invitation and creates no account', async () => {
     const A = tenants.A;
     const count = async () => (await call('GET', `/api/v1/companies/${A.companyId}/portal-customers`, A.admin)).body.data.length;
@@ -326,7 +369,8 @@ describe('customer portal', () => {
       }
     }
     const aErika = await ask({ operation: 'appointment.list', companyId: tenants.A.companyId, customer: { phone: ERIKA } });
-    expect(aErika.data!.appointments).toEqual([expect.objectContaining({ appointmentId: appts.erika2, status: 'booked', rescheduledCount: 1 })]);
+    // (besides the one she booked in the portal)
+    expect((aErika.data!.appointments as { appointmentId: string }[]).find((a) => a.appointmentId === appts.erika2)).toMatchObject({ status: 'booked', rescheduledCount: 1 });
     const aMax = await ask({ operation: 'appointment.list', companyId: tenants.A.companyId, customer: { phone: MAX } });
     expect(aMax.data!.appointments).toEqual([expect.objectContaining({ appointmentId: appts.max, status: 'booked' })]);
     // and the unscoped routes stay within B

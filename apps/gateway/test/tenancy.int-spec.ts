@@ -74,6 +74,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/rotate-secret': {},
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/test': {},
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/deliveries/:deliveryId/retry': {},
+  'POST /api/v1/companies/:companyId/calls/:callId/recording-link': {},
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -250,8 +251,9 @@ describe('tenant isolation of the admin API', () => {
   it('lets the platform admin read every company', async () => {
     const list = await call('GET', '/api/v1/companies', platform);
     expect(list.body.data.map((c: { id: string }) => c.id).sort()).toEqual([tenants.A.companyId, tenants.B.companyId].sort());
-    // A recording exists only once downloaded (apps/voice-agent/test/call-records.int-spec.ts covers it).
-    const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId') && !r.path.endsWith('/recording'));
+    // A recording exists only once downloaded (apps/voice-agent/test/call-records.int-spec.ts covers it); the live
+    // stream never ends (apps/gateway/test/live-events.int-spec.ts covers it).
+    const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId') && !r.path.endsWith('/recording') && !r.path.endsWith('/live'));
     for (const key of ['A', 'B'] as const) {
       for (const route of reads) {
         const path = fill(route.path, tenants[key].ids);

@@ -178,6 +178,24 @@ describe('call records (Retell webhooks → gateway → voice-agent)', () => {
     expect(part.body.equals(wav.subarray(524280, 524300))).toBe(true);
   });
 
+  it('a recording link plays that one recording with Range for an <audio> element (no token), and only for its company', async () => {
+    const callId = first.call.call_id;
+    const wav = generateWav(40);
+    const link = await fetch(`${gw.url}/api/v1/companies/${tenants.A.companyId}/calls/${callId}/recording-link`, { method: 'POST', headers: { authorization: `Bearer ${tenants.A.token}` } });
+    expect(link.status).toBe(201);
+    const { url, expiresAt } = (await link.json()) as { url: string; expiresAt: string };
+    expect(url).toMatch(/^\/api\/recordings\/[A-Za-z0-9_-]{32}$/);
+    expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const part = await fetch(gw.url + url, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${wav.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(wav.subarray(100, 200))).toBe(true);
+    // a made-up link, and a link for A's call asked with B's token, find nothing
+    expect((await fetch(`${gw.url}/api/recordings/${'x'.repeat(32)}`)).status).toBe(404);
+    const foreign = await fetch(`${gw.url}/api/v1/companies/${tenants.B.companyId}/calls/${callId}/recording-link`, { method: 'POST', headers: { authorization: `Bearer ${tenants.B.token}` } });
+    expect(foreign.status).toBe(404);
+  });
+
   it('the same webhooks twice and in reverse order give the same record and no second fact', async () => {
     const callId = uniqueName('call_rev');
     const payloads = withCallId(callId);

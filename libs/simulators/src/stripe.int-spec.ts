@@ -53,3 +53,28 @@ it('sums an invoice with an exclusive tax rate and finalizes it with a number', 
   expect(invoice).toMatchObject({ status: 'open', subtotal: 1000, total: 1190 });
   expect(invoice.number).toMatch(/-0001$/);
 });
+
+it('the hosted checkout page pays in a browser and sends it on to the success URL (or back to the cancel URL)', async () => {
+  const create = () =>
+    stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 2500, product_data: { name: 'Top-up' } } }],
+      success_url: 'https://console.example/billing?topup=done&session={CHECKOUT_SESSION_ID}',
+      cancel_url: 'https://console.example/billing?topup=cancelled',
+    });
+  const session = await create();
+  const page = await fetch(session.url!);
+  expect(await page.text()).toContain(`<form method="post" action="/c/pay/${session.id}">`);
+  const pay = (id: string, outcome: string) =>
+    fetch(`${sim.url}/c/pay/${id}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}` });
+  const paid = await pay(session.id, 'paid');
+  expect(paid.status).toBe(303);
+  expect(paid.headers.get('location')).toBe(`https://console.example/billing?topup=done&session=${session.id}`);
+  expect((await stripe.checkout.sessions.retrieve(session.id)).payment_status).toBe('paid');
+  expect(sim.state.events.some((e: any) => e.type === 'checkout.session.completed' && e.data.object.id === session.id)).toBe(true);
+
+  const other = await create();
+  const back = await pay(other.id, 'cancel');
+  expect(back.headers.get('location')).toBe('https://console.example/billing?topup=cancelled');
+  expect((await stripe.checkout.sessions.retrieve(other.id)).status).toBe('open');
+});

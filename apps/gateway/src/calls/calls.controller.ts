@@ -1,12 +1,12 @@
-import { Controller, Get, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { RECORDING_CHUNK_MAX_BYTES, callOutcomes, isoInstant, toE164 } from '@receptionist/contracts';
+import { callOutcomes, isoInstant, toE164 } from '@receptionist/contracts';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest } from '../common/zod-body';
 import { TenantCompanies } from '../companies/tenant-companies';
 import { CallsClient } from './calls.client';
+import { RecordingLinks, RecordingStreamer } from './recordings';
 
 const listQuery = z
   .object({
@@ -27,24 +27,7 @@ const listQuery = z
   })
   .refine((q) => !q.from || !q.to || new Date(q.from) < new Date(q.to), { message: 'must be after from', path: ['to'] });
 
-const CALL_ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-/** One `bytes=a-b` range (what audio players send); anything else is served whole. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start > end || start >= size) return 'unsatisfiable';
-  return { start, end };
-}
+export const CALL_ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * Call records of one company (owned by voice-agent, asked over `voice.calls.request`): list with filters, one
@@ -56,6 +39,8 @@ export class CallsController {
   constructor(
     private readonly calls: CallsClient,
     private readonly tenants: TenantCompanies,
+    private readonly recordings: RecordingStreamer,
+    private readonly links: RecordingLinks,
   ) {}
 
   /** The company the principal may act on (another company's looks like a missing one: 404). */
@@ -92,44 +77,21 @@ export class CallsController {
   ) {
     if (!CALL_ID_RE.test(callId)) throw new NotFoundException('call not found');
     const id = await this.company(principal, companyId);
-    const first = await this.calls.ask({ operation: 'recording.read', companyId: id, callId, offset: 0, length: RECORDING_CHUNK_MAX_BYTES }, 'recording not found');
-    const size = Number(first.sizeBytes);
-    const sha256 = String(first.sha256 ?? '');
-    const range = parseRange(rangeHeader, size);
-    if (range === 'unsatisfiable') {
-      return reply.code(416).header('content-range', `bytes */${size}`).send({ statusCode: 416, error: 'Range Not Satisfiable', message: 'range: outside the recording' });
-    }
-    const start = range?.start ?? 0;
-    const end = range?.end ?? size - 1;
-    const firstChunk = Buffer.from(String(first.base64 ?? ''), 'base64');
-    const calls = this.calls;
-    async function* pieces(): AsyncGenerator<Buffer> {
-      let offset = start;
-      while (offset <= end) {
-        const length = Math.min(RECORDING_CHUNK_MAX_BYTES, end - offset + 1);
-        let chunk: Buffer;
-        if (offset + length <= firstChunk.length) chunk = firstChunk.subarray(offset, offset + length);
-        else {
-          const part = await calls.ask({ operation: 'recording.read', companyId: id, callId, offset, length }, 'recording not found');
-          chunk = Buffer.from(String(part.base64 ?? ''), 'base64');
-        }
-        if (chunk.length === 0) throw new Error('recording ended early');
-        offset += chunk.length;
-        yield chunk;
-      }
-    }
-    reply
-      .code(range ? 206 : 200)
-      .header('content-type', String(first.contentType ?? 'audio/wav'))
-      .header('content-length', String(size === 0 ? 0 : end - start + 1))
-      .header('accept-ranges', 'bytes')
-      .header('cache-control', 'private, no-store')
-      .header('content-disposition', `inline; filename="${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.wav"`);
-    if (/^[0-9a-f]{64}$/.test(sha256)) {
-      reply.header('etag', `"sha256-${sha256}"`).header('repr-digest', `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`);
-    }
-    if (range) reply.header('content-range', `bytes ${start}-${end}/${size}`);
-    if (size === 0) return reply.send(Buffer.alloc(0));
-    return reply.send(Readable.from(pieces()));
+    return this.recordings.stream(id, callId, rangeHeader, reply);
+  }
+
+  /**
+   * A short-lived link to the recording for an `<audio>` element, which cannot send an Authorization header:
+   * `{url, expiresAt}`; the link plays (with `Range`) only that call's recording, for RECORDING_LINK_TTL_SECONDS.
+   */
+  @Post(':callId/recording-link')
+  @HttpCode(201)
+  @RequireAbility('calls.read')
+  async recordingLink(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Param('callId') callId: string) {
+    if (!CALL_ID_RE.test(callId)) throw new NotFoundException('call not found');
+    const id = await this.company(principal, companyId);
+    // the call must exist in this company before a link is handed out
+    await this.calls.ask({ operation: 'call.get', companyId: id, callId });
+    return this.links.create(id, callId);
   }
 }

@@ -71,3 +71,22 @@ export const freeTimesQuery = z
   })
   .refine((q) => q.to > q.from, { path: ['to'], message: 'must be after from' })
   .refine((q) => q.to.getTime() - q.from.getTime() <= MAX_FREE_TIMES_RANGE_MS, { path: ['to'], message: 'at most 14 days after from' });
+
+/** `POST /api/portal/appointments`: a new appointment of one of the company's services at a free start time. */
+export const bookSchema = z.strictObject({
+  serviceId: z.string().trim().min(1).max(100),
+  start: isoInstant,
+  notes: z.string().trim().max(1000).optional(),
+});
+export type BookDto = z.infer<typeof bookSchema>;
+
+/** `GET /api/portal/free-times?serviceId&from&to`: free start times of a service (≤ 14 days). */
+export const serviceFreeTimesQuery = z
+  .object({ serviceId: z.string().trim().min(1).max(100), from: isoInstant.optional(), to: isoInstant.optional() })
+  .transform((q) => {
+    const from = q.from ? new Date(q.from) : new Date();
+    const to = q.to ? new Date(q.to) : new Date(from.getTime() + 7 * 24 * 3600 * 1000);
+    return { serviceId: q.serviceId, from, to };
+  })
+  .refine((q) => q.to > q.from, { path: ['to'], message: 'must be after from' })
+  .refine((q) => q.to.getTime() - q.from.getTime() <= MAX_FREE_TIMES_RANGE_MS, { path: ['to'], message: 'at most 14 days after from' });

@@ -9,8 +9,14 @@ import { askOwner, refusedField } from '../common/ask-owner';
 export const PORTAL_BOOKING_TIMEOUT_MS = 8000;
 
 type WithoutScope<T> = T extends unknown ? Omit<T, 'companyId' | 'customer' | 'callId'> : never;
+type Unscoped<T> = T extends unknown ? Omit<T, 'companyId' | 'callId'> : never;
+type Book = Extract<BookingRequest, { operation: 'appointment.book' }>;
 /** What the portal may ask; company and customer are filled in from the principal only. */
-export type PortalBookingAsk = WithoutScope<Extract<BookingRequest, { operation: 'appointment.list' | 'appointment.cancel' | 'appointment.reschedule' }>> | Omit<Extract<BookingRequest, { operation: 'availability.get' }>, 'companyId' | 'callId'>;
+export type PortalBookingAsk =
+  | WithoutScope<Extract<BookingRequest, { operation: 'appointment.list' | 'appointment.cancel' | 'appointment.reschedule' }>>
+  | Unscoped<Extract<BookingRequest, { operation: 'availability.get' | 'catalogue.get' }>>
+  /** A new appointment: the customer's contact comes from the principal; only name and language from the caller. */
+  | (Omit<Book, 'companyId' | 'callId' | 'customer'> & { customer: Pick<Book['customer'], 'name' | 'language'> });
 
 /**
  * Asks booking over request-reply on `booking.request`, always as the signed-in customer: `companyId` and
@@ -28,7 +34,11 @@ export class PortalBookingClient {
     const request = {
       ...ask,
       companyId: principal.companyId,
-      ...(ask.operation === 'availability.get' ? {} : { customer: { phone: principal.phone! } }),
+      ...(ask.operation === 'availability.get' || ask.operation === 'catalogue.get'
+        ? {}
+        : ask.operation === 'appointment.book'
+          ? { customer: { ...ask.customer, phone: principal.phone, email: principal.email, numberVerified: true } }
+          : { customer: { phone: principal.phone! } }),
     } as BookingRequest;
     const reply = await askOwner(this.messaging, this.logger, {
       topic: Topics.bookingRequest.name,

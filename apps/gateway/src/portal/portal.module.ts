@@ -6,16 +6,17 @@ import { PortalInvitationsController } from './invitations.controller';
 import { PortalAccountsService } from './portal-accounts.service';
 import { PortalBookingClient } from './portal-booking.client';
 import { PortalController } from './portal.controller';
+import { PortalNewBookingController } from './portal-new-booking.controller';
 import { PortalRepository } from './portal.repository';
 import { PortalTokensService } from './portal-tokens.service';
 
 /**
  * Customer portal: invitations and accounts (admin API), registration, sign-in and the customer's own
- * appointments (asked of booking over `booking.request`). Provides the AuthGuard's portal-token check.
+ * appointments and new bookings (asked of booking over `booking.request`). Provides the AuthGuard's portal-token check.
  */
 @Module({
   imports: [CompaniesModule],
-  controllers: [PortalInvitationsController, PortalController],
+  controllers: [PortalInvitationsController, PortalController, PortalNewBookingController],
   providers: [
     PortalRepository,
     PortalTokensService,

@@ -26,6 +26,7 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  *
  * Test controls (besides the shared /__sim ones):
  *   POST /__sim/stripe/checkout/sessions/:id/complete   the customer pays (`{outcome: 'paid'|'declined'}`)
+ *   GET|POST /c/pay/:id                                  the hosted checkout page (a browser pays or goes back)
  *   POST /__sim/stripe/events/:id/resend                 deliver an event again (`{times}`): Stripe's duplicates
  *   GET  /__sim/stripe/webhook-deliveries, GET /__sim/stripe/state
  * Cards: payment method `pm_card_visa` (or a card made from `tok_visa`) succeeds; `pm_card_chargeDeclined` /
@@ -665,11 +666,38 @@ export const stripeSimulator: Simulator<StripeState> = {
       emit(state, 'checkout.session.expired', s, req);
       return s;
     });
-    // The hosted page a customer would see; tests complete the payment through the control below.
+    // The hosted page a customer sees: pay (the test card succeeds) or go back; the form posts here and the
+    // browser is sent on to the session's success or cancel URL, as Stripe's own page does.
     app.get<{ Params: { id: string } }>('/c/pay/:id', async (request, reply) => {
       const s = state.sessions.get(request.params.id);
       if (!s) return reply.code(404).type('text/html').send('<h1>Not found</h1>');
-      return reply.type('text/html').send(`<h1>Stripe Checkout (simulator)</h1><p>${s.amount_total} ${String(s.currency).toUpperCase()} — ${s.status}</p>`);
+      const amount = `${(Number(s.amount_total) / 100).toFixed(2)} ${String(s.currency).toUpperCase()}`;
+      const open = s.status === 'open';
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Stripe Checkout (simulator)</title></head>` +
+            `<body><main><h1>Stripe Checkout (simulator)</h1><p>Pay <strong id="amount">${amount}</strong> (${s.status})</p>` +
+            (open
+              ? `<form method="post" action="/c/pay/${s.id}"><p><label for="card">Card</label> <input id="card" name="card" value="4242 4242 4242 4242" readonly></p>` +
+                `<button type="submit" name="outcome" value="paid">Pay ${amount}</button> <button type="submit" name="outcome" value="cancel">Back</button></form>`
+              : '') +
+            `</main></body></html>`,
+        );
+    });
+    app.post<{ Params: { id: string }; Body: { outcome?: string } | undefined }>('/c/pay/:id', async (request, reply) => {
+      const s = state.sessions.get(request.params.id);
+      if (!s) return reply.code(404).type('text/html').send('<h1>Not found</h1>');
+      const outcome = typeof request.body === 'object' && request.body ? request.body.outcome : undefined;
+      if (outcome === 'cancel') return s.cancel_url ? reply.redirect(String(s.cancel_url), 303) : reply.type('text/html').send('<h1>Cancelled</h1>');
+      try {
+        const done = state.completeCheckout(s.id, 'paid');
+        const success = done.success_url ? String(done.success_url).replace('{CHECKOUT_SESSION_ID}', s.id) : null;
+        return success ? reply.redirect(success, 303) : reply.type('text/html').send('<h1>Paid</h1>');
+      } catch (error) {
+        if (!(error instanceof StripeFailure)) throw error;
+        return reply.code(error.statusCode).type('text/html').send(`<h1>${error.body.message}</h1>`);
+      }
     });
 
     // -- payment intents
