@@ -21,10 +21,11 @@ import type { UnderstandingBenchResult } from './understanding';
 import type { BillingBenchResult } from './billing-usage';
 import type { OtelOverheadResult } from './otel-overhead';
 import type { CallbackBenchResult } from './callback-deliveries';
+import type { SelfServiceBenchResult } from './self-service';
 import type { RetentionBenchResult } from './messaging-retention';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'messaging-retention'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'messaging-retention', 'self-service'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -125,6 +126,13 @@ function printSummary(outcomes: Outcome[]): void {
         `messaging tables: ${r.messages} messages in ${fmt(r.seconds, 0)} s (${fmt(r.perSecond, 0)}/s), retention ${r.retentionMs} ms: ` +
           `outbox_message at most ${r.maxOutboxRows} rows (${r.finalOutboxRows} at the end), processed_message at most ${r.maxProcessedRows} (${r.finalProcessedRows})`,
       );
+    } else if (o.name === 'self-service') {
+      const r = o.result as SelfServiceBenchResult;
+      for (const q of r.queries) {
+        console.log(row(`${q.label}, floor (booking in-process)`, q.floor));
+        console.log(row(`${q.label}, API`, q.api, `${q.rows} rows; p99 target < ${r.targetP99Ms} ms: ${q.api.p99 < r.targetP99Ms ? 'ok' : 'OVER'}`));
+      }
+      notes.push(`self-service: ${r.appointments} appointments and ${r.customers} customers per company (two companies), seeded in ${fmt(r.seedSeconds, 0)} s`);
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;
       notes.push(

@@ -22,6 +22,8 @@ import { CallbackRequestsModule } from './callback-requests/callback-requests.mo
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
 import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
+import { AppointmentsModule } from './appointments/appointments.module';
+import { CustomersModule } from './customers/customers.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -49,6 +51,8 @@ export class AppModule {
         CallbackSubscriptionsModule,
         ConsoleModule,
         LiveEventsModule,
+        AppointmentsModule,
+        CustomersModule,
       ],
       controllers: [PublicHealthController],
     };

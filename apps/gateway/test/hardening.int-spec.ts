@@ -112,7 +112,13 @@ describe('gateway hardening', () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     noLeak(text);
+    // an RFC 9457 problem, with the classic fields beside its members
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(text)).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'Internal server error',
       statusCode: 500,
       error: 'Internal Server Error',
       message: 'Internal server error',

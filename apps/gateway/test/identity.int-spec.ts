@@ -88,7 +88,7 @@ describe('gateway identity: sign-in, personal access tokens, abilities, audit', 
     expect(unknownEmail.status).toBe(401);
     expect(malformed.status).toBe(401);
     const withoutTrace = ({ traceId: _t, ...rest }: Record<string, unknown>) => rest;
-    expect(withoutTrace(wrongPassword.body)).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid credentials' });
+    expect(withoutTrace(wrongPassword.body)).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Invalid credentials', statusCode: 401, error: 'Unauthorized', message: 'Invalid credentials' });
     expect(withoutTrace(unknownEmail.body)).toEqual(withoutTrace(wrongPassword.body));
     expect(withoutTrace(malformed.body)).toEqual(withoutTrace(wrongPassword.body));
     const failures = await db.query(`SELECT changes FROM audit_log WHERE action = 'auth.login' AND outcome = 'failure' ORDER BY id`);

@@ -18,8 +18,10 @@ import { startBilling, TestBilling, TestPublisher } from '../../billing/test/bil
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { BookingRequester, startBooking, startBookingRequester, TestBooking } from '../../booking/test/booking-app';
 // eslint-disable-next-line @nx/enforce-module-boundaries
+import { berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from '../../booking/test/fixtures';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startSync, TestSync } from '../../sync/test/sync-app';
-import { ratesSimulator, RatesState, startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
+import { calcomSimulator, CalcomState, ratesSimulator, RatesState, startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 
 jest.setTimeout(120000);
 
@@ -75,6 +77,12 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/test': {},
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/deliveries/:deliveryId/retry': {},
   'POST /api/v1/companies/:companyId/calls/:callId/recording-link': {},
+  'POST /api/v1/companies/:companyId/appointments': { serviceId: 'beratung', start: berlinAt(wednesdayAhead(), '16:00'), customer: { name: 'Booked by B', phone: '+4915199999999' } },
+  'POST /api/v1/companies/:companyId/appointments/:appointmentId/cancel': { reason: 'cancelled by B' },
+  'POST /api/v1/companies/:companyId/appointments/:appointmentId/move': { start: berlinAt(wednesdayAhead(), '16:30') },
+  'POST /api/v1/companies/:companyId/appointments/:appointmentId/outcome': { outcome: 'no_show' },
+  'PATCH /api/v1/companies/:companyId/customers/:customerId': { name: 'Renamed by B' },
+  'POST /api/v1/companies/:companyId/customers/:customerId/merge': { duplicateId: '00000000-0000-4000-8000-000000000000' },
 };
 
 describe('tenant isolation of the admin API', () => {
@@ -83,6 +91,7 @@ describe('tenant isolation of the admin API', () => {
   let billing: TestBilling;
   let stripe: RunningSimulator<StripeState>;
   let rates: RunningSimulator<RatesState>;
+  let calcom: RunningSimulator<CalcomState>;
   let publisher: TestPublisher;
   let booking: TestBooking;
   let bookingRequester: BookingRequester;
@@ -161,13 +170,24 @@ describe('tenant isolation of the admin API', () => {
       tenants[key].ids.invoiceId = invoice.body.invoiceId;
     }
     // One callback request per company, recorded by the real booking as voice-agent hands them over.
-    booking = await startBooking({}, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    // … and one appointment per company, booked in the Cal.com simulator (the self-service appointment routes).
+    calcom = await startSimulator(calcomSimulator, { port: 0 });
+    booking = await startBooking({ CALCOM_BASE_URL: calcom.url, CALCOM_API_KEY: 'cal_test_tenancy', CALCOM_TEAM_SLUG: 'demo-praxis' }, { companies: [tenants.A.companyId, tenants.B.companyId] });
     bookingRequester = await startBookingRequester();
+    const producer = await startProducer();
     for (const key of ['A', 'B'] as const) {
-      const reply = await bookingRequester.ask({ operation: 'callback.request', companyId: tenants[key].companyId, callId: null, name: `${key} caller`, phone: '+491701234567', wish: 'Rückruf', reason: 'other' });
+      const companyId = tenants[key].companyId;
+      const reply = await bookingRequester.ask({ operation: 'callback.request', companyId, callId: null, name: `${key} caller`, phone: '+491701234567', wish: 'Rückruf', reason: 'other' });
       expect(reply.ok).toBe(true);
       tenants[key].ids.callbackRequestId = String(reply.data!.callbackRequestId);
+      await sendSetup(producer, setupDoc(companyId));
+      await waitFor(async () => (await bookingRequester.ask({ operation: 'catalogue.get', companyId, callId: null })).ok, { timeoutMs: 30000, message: `booking set-up of ${key}` });
+      const booked = await bookingRequester.ask({ operation: 'appointment.book', companyId, callId: null, serviceId: 'beratung', start: berlinAt(wednesdayAhead(), key === 'A' ? '09:00' : '10:00'), customer: { name: `${key} customer`, phone: '+491701234567', email: null, language: 'de' }, idempotencyKey: `tenancy-${companyId}` });
+      expect(booked.ok).toBe(true);
+      tenants[key].ids.appointmentId = String((booked.data!.appointment as { appointmentId: string }).appointmentId);
+      tenants[key].ids.customerId = String((booked.data!.customer as { customerId: string }).customerId);
     }
+    await producer.disconnect();
     // One callback subscription per company with one (test) delivery, kept by the real sync.
     sync = await startSync({ CALLBACK_ALLOW_PRIVATE_URLS: 'true', CALLBACK_MAX_ATTEMPTS: '1' });
     for (const key of ['A', 'B'] as const) {
@@ -183,6 +203,7 @@ describe('tenant isolation of the admin API', () => {
   afterAll(async () => {
     await bookingRequester?.stop();
     await booking?.close();
+    await calcom?.close();
     await sync?.close();
     await publisher?.stop();
     await billing?.close();

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AppointmentSource, AppointmentStatusName } from '@receptionist/contracts';
 
-export type AppointmentStatus = 'booked' | 'cancelled';
+export type AppointmentStatus = AppointmentStatusName;
 export type CancelledBy = 'customer' | 'business' | 'system';
 
 @Entity('appointment')
@@ -42,6 +43,10 @@ export class AppointmentEntity {
 
   @Column({ type: 'varchar', length: 20 })
   status: AppointmentStatus;
+
+  /** Where it was made (phone, portal, staff, calcom); the column defaults to phone for rows written before. */
+  @Column({ type: 'varchar', length: 20, default: 'phone' })
+  source?: AppointmentSource;
 
   /** The booking request's key: a retried request finds this row instead of booking again (unique per company). */
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200 })
@@ -90,7 +95,7 @@ export class AppointmentChangeEntity {
   appointmentId: string;
 
   @Column({ type: 'varchar', length: 20 })
-  kind: 'reschedule' | 'cancel';
+  kind: 'reschedule' | 'cancel' | 'completed' | 'no_show';
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
   idempotencyKey: string | null;

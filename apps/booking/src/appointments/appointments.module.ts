@@ -5,6 +5,7 @@ import { CatalogueModule } from '../catalogue/catalogue.module';
 import { CustomersModule } from '../customers/customers.module';
 import { AppointmentsStoreModule } from './appointments-store.module';
 import { AppointmentsService } from './appointments.service';
+import { BusinessAppointmentsService } from './business-appointments.service';
 import { CalendarChangesHandler } from './calendar-changes.handler';
 import { CalcomCreates } from './calcom-creates';
 import { CalendarLocks } from './calendar-lock';
@@ -12,7 +13,7 @@ import { OrphanScan } from './orphan-scan';
 
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
-  providers: [AppointmentsService, CalendarLocks, CalcomCreates, OrphanScan, CalendarChangesHandler],
-  exports: [AppointmentsService],
+  providers: [AppointmentsService, BusinessAppointmentsService, CalendarLocks, CalcomCreates, OrphanScan, CalendarChangesHandler],
+  exports: [AppointmentsService, BusinessAppointmentsService],
 })
 export class AppointmentsModule {}

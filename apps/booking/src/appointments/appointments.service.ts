@@ -171,6 +171,7 @@ export class AppointmentsService {
       endsAt: new Date(endMs),
       timeZone: company.timeZone,
       status: 'booked',
+      source: req.source,
       idempotencyKey: req.idempotencyKey,
       rescheduledCount: 0,
       notes: req.notes,
@@ -305,6 +306,7 @@ export class AppointmentsService {
       endsAt: new Date(last.endMs),
       timeZone: company.timeZone,
       status: 'booked',
+      source: req.source,
       idempotencyKey: req.idempotencyKey,
       rescheduledCount: 0,
       composite: true,
@@ -442,8 +444,9 @@ export class AppointmentsService {
       if (current.status !== 'booked') throw new BookingFailure('not_found', 'appointmentId: the appointment is cancelled');
       const service = await this.serviceOf(current);
       // The policy first, before availability or confirmation (seed-behaviour §4: the original checked it last).
-      const decision = decideReschedule(effectivePolicies(company.policies, service.policies), current.startsAt.getTime(), Date.now(), current.rescheduledCount);
-      if (!decision.allowed) {
+      // The business moves its own appointments freely; the customer's move is subject to the policy.
+      const decision = req.movedBy === 'customer' ? decideReschedule(effectivePolicies(company.policies, service.policies), current.startsAt.getTime(), Date.now(), current.rescheduledCount) : null;
+      if (decision && !decision.allowed) {
         await this.recordDecision(req.companyId, current, req.callId, decision);
         throw new BookingFailure('policy_denied', decision.detail, decision.data);
       }
@@ -503,7 +506,7 @@ export class AppointmentsService {
    */
   private async rescheduleComposite(
     req: RescheduleRequest,
-    x: BookingContext & { customer: CustomerEntity; current: AppointmentEntity; decision: PolicyDecision },
+    x: BookingContext & { customer: CustomerEntity; current: AppointmentEntity; decision: PolicyDecision | null },
     startMs: number,
     signal?: AbortSignal,
   ) {

@@ -157,6 +157,7 @@ export class CalendarChangesHandler {
       endsAt,
       timeZone: company.timeZone,
       status: 'booked',
+      source: 'calcom',
       // Unique per company: a second delivery of this webhook cannot import it twice.
       idempotencyKey: `calcom:${uid}`,
       rescheduledCount: 0,

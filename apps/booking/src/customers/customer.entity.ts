@@ -21,6 +21,10 @@ export class CustomerEntity {
   @Column({ type: 'varchar', length: 10 })
   language: string;
 
+  /** Set when this record was merged into another (a tombstone: no phone or e-mail, no appointments). */
+  @Column({ name: 'merged_into', type: 'char', length: 36, nullable: true })
+  mergedInto?: string | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

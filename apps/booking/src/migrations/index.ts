@@ -7,6 +7,8 @@ import { StaffAndCompositeServices1733300100000 } from './1733300100000-staff-an
 import { AppointmentVersion1733513000000 } from './1733513000000-appointment-version';
 import { CallbackWishId1733513100000 } from './1733513100000-callback-wish-id';
 import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calcom-creates';
+import { SelfServiceAppointments1734300000000 } from './1734300000000-self-service-appointments';
+import { CustomerSearch1734300100000 } from './1734300100000-customer-search';
 
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
@@ -20,4 +22,6 @@ export const migrations = [
   AppointmentVersion1733513000000,
   CallbackWishId1733513100000,
   PendingCalcomCreates1733700000000,
+  SelfServiceAppointments1734300000000,
+  CustomerSearch1734300100000,
 ];

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { BookingReply, Envelope, Topics, bookingRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest } from '@receptionist/service-runtime';
 import { AppointmentsService } from '../appointments/appointments.service';
+import { BusinessAppointmentsService } from '../appointments/business-appointments.service';
 import { bookingOperationDuration, bookingsTotal, cancellationsTotal } from '../availability/availability.metrics';
 import { AvailabilityService } from '../availability/availability.service';
 import { CallbacksService } from '../callbacks/callbacks.service';
@@ -11,6 +12,7 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import { BookingFailure } from '../common/booking-failure';
 import { CompanyFilter } from '../common/company-filter';
 import { CustomersService, customerView } from '../customers/customers.service';
+import { CustomerDirectoryService } from '../customers/customer-directory.service';
 
 type Parsed = z.output<typeof bookingRequestSchema>;
 
@@ -29,6 +31,8 @@ export class BookingRequestsHandler {
     private readonly customers: CustomersService,
     private readonly availability: AvailabilityService,
     private readonly appointments: AppointmentsService,
+    private readonly business: BusinessAppointmentsService,
+    private readonly directory: CustomerDirectoryService,
     private readonly callbacks: CallbacksService,
     private readonly companies: CompanyFilter,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -37,6 +41,9 @@ export class BookingRequestsHandler {
   @OnRequest(Topics.bookingRequest.name)
   async onRequest(envelope: Envelope, deadline?: number): Promise<BookingReply> {
     const started = process.hrtime.bigint();
+    // Another instance's company before anything else: an instance that does not know an operation yet (an older
+    // version beside a newer one) must not answer it for a company it does not serve.
+    if (envelope.companyId && !this.companies.serves(envelope.companyId)) return this.notMine(deadline);
     const parsed = bookingRequestSchema.safeParse(envelope.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -92,6 +99,20 @@ export class BookingRequestsHandler {
         return this.appointments.cancel(request);
       case 'appointment.reschedule':
         return this.appointments.reschedule(request, signal);
+      case 'appointments.search':
+        return this.business.search(request);
+      case 'appointment.get':
+        return this.business.get(request.companyId, request.appointmentId);
+      case 'appointment.record-outcome':
+        return this.business.recordOutcome(request);
+      case 'customers.search':
+        return this.directory.search(request);
+      case 'customer.get':
+        return this.directory.get(request.companyId, request.customerId);
+      case 'customer.update':
+        return this.directory.update(request);
+      case 'customers.merge':
+        return this.directory.merge(request);
       case 'callback.request':
         return this.callbacks.request(request);
       case 'callbacks.list':

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
 import { TenantCompanies } from '../companies/tenant-companies';
+import { DescribeQuery } from '../openapi/describe';
 import { CallbackRequestsClient } from './callback-requests.client';
 
 const listFields = {
@@ -95,6 +96,7 @@ export class CallbackRequestsController {
   /** Newest first; `next` is the `cursor` of the following page (null on the last). */
   @Get()
   @RequireAbility('appointments.read')
+  @DescribeQuery(callbackListQuery)
   async list(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(callbackListQuery, query, 'query');
     return this.service.list(await this.service.company(principal, companyId), q);
@@ -134,6 +136,7 @@ export class TokenCallbackRequestsController {
 
   @Get()
   @RequireAbility('appointments.read')
+  @DescribeQuery(scopedListQuery)
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
     const { companyId, ...q } = parseOrBadRequest(scopedListQuery, query, 'query');
     return this.service.list(await this.scope(principal, companyId), q);

@@ -5,13 +5,25 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { currentTraceId } from '@receptionist/observability';
 
+/**
+ * Every error is an RFC 9457 problem (`application/problem+json`: `type`, `title`, `status`, `detail`) that also keeps
+ * the fields clients and tests read since the start (`statusCode`, `error`, `message` naming the field, `field`), and
+ * lists every invalid field once in `errors`.
+ */
 export interface ErrorBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
   statusCode: number;
   error: string;
   message: string | string[];
+  errors?: { field: string; message: string }[];
   traceId?: string;
   [extra: string]: unknown;
 }
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 /** Messages for errors whose own text is not ours to show (framework and parser errors). */
 const GENERIC_MESSAGES: Record<number, string> = {
@@ -22,7 +34,23 @@ const GENERIC_MESSAGES: Record<number, string> = {
   415: 'Unsupported content type',
   500: 'Internal server error',
 };
-const HIDDEN_FIELDS = new Set(['statusCode', 'error', 'message', 'stack', 'cause', 'traceId']);
+const HIDDEN_FIELDS = new Set(['statusCode', 'error', 'message', 'stack', 'cause', 'traceId', 'type', 'title', 'status', 'detail', 'errors', 'fields']);
+
+/** The problem members of a body with the classic fields (no problem type registry of our own: `about:blank`). */
+function problem(statusCode: number, error: string, message: string | string[]): ErrorBody {
+  return { type: 'about:blank', title: error, status: statusCode, detail: Array.isArray(message) ? message.join('; ') : message, statusCode, error, message };
+}
+
+/** One entry per invalid field: the validation's own list, else the single `field` named with the message's text. */
+function fieldErrors(fields: Record<string, unknown>, message: string | string[]): { field: string; message: string }[] | undefined {
+  const list = fields.fields;
+  if (Array.isArray(list) && list.every((f) => typeof f?.field === 'string' && typeof f?.message === 'string')) {
+    return list.map((f: { field: string; message: string }) => ({ field: f.field, message: f.message }));
+  }
+  if (typeof fields.field !== 'string' || !fields.field) return undefined;
+  const text = Array.isArray(message) ? message.join('; ') : message;
+  return fields.field.split(',').map((field) => ({ field, message: text.startsWith(`${field}: `) ? text.slice(field.length + 2) : text }));
+}
 
 /** The trace id of the request: the active span's, else the caller's traceparent, else a fresh one. */
 export function traceIdFor(request?: FastifyRequest): string {
@@ -45,33 +73,31 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; internal: bo
     const response = exception.getResponse();
     const reason = STATUS_CODES[statusCode] ?? 'Error';
     if (statusCode === 500 || statusCode < 400 || statusCode > 599) {
-      return { body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC_MESSAGES[500] }, internal: true };
+      return { body: problem(500, 'Internal Server Error', GENERIC_MESSAGES[500]), internal: true };
     }
     if (typeof response === 'string' || response === null || typeof response !== 'object') {
       // `new HttpException(text, status)`: how Nest wraps Fastify's own errors (body limit, media type, …)
-      return { body: { statusCode, error: reason, message: GENERIC_MESSAGES[statusCode] ?? reason }, internal: false };
+      return { body: problem(statusCode, reason, GENERIC_MESSAGES[statusCode] ?? reason), internal: false };
     }
     const fields = response as Record<string, unknown>;
     const message = fields.message;
-    const body: ErrorBody = {
-      statusCode,
-      error: typeof fields.error === 'string' ? fields.error : reason,
-      message:
-        typeof message === 'string' || (Array.isArray(message) && message.every((m) => typeof m === 'string'))
-          ? (message as string | string[])
-          : reason,
-    };
+    const text = typeof message === 'string' || (Array.isArray(message) && message.every((m) => typeof m === 'string')) ? (message as string | string[]) : reason;
+    const body = problem(statusCode, typeof fields.error === 'string' ? fields.error : reason, text);
+    const errors = fieldErrors(fields, text);
+    if (errors) body.errors = errors;
     for (const [key, value] of Object.entries(fields)) {
-      if (!HIDDEN_FIELDS.has(key) && ['string', 'number', 'boolean'].includes(typeof value)) body[key] = value;
+      // primitives, and lists of strings (e.g. the free start times offered instead of a taken slot)
+      const strings = Array.isArray(value) && value.length <= 50 && value.every((v) => typeof v === 'string');
+      if (!HIDDEN_FIELDS.has(key) && (strings || ['string', 'number', 'boolean'].includes(typeof value))) body[key] = value;
     }
     return { body, internal: false };
   }
   const status = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const reason = STATUS_CODES[status] ?? 'Error';
-    return { body: { statusCode: status, error: reason, message: GENERIC_MESSAGES[status] ?? reason }, internal: false };
+    return { body: problem(status, reason, GENERIC_MESSAGES[status] ?? reason), internal: false };
   }
-  return { body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC_MESSAGES[500] }, internal: true };
+  return { body: problem(500, 'Internal Server Error', GENERIC_MESSAGES[500]), internal: true };
 }
 
 /** The gateway's global exception filter (HTTP only). */
@@ -96,7 +122,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     reply.header('x-trace-id', traceId);
-    reply.header('content-type', 'application/json; charset=utf-8');
+    reply.header('content-type', PROBLEM_CONTENT_TYPE);
     reply.status(body.statusCode).send(body);
   }
 }

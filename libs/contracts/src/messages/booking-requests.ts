@@ -10,6 +10,14 @@ const base = { companyId: z.string().min(1), callId: z.string().nullable().defau
 const customerRef = z.object({ phone: e164 }).or(z.object({ customerId: z.string().min(1) }));
 /** open: staff still have to call back; done: called back; closed: no call back needed any more. */
 export const callbackStatuses = ['open', 'done', 'closed'] as const;
+/** Where an appointment was made: the voice agent, the customer portal, the business's staff (admin API), Cal.com's own page. */
+export const appointmentSources = ['phone', 'portal', 'staff', 'calcom'] as const;
+export type AppointmentSource = (typeof appointmentSources)[number];
+/** booked until it happened: then completed or no_show (recorded by the business), or cancelled before. */
+export const appointmentStatuses = ['booked', 'cancelled', 'no_show', 'completed'] as const;
+export type AppointmentStatusName = (typeof appointmentStatuses)[number];
+/** What the business records after the start: the customer came (completed) or did not (no_show). */
+export const appointmentOutcomes = ['completed', 'no_show'] as const;
 
 export const bookingRequestSchema = z.discriminatedUnion('operation', [
   /** The company's active services, staff and policies (for the agent's prompt and name matching). */
@@ -45,6 +53,8 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     notes: z.string().max(1000).nullable().default(null),
     /** Same key → same answer and never a second booking (Retell retries a tool call up to twice). */
     idempotencyKey: z.string().min(1).max(200),
+    /** Who books: the voice agent unless said otherwise (the admin API books as `staff`). */
+    source: z.enum(appointmentSources).default('phone'),
   }),
   /** Upcoming (and, with `includePast`, past) appointments of one customer. */
   z.object({ operation: z.literal('appointment.list'), ...base, customer: customerRef, includePast: z.boolean().default(false) }),
@@ -63,7 +73,57 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     appointmentId: z.string().min(1),
     newStart: isoInstant,
     idempotencyKey: z.string().min(1).max(200),
+    /** The customer's move is subject to the reschedule policy (notice, count); the business's is not. */
+    movedBy: z.enum(['customer', 'business']).default('customer'),
   }),
+  /**
+   * The admin API: a company's appointments whose start lies in [from, to), by staff, service, status and source,
+   * in start order (cursor = `<start ms>.<id>` of the last row of the previous page).
+   */
+  z.object({
+    operation: z.literal('appointments.search'),
+    ...base,
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+    staffId: z.string().min(1).max(64).optional(),
+    serviceId: z.string().min(1).max(64).optional(),
+    status: z.array(z.enum(appointmentStatuses)).max(4).optional(),
+    source: z.array(z.enum(appointmentSources)).max(4).optional(),
+    customerId: z.string().min(1).max(64).optional(),
+    limit: z.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(300).optional(),
+  }),
+  /** One appointment of the company with its customer and history (made, moved, cancelled, outcome, policy decisions). */
+  z.object({ operation: z.literal('appointment.get'), ...base, appointmentId: z.string().min(1) }),
+  /** The business records that a past appointment happened (completed) or the customer did not come (no_show). */
+  z.object({
+    operation: z.literal('appointment.record-outcome'),
+    ...base,
+    appointmentId: z.string().min(1),
+    outcome: z.enum(appointmentOutcomes),
+  }),
+  /** The admin API: a company's customers by name, phone or e-mail (`query`), by name (cursor from the previous page). */
+  z.object({
+    operation: z.literal('customers.search'),
+    ...base,
+    query: z.string().trim().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(600).optional(),
+  }),
+  /** One customer with their appointments (a merged record names the one it was merged into). */
+  z.object({ operation: z.literal('customer.get'), ...base, customerId: z.string().min(1) }),
+  /** Corrects a customer's details; a number another customer of the company has is refused (merge them instead). */
+  z.object({
+    operation: z.literal('customer.update'),
+    ...base,
+    customerId: z.string().min(1),
+    name: z.string().min(1).max(200).optional(),
+    phone: e164.nullable().optional(),
+    email: z.email().max(254).nullable().optional(),
+    language: language.optional(),
+  }),
+  /** Two records of one person: `duplicateId`'s appointments move to `customerId`, which keeps its details and fills gaps. */
+  z.object({ operation: z.literal('customers.merge'), ...base, customerId: z.string().min(1), duplicateId: z.string().min(1) }),
   /** Calendar down or nothing suitable: record the caller's wish so staff call back (booking.callback-requested). */
   z.object({
     operation: z.literal('callback.request'),
@@ -117,6 +177,8 @@ export const bookingErrorCodes = [
   'in_the_past',
   'policy_denied',
   'calendar_unavailable',
+  /** The appointment's state does not allow the change (an outcome for a cancelled or future appointment). */
+  'conflict',
 ] as const;
 export type BookingErrorCode = (typeof bookingErrorCodes)[number];
 
@@ -128,7 +190,7 @@ export const appointmentViewSchema = z.object({
   staffName: z.string().nullable(),
   startsAt: isoInstant,
   endsAt: isoInstant,
-  status: z.enum(['booked', 'cancelled']),
+  status: z.enum(appointmentStatuses),
   calcomBookingUid: z.string().nullable(),
   rescheduledCount: z.number().int(),
 });

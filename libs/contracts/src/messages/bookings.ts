@@ -34,6 +34,11 @@ export const bookingCancelledSchema = appointment.extend({
   reason: z.string().nullable(),
   cancelledBy: z.enum(['customer', 'business', 'system']),
 });
+/** booking.outcome-recorded: the business marked a past appointment completed or a no-show (or corrected it). */
+export const bookingOutcomeRecordedSchema = appointment.extend({
+  outcome: z.enum(['completed', 'no_show']),
+  previousStatus: z.enum(['booked', 'completed', 'no_show']),
+});
 export const bookingFailedSchema = z.object({
   callId: z.string().nullable(),
   serviceId: z.string().nullable(),

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { CompaniesModule } from '../companies/companies.module';
+import { AppointmentsClient } from './appointments.client';
+import { AppointmentsController } from './appointments.controller';
+import { AppointmentsService } from './appointments.service';
+
+/** Self-service appointments of a company (booking owns them; asked over `booking.request`). */
+@Module({
+  imports: [CompaniesModule, AuditModule],
+  controllers: [AppointmentsController],
+  providers: [AppointmentsClient, AppointmentsService],
+})
+export class AppointmentsModule {}
