@@ -5,6 +5,7 @@ import { applyHardening } from './hardening';
 import { serveOpenApi } from './openapi/openapi';
 
 void bootstrapService('gateway', (ctx) => AppModule.forRoot(ctx), gatewayEnvSchema, {
+  behindIngress: true,
   configure: async (app, { config, logger }) => {
     await applyHardening(app, { corsOrigins: config.CORS_ORIGINS, logger });
     serveOpenApi(app);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { z } from 'zod';
-import { loadConfigOrExit, serviceEnvSchema, ServiceEnv } from '@receptionist/config';
+import { ConfigError, assertProductionReady, loadConfigOrExit, serviceEnvSchema, ServiceEnv } from '@receptionist/config';
 import { createLogger, httpRequestDuration, initMetrics, currentTraceId } from '@receptionist/observability';
 import type { Logger } from 'pino';
 import { PinoNestLogger } from './nest-logger';
@@ -16,6 +16,8 @@ export interface ServiceContext<C extends ServiceEnv> {
 export interface BootstrapOptions<C extends ServiceEnv> {
   /** Called once the Nest app is created and before it listens (plugins, parsers, global filters). */
   configure?: (app: NestFastifyApplication, ctx: ServiceContext<C>) => Promise<void>;
+  /** The service takes traffic through an ingress/proxy: production then requires TRUST_PROXY. */
+  behindIngress?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function bootstrapService<S extends z.ZodObject<z.ZodRawShape>>(
 ): Promise<NestFastifyApplication> {
   const schema = extraSchema ? serviceEnvSchema.extend(extraSchema.shape) : serviceEnvSchema;
   const config = loadConfigOrExit(schema) as ServiceEnv & z.infer<S>;
+  refuseUnsafeProduction(config, Object.keys(schema.shape), options.behindIngress);
   const logger = createLogger(service);
   initMetrics(service);
 
@@ -85,4 +88,15 @@ export async function bootstrapService<S extends z.ZodObject<z.ZodRawShape>>(
   await app.listen({ port: config.PORT, host: process.env.HOST ?? '0.0.0.0' });
   logger.info({ port: config.PORT }, `${service} listening`);
   return app;
+}
+
+/** APP_ENV=production with simulator URLs, missing secrets or public URLs: exit 1 naming each variable. */
+function refuseUnsafeProduction(config: Record<string, unknown>, variables: string[], behindIngress = false): void {
+  try {
+    assertProductionReady(config, variables, { behindIngress });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`APP_ENV=production refused. ${error.message}\n`);
+    process.exit(1);
+  }
 }

@@ -46,7 +46,7 @@ export class HealthController {
     const checks: Record<string, Check> = {
       database: await timed(() => this.dataSource.query('SELECT 1')),
       migrations: await timed(async () => {
-        if (await this.dataSource.showMigrations()) throw new Error('pending migrations: run npm run db:migrate');
+        if (await this.dataSource.showMigrations()) throw new Error('pending migrations: run apps/<service>/src/migrate (image: `receptionist migrate`)');
       }),
       redis: await timed(() => this.redis.ping()),
       ...this.messaging.status(),
