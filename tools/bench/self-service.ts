@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createEnvelope, Topics, type Envelope } from '@receptionist/contracts';
-import { MessageProducer, ensureTopics } from '@receptionist/messaging';
+import { MessageProducer, NO_REPLY, ensureTopics } from '@receptionist/messaging';
 import { PrivateKafka, testInfra, testKafkaOn } from '@receptionist/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBooking } from '../../apps/booking/test/booking-app';
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     const handler = booking.app.get(BookingRequestsHandler);
     const ask = async (data: Record<string, unknown>) => {
       const reply = await handler.onRequest(createEnvelope({ type: Topics.bookingRequest.name, source: 'gateway', companyId: praxis.companyId, subject: null, data: { companyId: praxis.companyId, callId: null, ...data } }) as Envelope);
+      if (reply === NO_REPLY) throw new Error('booking does not serve the bench company');
       if (!reply.ok) throw new Error(`booking refused: ${reply.code} ${reply.detail}`);
       return reply.data!;
     };

@@ -15,7 +15,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
 import { createEnvelope, Topics, type Envelope } from '@receptionist/contracts';
-import { createKafka, MessageProducer } from '@receptionist/messaging';
+import { createKafka, MessageProducer, NO_REPLY } from '@receptionist/messaging';
 import { calcomSimulator, signLikeRetell, startSimulator } from '@receptionist/simulators';
 import { testInfra, testKafkaSecurity } from '@receptionist/testing';
 // The in-process floor composes two services in one process, which only a benchmark may do.
@@ -111,12 +111,15 @@ async function inProcessFloor(calcomUrl: string, producer: MessageProducer, redi
     const responder = voice.app.get(VoiceFunctionsResponder);
     const client = voice.app.get(BookingClient);
     // No Kafka between the two: the client hands the request straight to booking's handler.
-    client.ask = async (req, deadline) =>
-      handler.onRequest(createEnvelope({ type: Topics.bookingRequest.name, source: 'voice-agent', companyId: req.companyId, subject: null, data: req }) as Envelope, deadline);
+    client.ask = async (req, deadline) => {
+      const reply = await handler.onRequest(createEnvelope({ type: Topics.bookingRequest.name, source: 'voice-agent', companyId: req.companyId, subject: null, data: req }) as Envelope, deadline);
+      if (reply === NO_REPLY) throw new Error('booking does not serve the bench company');
+      return reply;
+    };
     await publishSetup(producer, bookingSetup(companyId));
     const days = openDays(MISSES + 1);
-    const ask = (day: string) =>
-      responder.onRequest(
+    const ask = async (day: string) => {
+      const reply = await responder.onRequest(
         createEnvelope({
           type: Topics.voiceFunctionCall.name,
           source: 'gateway',
@@ -134,6 +137,9 @@ async function inProcessFloor(calcomUrl: string, producer: MessageProducer, redi
         }) as Envelope,
         Date.now() + 8000,
       );
+      if (reply === NO_REPLY) throw new Error('voice-agent does not serve the bench company');
+      return reply;
+    };
     // the set-up is applied asynchronously: wait until the service is known
     for (let i = 0; ; i++) {
       const reply = await ask(days[0]);

@@ -96,4 +96,16 @@ describe('booking catalogue set-up', () => {
     expect(bad).toMatchObject({ ok: false, code: 'invalid_request' });
     expect(bad.detail).toMatch(/^phone:/);
   });
+
+  it("another instance's requests, however many are pending, do not hold up this instance's answers to its own", async () => {
+    // Companies another instance serves (BOOKING_SERVE_COMPANIES): more requests than this one handles at once (64),
+    // all still within their deadlines long after ours must be answered.
+    // They are still pending (nobody answers them) when the requester stops.
+    for (let i = 0; i < 100; i++) void requester.ask({ operation: 'catalogue.get', companyId: uniqueName('elsewhere'), callId: null }, 60_000).catch(() => undefined);
+    const ours = await Promise.all([`${prefix}-a`, `${prefix}-b`].map((companyId) => requester.ask({ operation: 'catalogue.get', companyId, callId: null }, 10_000)));
+    expect(ours.map((r) => [r.ok, (r.data?.catalogue as { companyId?: string } | undefined)?.companyId])).toEqual([
+      [true, `${prefix}-a`],
+      [true, `${prefix}-b`],
+    ]);
+  });
 });

@@ -195,6 +195,14 @@ export class RequestClient {
 
 export type RequestHandler = (envelope: Envelope, deadline: number) => Promise<unknown>;
 
+/**
+ * What a handler returns for a request that another instance answers (an instance serving only some companies, see
+ * companyScope): nothing is sent and the request is done at once. Holding it until its deadline instead would take
+ * one of this instance's places for requests in flight for that long, and another instance's busy requester then
+ * fills them all: this instance's own requests wait behind them past their deadlines.
+ */
+export const NO_REPLY: unique symbol = Symbol('no reply');
+
 export interface ResponderOptions {
   groupId: string;
   topic: string;
@@ -206,7 +214,8 @@ export interface ResponderOptions {
 
 /**
  * Answers requests on `topic`. Handlers run concurrently (bounded), the reply goes to the requester's reply
- * topic with its correlation id. Requests past their deadline are dropped: the caller has moved on.
+ * topic with its correlation id. Requests past their deadline are dropped: the caller has moved on; a handler's
+ * NO_REPLY (another instance's request) sends nothing.
  */
 export class RequestResponder {
   private readonly consumer: SupervisedConsumer;
@@ -335,7 +344,9 @@ export class RequestResponder {
         let body: ReplyBody;
         try {
           const envelope = envelopeSchema.parse(JSON.parse(value?.toString('utf8') ?? 'null')) as Envelope;
-          body = { ok: true, result: await this.options.handler(envelope, deadline) };
+          const result = await this.options.handler(envelope, deadline);
+          if (result === NO_REPLY) return;
+          body = { ok: true, result };
         } catch (error) {
           const e = error as Error & { code?: string };
           this.options.logger.error({ err: e, topic: this.options.topic, correlationId }, 'request handler failed');

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
+  NO_REPLY,
   RemoteHandlerError,
   RequestClient,
   RequestResponder,
@@ -76,6 +77,25 @@ describe('request-reply over Kafka', () => {
     expect(error.timeoutMs).toBe(300);
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1500);
+  });
+
+  it("sends nothing for another instance's requests (NO_REPLY) and still answers its own", async () => {
+    responder = new RequestResponder(kafka, {
+      groupId: uniqueName('responders'),
+      topic,
+      logger: silentLogger,
+      maxInFlight: 2,
+      handler: async (env) => (env.companyId === 'theirs' ? NO_REPLY : { answeredFor: env.companyId }),
+    });
+    await responder.start();
+    const ask = (companyId: string, timeoutMs: number) =>
+      client.request<unknown, { answeredFor: string }>(topic, { key: companyId, companyId, subject: null, data: {} }, timeoutMs);
+    // More of another instance's requests than places in flight, sent before ours.
+    const theirs = Array.from({ length: 10 }, () => ask('theirs', 3_000).catch((e: unknown) => e));
+    const ours = Array.from({ length: 3 }, () => ask('ours', 8_000));
+    expect(await Promise.all(ours)).toEqual([0, 1, 2].map(() => ({ answeredFor: 'ours' })));
+    const unanswered = await Promise.all(theirs);
+    expect(unanswered.every((e) => e instanceof RequestTimeoutError)).toBe(true);
   });
 
   it('keeps answering after a requester left and its reply topic was deleted', async () => {

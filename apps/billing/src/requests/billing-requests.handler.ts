@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { BillingReply, Envelope, Topics, billingRequestSchema } from '@receptionist/contracts';
+import { NO_REPLY } from '@receptionist/messaging';
 import { companyScope, LOGGER, OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { BillingEnv } from '../config';
 import { BillingFailure } from '../common/billing-failure';
@@ -45,22 +46,16 @@ export class BillingRequestsHandler {
   /** BILLING_SERVE_COMPANIES: which companies' requests this instance answers (see companyScope). */
   private readonly serves: (companyId: string | null | undefined) => boolean;
 
-  /** Another instance's company (tests on a shared broker): answer only after the deadline, when the requester no longer listens. */
-  private async notMine(deadline?: number): Promise<BillingReply> {
-    const wait = Math.min(Math.max(0, (deadline ?? 0) - Date.now()) + 50, 30_000);
-    await new Promise((r) => setTimeout(r, wait));
-    return { ok: false, code: 'not_found', detail: 'company not served by this instance' };
-  }
-
   @OnRequest(Topics.billingRequest.name)
-  async onRequest(envelope: Envelope, deadline?: number): Promise<BillingReply> {
+  async onRequest(envelope: Envelope): Promise<BillingReply | typeof NO_REPLY> {
     const parsed = billingRequestSchema.safeParse(envelope.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { ok: false, code: 'invalid_request', detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }
     const request = parsed.data;
-    if (!this.serves(request.companyId)) return this.notMine(deadline);
+    // Another instance's company (test instances on a shared broker): that instance answers.
+    if (!this.serves(request.companyId)) return NO_REPLY;
     if (envelope.companyId && envelope.companyId !== request.companyId) {
       return { ok: false, code: 'invalid_request', detail: 'companyId: does not match the envelope' };
     }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { BookingReply, Envelope, Topics, bookingRequestSchema } from '@receptionist/contracts';
+import { NO_REPLY } from '@receptionist/messaging';
 import { LOGGER, OnRequest } from '@receptionist/service-runtime';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { BusinessAppointmentsService } from '../appointments/business-appointments.service';
@@ -39,18 +40,18 @@ export class BookingRequestsHandler {
   ) {}
 
   @OnRequest(Topics.bookingRequest.name)
-  async onRequest(envelope: Envelope, deadline?: number): Promise<BookingReply> {
+  async onRequest(envelope: Envelope, deadline?: number): Promise<BookingReply | typeof NO_REPLY> {
     const started = process.hrtime.bigint();
     // Another instance's company before anything else: an instance that does not know an operation yet (an older
-    // version beside a newer one) must not answer it for a company it does not serve.
-    if (envelope.companyId && !this.companies.serves(envelope.companyId)) return this.notMine(deadline);
+    // version beside a newer one) must not answer it for a company it does not serve. The serving instance answers.
+    if (envelope.companyId && !this.companies.serves(envelope.companyId)) return NO_REPLY;
     const parsed = bookingRequestSchema.safeParse(envelope.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { ok: false, code: 'invalid_request', detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }
     const request = parsed.data;
-    if (!this.companies.serves(request.companyId)) return this.notMine(deadline);
+    if (!this.companies.serves(request.companyId)) return NO_REPLY;
     const reply = await this.handle(envelope, request, deadline);
     const outcome = reply.ok ? 'ok' : (reply.code ?? 'error');
     bookingOperationDuration().observe({ operation: request.operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -122,12 +123,5 @@ export class BookingRequestsHandler {
       case 'callback.update':
         return this.callbacks.update(request);
     }
-  }
-
-  /** Another instance's company (tests on a shared broker): answer only after the deadline, when the requester no longer listens. */
-  private async notMine(deadline?: number): Promise<BookingReply> {
-    const wait = Math.min(Math.max(0, (deadline ?? 0) - Date.now()) + 50, 30_000);
-    await new Promise((r) => setTimeout(r, wait));
-    return { ok: false, code: 'not_found', detail: 'company not served by this instance' };
   }
 }

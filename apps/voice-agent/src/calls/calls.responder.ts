@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
 import { Envelope, Topics, VoiceCallsReply, voiceCallsRequestSchema } from '@receptionist/contracts';
-import { LOGGER, OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
+import { NO_REPLY } from '@receptionist/messaging';
+import { OnRequest, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { VoiceAgentEnv } from '../config';
 import { CallRecordsService, InvalidCursorError } from './call-records.service';
 import { RecordingsService } from './recordings/recordings.service';
@@ -19,21 +19,21 @@ export class CallsResponder {
   constructor(
     private readonly records: CallRecordsService,
     private readonly recordings: RecordingsService,
-    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
   ) {
     this.serves = servesCompany(config);
   }
 
   @OnRequest(Topics.voiceCallsRequest.name)
-  async onRequest(envelope: Envelope, deadline: number): Promise<VoiceCallsReply> {
+  async onRequest(envelope: Envelope): Promise<VoiceCallsReply | typeof NO_REPLY> {
     const parsed = voiceCallsRequestSchema.safeParse(envelope.data);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       return { ok: false, code: 'invalid_request', detail: `${i.path.join('.') || 'request'}: ${i.message}` };
     }
     const request = parsed.data;
-    if (!this.serves(request.companyId)) return this.notMine(deadline);
+    // Another instance's company (test instances on a shared broker): that instance answers.
+    if (!this.serves(request.companyId)) return NO_REPLY;
     switch (request.operation) {
       case 'calls.list':
         try {
@@ -58,12 +58,5 @@ export class CallsResponder {
         };
       }
     }
-  }
-
-  /** Another instance's company (tests on a shared broker): answer after the deadline, when nobody listens. */
-  private async notMine(deadline: number): Promise<VoiceCallsReply> {
-    await new Promise((r) => setTimeout(r, Math.min(Math.max(0, deadline - Date.now()) + 50, 30_000)));
-    this.logger.debug('voice.calls.request for a company this instance does not serve');
-    return { ok: false, code: 'not_found' };
   }
 }
