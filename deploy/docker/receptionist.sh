@@ -18,7 +18,8 @@ case "${1:-serve}" in
   migrate) exec node "$(service_js migrate)" ;;
   ensure-topics) exec node dist/tools/infra/ensure-topics.js ;;
   admin-create)
-    [ -f dist/apps/gateway/src/admin-create.js ] || { echo "admin-create runs in the gateway image" >&2; exit 2; }
+    # every image carries all of dist/, but only the gateway's has the gateway's database settings
+    [ "${SERVICE:-}" = gateway ] || { echo "admin-create runs in the gateway image (this is ${SERVICE:-unknown})" >&2; exit 2; }
     shift; exec node dist/apps/gateway/src/admin-create.js "$@" ;;
   *) exec "$@" ;;
 esac
