@@ -95,7 +95,7 @@ describe('docker-compose.yml', () => {
       expect(svc.restart).toBe('no');
       expect(Object.entries(svc.depends_on)).toEqual(expect.arrayContaining([...SERVICES, 'simulators'].map((s) => [s, { condition: 'service_healthy' }])));
       const script = svc.command.join(' ');
-      expect(script).toMatch(/node dist\/tools\/company-import\.js deploy\/demo\/company\.yaml .*&& node dist\/tools\/demo\/voice-call\.js/);
+      expect(script).toMatch(/node dist\/tools\/company-import\.js deploy\/demo\/company\.yaml --wait 30 .*&& node dist\/tools\/demo\/voice-call\.js/);
       const env = envOf(demo, 'demo');
       expect([env.GATEWAY_URL, env.PLATFORM_ADMIN_EMAIL, env.PLATFORM_ADMIN_PASSWORD]).toEqual(['http://gateway:3000', envOf(demo, 'gateway').PLATFORM_ADMIN_EMAIL, envOf(demo, 'gateway').PLATFORM_ADMIN_PASSWORD]);
       expect(svc.volumes.map((v: any) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))).toEqual([expect.stringMatching(/deploy\/demo:\/app\/deploy\/demo/)]);
