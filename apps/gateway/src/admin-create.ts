@@ -21,25 +21,32 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** One line from stdin; on a terminal it is read without echo. */
+/** One line from stdin; on a terminal it is read without echo (backspace edits, Ctrl-C cancels). */
 async function readPassword(): Promise<string> {
   const stdin = process.stdin;
-  if (stdin.isTTY) {
+  const tty = stdin.isTTY;
+  if (tty) {
     process.stderr.write('Password: ');
     stdin.setRawMode(true);
   }
-  let input = '';
+  let line = '';
+  let done = false;
   for await (const chunk of stdin) {
-    input += String(chunk);
-    if (stdin.isTTY && input.includes('\u0003')) fail('cancelled');
-    if (/[\r\n]/.test(input)) break;
+    for (const ch of String(chunk)) {
+      if (ch === '\r' || ch === '\n') done = true;
+      else if (tty && ch === '\u0003') fail('cancelled');
+      else if (tty && (ch === '\u007f' || ch === '\b')) line = line.slice(0, -1);
+      else line += ch;
+      if (done) break;
+    }
+    if (done) break;
   }
-  if (stdin.isTTY) {
+  if (tty) {
     stdin.setRawMode(false);
     process.stderr.write('\n');
   }
   stdin.pause();
-  return input.split(/\r?\n|\r/)[0];
+  return line;
 }
 
 async function main(): Promise<void> {
