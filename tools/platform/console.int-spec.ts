@@ -126,6 +126,7 @@ describe('web console and portal in a browser', () => {
       E2E_CALLER: CALLER,
       E2E_CALCOM_URL: calcom.url,
       E2E_RETELL_URL: retell.url,
+      E2E_TWILIO_URL: twilio.url,
       E2E_OUTPUT_DIR: path.join(logDir, 'playwright'),
       PLAYWRIGHT_BROWSERS_PATH: path.join(logDir, 'no-browser-downloads'),
     };

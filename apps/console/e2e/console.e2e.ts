@@ -17,6 +17,7 @@ const ADMIN = { email: env('E2E_ADMIN_EMAIL'), password: env('E2E_ADMIN_PASSWORD
 const CALLER = env('E2E_CALLER');
 const CALCOM = env('E2E_CALCOM_URL');
 const RETELL = env('E2E_RETELL_URL');
+const TWILIO = env('E2E_TWILIO_URL');
 const SHOTS = process.env.E2E_SCREENSHOTS;
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -36,6 +37,9 @@ async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** `yyyy-mm-dd` of the day `days` after today in Berlin (the browser context's time zone). */
+const berlinDay = (days: number) => new Date(Date.now() + days * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Europe/Berlin' });
 
 /** "€1,234.56" (en-GB) → 123456 minor units. */
 const minor = (text: string) => Math.round(Number(text.replace(/[^\d.-]/g, '')) * 100);
@@ -129,6 +133,96 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
     await shot(page, 'console-calls');
   });
 
+  await test.step('an appointment booked in the console and cancelled: Cal.com shows both, the SMS confirmation went out', async () => {
+    const guest = { name: 'Jonas Beispiel', phone: '+491701112233' };
+    const guestBookings = async () => ((await (await fetch(`${CALCOM}/__sim/calcom/bookings`)).json()) as { bookings: { status: string; start: string; attendees?: unknown }[] }).bookings.filter((b) => JSON.stringify(b.attendees ?? '').includes(guest.name));
+    const accepted = async () => (await guestBookings()).filter((b) => b.status === 'accepted').map((b) => b.start);
+    await page.getByRole('navigation').getByRole('link', { name: 'Appointments' }).click();
+    await expect(page.getByRole('heading', { name: 'Appointments', level: 1 })).toBeVisible();
+    // the week from today holds the demo call's appointment
+    await page.getByLabel('View').selectOption('week');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page.getByTestId('appointments')).toContainText('Erika Mustermann');
+
+    const form = page.getByRole('region', { name: 'New appointment' });
+    // invalid input: the API's words at each field, nothing typed lost
+    await form.getByLabel('Name', { exact: true }).fill(guest.name);
+    await form.getByLabel('Phone number').fill('12');
+    await form.getByRole('button', { name: 'Book' }).click();
+    await expect(form.getByLabel('Phone number')).toHaveAttribute('aria-invalid', 'true');
+    await expect(form.getByLabel('Service')).toHaveAttribute('aria-invalid', 'true');
+    await expect(form.getByText('Please correct the marked fields.')).toBeVisible();
+    await expect(form.getByLabel('Name', { exact: true })).toHaveValue(guest.name);
+    await expect(form.getByLabel('Phone number')).toHaveValue('12');
+    await accessible(page, 'appointments');
+
+    await form.getByLabel('Phone number').fill(guest.phone);
+    await form.getByLabel('Service').selectOption({ index: 1 });
+    const time = form.getByLabel('Time');
+    for (let days = 1; days <= 14; days++) {
+      await form.getByLabel('Day').fill(berlinDay(days));
+      await expect(time).toHaveAttribute('data-day', berlinDay(days));
+      if ((await time.locator('option').count()) > 2) break;
+    }
+    await time.selectOption({ index: 2 });
+    // corrected fields are no longer marked
+    await expect(form.getByLabel('Phone number')).not.toHaveAttribute('aria-invalid', 'true');
+    await form.getByRole('button', { name: 'Book' }).click();
+    await expect(form.getByRole('status')).toContainText('Booked:');
+    await expect(page.getByTestId('appointments')).toContainText(guest.name);
+    await shot(page, 'console-appointments');
+    await expect.poll(async () => (await accepted()).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(async () => ((await (await fetch(`${TWILIO}/__sim/twilio/messages`)).json()) as { messages: { to: string; direction: string }[] }).messages.filter((m) => m.to === guest.phone && m.direction === 'outbound-api').length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+
+    await form.getByRole('status').getByRole('link').click();
+    await expect(page.getByTestId('appointment')).toContainText(guest.name);
+    await expect(page.getByTestId('history')).toContainText('Booked (by the team)');
+    // moved to another free time of the same day: Cal.com follows
+    const [startBefore] = await accepted();
+    const moveTo = page.getByLabel('Time');
+    await expect(moveTo).toHaveAttribute('data-day', /\d{4}-\d{2}-\d{2}/);
+    await moveTo.selectOption({ index: (await moveTo.locator('option').count()) - 1 });
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await expect(page.getByRole('status')).toContainText('Moved.');
+    await expect(page.getByTestId('history')).toContainText('Moved');
+    await expect.poll(async () => (await accepted()).filter((start) => start !== startBefore).length, { timeout: 20_000 }).toBe(1);
+    await page.getByLabel('Reason').fill('the customer called to cancel');
+    await page.getByRole('button', { name: 'Cancel appointment' }).click();
+    await expect(page.getByRole('status')).toContainText('Cancelled.');
+    await expect(page.getByTestId('appointment')).toContainText('Cancelled');
+    await expect(page.getByTestId('history')).toContainText('the customer called to cancel');
+    // nothing of the customer's stays accepted in Cal.com, and the cancellation is there
+    await expect.poll(async () => [(await accepted()).length, (await guestBookings()).some((b) => b.status === 'cancelled')], { timeout: 20_000 }).toEqual([0, true]);
+    await accessible(page, 'appointment');
+    await shot(page, 'console-appointment');
+  });
+
+  await test.step('customers: the demo customer found by name, with the appointment and the call; an edit checked at the field', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Name, phone or e-mail').fill('Erika');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByTestId('customers')).toContainText(CALLER);
+    await accessible(page, 'customers');
+    await shot(page, 'console-customers');
+    await page.getByTestId('customers').getByRole('link', { name: 'Erika Mustermann' }).click();
+    await expect(page.getByRole('heading', { name: 'Erika Mustermann', level: 1 })).toBeVisible();
+    await expect(page.getByTestId('customer-appointments')).toContainText('Booked');
+    await expect(page.getByTestId('customer-calls')).toBeVisible();
+    const email = page.getByLabel('E-mail');
+    const before = await email.inputValue();
+    await email.fill('not an address');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(email).toHaveAttribute('aria-invalid', 'true');
+    await expect(email).toHaveValue('not an address');
+    await email.fill(before);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status')).toContainText('Saved.');
+    await accessible(page, 'customer');
+    await shot(page, 'console-customer');
+  });
+
   await test.step('an expired session signs in again and stays on the same page', async () => {
     const session = await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('receptionist.console.session')));
     await api('DELETE', `/api/v1/tokens/${session.tokenId}`, session.token);
@@ -192,6 +286,10 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
   await test.step('settings, German, and phone width', async () => {
     await page.getByLabel('Language').selectOption('de');
     await expect(page.getByRole('heading', { name: 'Einstellungen', level: 1 })).toBeVisible();
+    await page.getByRole('navigation').getByRole('link', { name: 'Termine' }).click();
+    await expect(page.getByRole('heading', { name: 'Neuer Termin' })).toBeVisible();
+    await expect(page.getByLabel('Ansicht')).toBeVisible();
+    await accessible(page, 'appointments (de)');
     await page.getByRole('navigation').getByRole('link', { name: 'Übersicht' }).click();
     await expect(page.getByRole('heading', { name: 'Übersicht', level: 1 })).toBeVisible();
     await page.setViewportSize({ width: 375, height: 800 });

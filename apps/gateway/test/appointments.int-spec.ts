@@ -228,6 +228,25 @@ describe('self-service appointments', () => {
     expect((await call('GET', `${base(A)}/${future}`, A.admin)).body.status).toBe('booked');
   });
 
+  it('gives the booking form the services, staff and a day\'s free starts, which a booking then accepts; a bad range is 400 naming the field', async () => {
+    const catalogue = await call('GET', `/api/v1/companies/${A.companyId}/catalogue`, A.admin);
+    expect(catalogue.status).toBe(200);
+    expect(catalogue.body.timeZone).toBe('Europe/Berlin');
+    expect(catalogue.body.services.map((s: { name: string }) => s.name)).toContain('Beratung');
+    expect(catalogue.body.staff.map((s: { name: string }) => s.name)).toContain('Anna Berger');
+    const beratung = catalogue.body.services.find((s: { name: string }) => s.name === 'Beratung');
+    const free = await call('GET', `/api/v1/companies/${A.companyId}/free-times?serviceId=${beratung.serviceId}&from=${encodeURIComponent(at('00:00'))}&to=${encodeURIComponent(at('23:59'))}`, A.admin);
+    expect(free.status).toBe(200);
+    expect(free.body.starts.length).toBeGreaterThan(0);
+    // a start the form offers is one booking takes
+    const made = await create(A, { serviceId: beratung.serviceId, start: free.body.starts[free.body.starts.length - 1], customer: { name: 'Form Kunde', phone: '+4915122223333' } });
+    expect(made.status).toBe(201);
+    const after = await call('GET', `/api/v1/companies/${A.companyId}/free-times?serviceId=${beratung.serviceId}&from=${encodeURIComponent(at('00:00'))}&to=${encodeURIComponent(at('23:59'))}`, A.admin);
+    expect(after.body.starts).not.toContain(free.body.starts[free.body.starts.length - 1]);
+    const bad = await call('GET', `/api/v1/companies/${A.companyId}/free-times?serviceId=${beratung.serviceId}&from=${encodeURIComponent(at('12:00'))}&to=${encodeURIComponent(at('08:00'))}`, A.admin);
+    expect([bad.status, bad.body.errors]).toEqual([400, [{ field: 'to', message: 'must be after from' }]]);
+  });
+
   it("answers 404 for another company's appointment ids and changes nothing; a receptionist (staff) may read them", async () => {
     const target = (await call('GET', `${base(A)}?status=booked&limit=1`, A.admin)).body.data[0];
     const byB = (p: string) => `${base(B)}/${target.appointmentId}${p}`;

@@ -85,6 +85,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/customers/:customerId/merge': { duplicateId: '00000000-0000-4000-8000-000000000000' },
 };
 
+/** Reads that need a query parameter to answer 200. */
+const REQUIRED_QUERIES: Record<string, string> = { '/api/v1/companies/:companyId/free-times': '?serviceId=beratung' };
+
 describe('tenant isolation of the admin API', () => {
   let gw: TestGateway;
   let voice: TestVoiceAgent;
@@ -277,7 +280,7 @@ describe('tenant isolation of the admin API', () => {
     const reads = registeredRoutes(gw).filter((r) => r.method === 'GET' && r.path.includes(':companyId') && !r.path.endsWith('/recording') && !r.path.endsWith('/live'));
     for (const key of ['A', 'B'] as const) {
       for (const route of reads) {
-        const path = fill(route.path, tenants[key].ids);
+        const path = fill(route.path, tenants[key].ids) + (REQUIRED_QUERIES[route.path] ?? '');
         expect([path, (await call('GET', path, platform)).status]).toEqual([path, 200]);
       }
     }

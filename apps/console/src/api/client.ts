@@ -57,8 +57,8 @@ export function apiClient(token: () => string | null, onUnauthorized: () => void
 export type Api = ReturnType<typeof apiClient>;
 
 /**
- * The data of an openapi-fetch answer, or an ApiError. The document does not describe response bodies yet
- * (the self-service API issue adds them), so callers name the shape they read.
+ * The data of an openapi-fetch answer, or an ApiError. The document describes parameters and bodies sent, not
+ * yet the bodies answered, so callers name the shape they read (console/views.ts).
  */
 export async function data<T>(answer: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
   const { data: body, error, response } = await answer;
@@ -66,5 +66,3 @@ export async function data<T>(answer: Promise<{ data?: unknown; error?: unknown;
   return body as T;
 }
 
-/** Query parameters the document does not list yet (validated by the API all the same). */
-export const query = (q: Record<string, string | number | boolean | undefined>) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as never;

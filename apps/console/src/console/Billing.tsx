@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { ApiError, data, query } from '../api/client';
+import { ApiError, data } from '../api/client';
 import { useI18n } from '../i18n';
 import { useLocation } from '../router';
 import { Alert, Field, Loaded, useLoad } from '../ui';
@@ -14,7 +14,7 @@ export function Billing() {
   const returned = search.get('topup');
   const path = { companyId };
   const balance = useLoad(() => data<Balance>(api.GET('/api/v1/companies/{companyId}/billing/balance', { params: { path } })), [companyId]);
-  const ledger = useLoad(() => data<Page<LedgerEntry>>(api.GET('/api/v1/companies/{companyId}/billing/ledger', { params: { path, query: query({ limit: 20 }) } })), [companyId]);
+  const ledger = useLoad(() => data<Page<LedgerEntry>>(api.GET('/api/v1/companies/{companyId}/billing/ledger', { params: { path, query: { limit: 20 } } })), [companyId]);
   const invoices = useLoad(() => data<{ data: Invoice[] }>(api.GET('/api/v1/companies/{companyId}/billing/invoices', { params: { path } })), [companyId]);
   const [amount, setAmount] = useState('50');
   const [error, setError] = useState<ApiError | null>(null);

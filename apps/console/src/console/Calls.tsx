@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, data, query } from '../api/client';
+import { ApiError, data } from '../api/client';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { Alert, Field, Loaded, duration, useLoad } from '../ui';
@@ -7,7 +7,7 @@ import { useLive } from './live';
 import { useConsole } from './session';
 import type { CallRecord, CallSummary, Page } from './views';
 
-const OUTCOMES = ['ongoing', 'not_connected', 'booked', 'voicemail', 'error', 'completed'];
+const OUTCOMES = ['ongoing', 'not_connected', 'booked', 'voicemail', 'error', 'completed'] as const;
 
 export function Calls() {
   const { api, companyId, live } = useConsole();
@@ -21,9 +21,9 @@ export function Calls() {
     from: applied.fromDay ? new Date(`${applied.fromDay}T00:00:00`).toISOString() : undefined,
     to: applied.toDay ? new Date(new Date(`${applied.toDay}T00:00:00`).getTime() + 86_400_000).toISOString() : undefined,
   };
-  const filterQuery = { outcome: applied.outcome, number: applied.number, ...range };
+  const filterQuery = { outcome: OUTCOMES.find((o) => o === applied.outcome), number: applied.number || undefined, ...range };
   const first = useLoad(
-    () => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...filterQuery, limit: 25 }) } })),
+    () => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: { ...filterQuery, limit: 25 } } })),
     [companyId, applied],
   );
   useLive(live, ['call.'], first.reload);
@@ -34,7 +34,7 @@ export function Calls() {
     }
   }, [first.value]);
   const more = async () => {
-    const page = await data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: query({ ...filterQuery, limit: 25, cursor: cursor ?? undefined }) } }));
+    const page = await data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path: { companyId }, query: { ...filterQuery, limit: 25, cursor: cursor ?? undefined } } }));
     setPages((p) => [...p, ...page.data]);
     setCursor(page.next === null ? null : String(page.next));
   };

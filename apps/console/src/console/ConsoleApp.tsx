@@ -4,8 +4,11 @@ import { apiClient, data } from '../api/client';
 import { LanguageSwitch, useI18n } from '../i18n';
 import { BaseContext, Link, navigate, useLocation } from '../router';
 import { Alert, NotFound, useLoad } from '../ui';
+import { AppointmentDetail } from './AppointmentDetail';
+import { Appointments } from './Appointments';
 import { Billing } from './Billing';
 import { CallDetail, Calls } from './Calls';
+import { CustomerDetail, Customers } from './Customers';
 import { Dashboard } from './Dashboard';
 import { LoginPage } from './LoginPage';
 import { ConsoleContext, loadSession, saveSession, type Session } from './session';
@@ -89,6 +92,8 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
   const nav: [string, string][] = [
     [`${BASE}/`, t('navDashboard')],
     [`${BASE}/calls`, t('navCalls')],
+    [`${BASE}/appointments`, t('navAppointments')],
+    [`${BASE}/customers`, t('navCustomers')],
     [`${BASE}/billing`, t('navBilling')],
     [`${BASE}/settings`, t('navSettings')],
   ];
@@ -98,6 +103,10 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
   else if (sub === '/') page = <Dashboard />;
   else if (sub === '/calls') page = <Calls />;
   else if (sub.startsWith('/calls/')) page = <CallDetail callId={decodeURIComponent(sub.slice('/calls/'.length))} />;
+  else if (sub === '/appointments') page = <Appointments />;
+  else if (sub.startsWith('/appointments/')) page = <AppointmentDetail appointmentId={decodeURIComponent(sub.slice('/appointments/'.length))} />;
+  else if (sub === '/customers') page = <Customers />;
+  else if (sub.startsWith('/customers/')) page = <CustomerDetail customerId={decodeURIComponent(sub.slice('/customers/'.length))} />;
   else if (sub === '/billing') page = <Billing />;
   else if (sub === '/settings') page = <Settings />;
   else page = <NotFound />;

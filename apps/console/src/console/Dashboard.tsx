@@ -1,4 +1,4 @@
-import { data, query } from '../api/client';
+import { data } from '../api/client';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { Alert, Loaded, duration, useLoad } from '../ui';
@@ -16,7 +16,7 @@ export function Dashboard() {
   const { api, companyId, live } = useConsole();
   const { t, money, dateTime, label } = useI18n();
   const path = { companyId };
-  const calls = useLoad(() => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path, query: query({ from: startOfToday(), limit: 100 }) } })), [companyId]);
+  const calls = useLoad(() => data<Page<CallSummary>>(api.GET('/api/v1/companies/{companyId}/calls', { params: { path, query: { from: startOfToday(), limit: 100 } } })), [companyId]);
   const balance = useLoad(() => data<Balance>(api.GET('/api/v1/companies/{companyId}/billing/balance', { params: { path } })), [companyId]);
   // without a reload: a call starts or ends, a booking is made, the balance moves
   const { reload: reloadCalls } = calls;

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, data, query } from '../api/client';
+import { ApiError, data } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Field, Loaded, useLoad } from '../ui';
 import { useConsole } from './session';
@@ -97,7 +97,7 @@ function SubscriptionRow({ subscription: s, onChanged, onSecret, onError }: { su
   const [open, setOpen] = useState(false);
   const path = { companyId, subscriptionId: s.subscriptionId };
   const deliveries = useLoad(
-    () => (open ? data<Page<Delivery>>(api.GET('/api/v1/companies/{companyId}/callback-subscriptions/{subscriptionId}/deliveries', { params: { path, query: query({ limit: 10 }) } })) : Promise.resolve({ data: [], next: null })),
+    () => (open ? data<Page<Delivery>>(api.GET('/api/v1/companies/{companyId}/callback-subscriptions/{subscriptionId}/deliveries', { params: { path, query: { limit: 10 } } })) : Promise.resolve({ data: [], next: null })),
     [open, s.subscriptionId],
   );
   const act = (run: () => Promise<unknown>) => () => void run().then(() => (deliveries.reload(), onChanged()), onError);

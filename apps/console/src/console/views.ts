@@ -61,3 +61,42 @@ export interface Invoice {
   pdfUrl: string | null;
   createdAt: string;
 }
+export interface AppointmentSummary {
+  appointmentId: string;
+  serviceId: string;
+  serviceName: string;
+  staffId: string | null;
+  staffName: string | null;
+  startsAt: string;
+  endsAt: string;
+  status: 'booked' | 'cancelled' | 'no_show' | 'completed';
+  source: string;
+  callId: string | null;
+  customer: { customerId: string; name: string; phone: string | null; email: string | null } | null;
+  notes: string | null;
+  cancellationReason: string | null;
+}
+export type HistoryEntry = { at: string; kind: string; source?: string; callId?: string | null; from?: string; to?: string | null; reason?: string | null; by?: string | null; action?: string; allowed?: boolean; rule?: string };
+export interface AppointmentRecord extends AppointmentSummary {
+  history: HistoryEntry[];
+}
+export interface Catalogue {
+  timeZone: string | null;
+  services: { serviceId: string; name: string; durationMinutes: number; priceMinor: number | null; staffIds: string[] }[];
+  staff: { staffId: string; name: string }[];
+}
+export interface FreeTimes {
+  starts: string[];
+}
+export interface Customer {
+  customerId: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  language: string | null;
+  mergedInto: string | null;
+}
+export interface CustomerRecord extends Customer {
+  appointments: AppointmentSummary[];
+  calls: CallSummary[] | null;
+}

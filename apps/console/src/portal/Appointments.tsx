@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, data, query, type Api } from '../api/client';
+import { ApiError, data, type Api } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Loaded, useLoad } from '../ui';
 import { SlotPicker } from './SlotPicker';
@@ -18,7 +18,7 @@ interface Appointment {
 /** Upcoming and past appointments; an upcoming one can be cancelled or moved to a free time. */
 export function Appointments({ api }: { api: Api }) {
   const { t, dateTime, label } = useI18n();
-  const list = useLoad(() => data<{ data: Appointment[] }>(api.GET('/api/portal/appointments', { params: { query: query({ includePast: true }) } })), []);
+  const list = useLoad(() => data<{ data: Appointment[] }>(api.GET('/api/portal/appointments', { params: { query: { includePast: 'true' } } })), []);
   const [notice, setNotice] = useState<string | null>(null);
   const now = Date.now();
   return (
@@ -133,7 +133,7 @@ function FreeTimes({ api, appointmentId, onPick }: { api: Api; appointmentId: st
     () => {
       const from = new Date();
       const to = new Date(from.getTime() + 14 * 24 * 3600 * 1000);
-      return data<{ starts: string[] }>(api.GET('/api/portal/appointments/{appointmentId}/free-times', { params: { path: { appointmentId }, query: query({ from: from.toISOString(), to: to.toISOString() }) } }));
+      return data<{ starts: string[] }>(api.GET('/api/portal/appointments/{appointmentId}/free-times', { params: { path: { appointmentId }, query: { from: from.toISOString(), to: to.toISOString() } } }));
     },
     [appointmentId],
   );

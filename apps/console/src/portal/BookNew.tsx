@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, data, query, type Api } from '../api/client';
+import { ApiError, data, type Api } from '../api/client';
 import { useI18n } from '../i18n';
 import { Alert, Loaded, useLoad } from '../ui';
 import { SlotPicker } from './SlotPicker';
@@ -21,7 +21,7 @@ export function BookNew({ api, onBooked }: { api: Api; onBooked: (message: strin
     if (!serviceId) return Promise.resolve({ starts: [] as string[] });
     const from = new Date();
     const to = new Date(from.getTime() + 14 * 24 * 3600 * 1000);
-    return data<{ starts: string[] }>(api.GET('/api/portal/free-times', { params: { query: query({ serviceId, from: from.toISOString(), to: to.toISOString() }) } }));
+    return data<{ starts: string[] }>(api.GET('/api/portal/free-times', { params: { query: { serviceId, from: from.toISOString(), to: to.toISOString() } } }));
   }, [serviceId]);
 
   const book = async (start: string) => {

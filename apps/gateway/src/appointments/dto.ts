@@ -66,3 +66,16 @@ export type RecordOutcomeDto = z.infer<typeof recordOutcomeSchema>;
 
 /** `Idempotency-Key`: the same key answers the same appointment and never books twice. */
 export const idempotencyKeyHeader = z.string().trim().min(8, 'must be at least 8 characters').max(150).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+const MAX_FREE_TIMES_RANGE_MS = 14 * 24 * 3600 * 1000;
+
+/** `GET …/free-times`: a service's free starts in [from, to) (≤ 14 days; from now and 7 days by default), optionally with one staff member. */
+export const freeTimesQuery = z
+  .strictObject({ serviceId: id, staffId: id.optional(), from: isoInstant.optional(), to: isoInstant.optional() })
+  .transform((q) => {
+    const from = q.from ? new Date(q.from) : new Date();
+    const to = q.to ? new Date(q.to) : new Date(from.getTime() + 7 * 24 * 3600 * 1000);
+    return { serviceId: q.serviceId, staffId: q.staffId ?? null, from, to };
+  })
+  .refine((q) => q.to > q.from, { path: ['to'], message: 'must be after from' })
+  .refine((q) => q.to.getTime() - q.from.getTime() <= MAX_FREE_TIMES_RANGE_MS, { path: ['to'], message: 'at most 14 days after from' });

@@ -3,6 +3,7 @@ import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { Actor, CurrentActor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
+import { DescribeQuery } from '../openapi/describe';
 import { TenantCompanies } from '../companies/tenant-companies';
 import { RateLimit } from '../rate-limit';
 import { BillingClient } from './billing.client';
@@ -41,6 +42,7 @@ export class BillingController {
   /** Ledger entries, newest first; `next` is the `before` of the following page (null on the last). */
   @Get('ledger')
   @RequireAbility('billing.read')
+  @DescribeQuery(ledgerQuery)
   async ledger(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(ledgerQuery, query, 'query');
     const page = await this.billing.ask({ operation: 'ledger.list', companyId: await this.company(principal, companyId), limit: q.limit, before: q.before, displayCurrency: q.currency });

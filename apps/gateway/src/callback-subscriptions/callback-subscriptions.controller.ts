@@ -5,6 +5,7 @@ import { Actor, CurrentActor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
+import { DescribeQuery } from '../openapi/describe';
 import { TenantCompanies } from '../companies/tenant-companies';
 import { RateLimit } from '../rate-limit';
 import { CallbackSubscriptionsClient } from './callback-subscriptions.client';
@@ -124,6 +125,7 @@ export class CallbackSubscriptionsController {
 
   /** Every delivery with its attempts and last answer, newest first; `next` is the `cursor` of the following page. */
   @Get(':subscriptionId/deliveries')
+  @DescribeQuery(deliveriesQuery)
   @RequireAbility('integrations.manage')
   async deliveries(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Param('subscriptionId') subscriptionId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(deliveriesQuery, query, 'query');

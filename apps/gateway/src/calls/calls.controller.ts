@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { callOutcomes, isoInstant, toE164 } from '@receptionist/contracts';
 import { CurrentPrincipal, Principal, RequireAbility } from '../auth/principal';
 import { parseOrBadRequest } from '../common/zod-body';
+import { DescribeQuery } from '../openapi/describe';
 import { TenantCompanies } from '../companies/tenant-companies';
 import { CallsClient } from './calls.client';
 import { RecordingLinks, RecordingStreamer } from './recordings';
@@ -50,6 +51,7 @@ export class CallsController {
 
   @Get()
   @RequireAbility('calls.read')
+  @DescribeQuery(listQuery)
   async list(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Query() query: unknown) {
     const q = parseOrBadRequest(listQuery, query, 'query');
     const id = await this.company(principal, companyId);

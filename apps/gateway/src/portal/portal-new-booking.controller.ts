@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CurrentPortalPrincipal, PortalApi, PortalPrincipal, requestMeta } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
 import { parseOrBadRequest, ZodBody } from '../common/zod-body';
+import { DescribeQuery } from '../openapi/describe';
 import { RateLimit } from '../rate-limit';
 import { BookDto, bookSchema, serviceFreeTimesQuery } from './dto';
 import { PortalAccountsService } from './portal-accounts.service';
@@ -46,6 +47,7 @@ export class PortalNewBookingController {
 
   /** Free start times of one service, `?serviceId&from&to` (≤ 14 days; from now and 7 days by default). */
   @Get('free-times')
+  @DescribeQuery(serviceFreeTimesQuery)
   async freeTimes(@CurrentPortalPrincipal() principal: PortalPrincipal, @Query() query: unknown) {
     const q = parseOrBadRequest(serviceFreeTimesQuery, query, 'query');
     const result = await this.booking.ask(principal, { operation: 'availability.get', serviceId: q.serviceId, staffId: null, from: q.from.toISOString(), to: q.to.toISOString() });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CurrentPortalPrincipal, PortalApi, PortalPrincipal, Public, requestMeta } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
 import { parseOrBadRequest, UUID_RE, ZodBody } from '../common/zod-body';
+import { DescribeQuery } from '../openapi/describe';
 import { RateLimit } from '../rate-limit';
 import { CancelDto, cancelSchema, freeTimesQuery, INVITATION_TOKEN_RE, listQuery, LogoutDto, logoutSchema, PortalLoginDto, portalLoginSchema, RegisterDto, registerSchema, RescheduleDto, rescheduleSchema } from './dto';
 import { PortalAccountsService } from './portal-accounts.service';
@@ -57,6 +58,7 @@ export class PortalController {
 
   /** The customer's upcoming appointments (`?includePast=true` for past ones too). */
   @Get('appointments')
+  @DescribeQuery(listQuery)
   async list(@CurrentPortalPrincipal() principal: PortalPrincipal, @Query() query: unknown) {
     const q = parseOrBadRequest(listQuery, query, 'query');
     // Booking knows customers by phone; someone invited by e-mail only has no appointments there.
@@ -67,6 +69,7 @@ export class PortalController {
 
   /** Free start times for moving one of the customer's own appointments (same service), `?from&to` (≤ 14 days). */
   @Get('appointments/:appointmentId/free-times')
+  @DescribeQuery(freeTimesQuery)
   async freeTimes(@CurrentPortalPrincipal() principal: PortalPrincipal, @Param('appointmentId') appointmentId: string, @Query() query: unknown) {
     const own = await this.ownAppointment(principal, appointmentId);
     const q = parseOrBadRequest(freeTimesQuery, query, 'query');
