@@ -27,7 +27,8 @@ fi
 
 # The compose file as Compose itself reads it (Debian's docker-compose; no engine needed for `config`).
 PLATFORM_ADMIN_PASSWORD=compose-config-check docker-compose -f docker-compose.yml config -q
-PLATFORM_ADMIN_PASSWORD=compose-config-check docker-compose -f docker-compose.yml --profile simulators config -q
+# The demo: the simulators profile with its own env file (simulator URLs and keys; nowhere else).
+docker-compose -f docker-compose.yml --env-file deploy/compose/simulators.env --profile simulators config -q
 log "docker-compose.yml valid (docker-compose $(docker-compose version --short))"
 
 # Storage of its own, removed at the end. The kernel's overlay file system when it can be mounted here (each
@@ -105,8 +106,9 @@ run_image() { # svc port command…
     --env REDIS_DB="$REDIS_DB" --env APP_KEY=ci-images-app-key-0123456789abcdef \
     --env SYNC_SECRETS_KEY="$(head -c 32 /dev/urandom | base64)" --env OTEL_SDK_DISABLED=true \
     --env LOG_LEVEL=warn --env CI_IMAGES_RUN="$run_tag" --env PLATFORM_ADMIN_EMAIL="$admin_email" --env PLATFORM_ADMIN_PASSWORD="$admin_password" \
-    "$ctr" -- "${ep[@]}" "$@"
+    "${extra_env[@]}" "$ctr" -- "${ep[@]}" "$@"
 }
+extra_env=()
 # The first platform admin, created by the gateway at start (as compose and k8s do): it must be able to log in.
 admin_email="admin-$$@ci.example.com"; admin_password="ci-$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
 
@@ -133,6 +135,14 @@ if [[ $failed == 0 ]]; then
   login=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
     -d "{\"email\":\"$admin_email\",\"password\":\"$admin_password\"}" "http://127.0.0.1:${ports[gateway]}/api/v1/auth/login")
   if [[ $login == 200 ]]; then log "platform admin logged in on the gateway image"; else log "platform admin login: HTTP $login"; failed=1; fi
+fi
+if [[ $failed == 0 ]]; then
+  # `receptionist admin-create` in the gateway image (password from the environment): a second admin who logs in.
+  ops_email="ops-$$@ci.example.com"; ops_password="ci-ops-$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
+  ( extra_env=(--env ADMIN_PASSWORD="$ops_password"); run_image gateway 0 admin-create --email "$ops_email" ) || failed=1
+  login=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+    -d "{\"email\":\"$ops_email\",\"password\":\"$ops_password\"}" "http://127.0.0.1:${ports[gateway]}/api/v1/auth/login")
+  if [[ $failed == 0 && $login == 200 ]]; then log "admin-create: the new admin logged in"; else log "admin-create: failed (login HTTP $login)"; failed=1; fi
 fi
 printf '[images] %-14s %10s %8s  %s\n' image size build ready
 for svc in "${SERVICES[@]}"; do

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newPasswordSchema } from './auth/password';
 
 const perWindow = (fallback: number) => z.coerce.number().int().min(1).max(100000).default(fallback);
 
@@ -32,7 +33,7 @@ export const gatewayEnvSchema = z.object({
   // Identity (apps/gateway/src/identity)
   /** First platform admin, created once at start when no platform admin exists yet. */
   PLATFORM_ADMIN_EMAIL: z.email().optional(),
-  PLATFORM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  PLATFORM_ADMIN_PASSWORD: newPasswordSchema.optional(),
   /** Lifetime of the personal access token handed out by POST /api/v1/auth/login. */
   LOGIN_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(720),
   // Customer portal (apps/gateway/src/portal)

@@ -1,4 +1,15 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, ScryptOptions } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * What a new password must be, wherever one is set (API, PLATFORM_ADMIN_PASSWORD, `admin:create`): long, and not
+ * one or two characters repeated.
+ */
+export const newPasswordSchema = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(1024)
+  .refine((p) => new Set(p).size >= 5, 'is too simple: use at least 5 different characters');
 
 /**
  * Password hashing with scrypt and a per-user salt, in a versioned, self-describing format:

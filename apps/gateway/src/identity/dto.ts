@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PERMISSIONS, ROLES } from '../auth/permissions';
+import { newPasswordSchema } from '../auth/password';
 
 export const email = z
   .string()
@@ -15,7 +16,7 @@ export const loginSchema = z.object({
 });
 export type LoginDto = z.infer<typeof loginSchema>;
 
-const password = z.string().min(12, 'must be at least 12 characters').max(1024);
+const password = newPasswordSchema;
 const MAX_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 export const createTokenSchema = z

@@ -6,6 +6,7 @@ import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { PlatformAdminBootstrap } from './platform-admin.bootstrap';
+import { PlatformAdmins } from './platform-admins';
 import { RolesRepository } from './roles.repository';
 import { TokensController } from './tokens.controller';
 import { UsersController } from './users.controller';
@@ -22,6 +23,7 @@ import { UsersService } from './users.service';
     UsersService,
     AccessTokensService,
     AuthService,
+    PlatformAdmins,
     PlatformAdminBootstrap,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
