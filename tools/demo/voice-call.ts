@@ -77,6 +77,8 @@ export async function runDemoCall(print: (line: string) => void = (l) => process
   const service: string = doc.services[0].name;
   const day = nextOpenDay(doc.openingHours ?? {});
 
+  // Messages the caller had before this call: a repeated demo call reports its own confirmation, not an earlier one.
+  const earlier = new Set(((await json(`${TWILIO}/__sim/twilio/messages`)).body?.messages ?? []).map((m: any) => m.sid));
   say(`\nDemo call: ${CALLER} phones ${doc.company.name} (${number}) and asks for "${service}" on ${day} around 11:00.`);
   const placed = await json(`${RETELL}/__sim/retell/calls`, {
     method: 'POST',
@@ -112,7 +114,7 @@ export async function runDemoCall(print: (line: string) => void = (l) => process
   // What the rest of the platform made of it.
   const calcom = await eventually(async () => {
     const res = await json(`${CALCOM}/__sim/calcom/bookings`);
-    return (res.body?.bookings ?? []).find((b: any) => b.status === 'accepted' && JSON.stringify(b.attendees ?? b).includes('Erika Mustermann'));
+    return (res.body?.bookings ?? []).find((b: any) => b.status === 'accepted' && b.metadata?.appointmentId === appointmentId);
   }, 5_000);
   say(`  Cal.com      ${calcom ? `booking ${calcom.uid} ${calcom.start} (${calcom.title ?? calcom.eventTypeId})` : 'not found in the simulator'}`);
 
@@ -149,7 +151,7 @@ export async function runDemoCall(print: (line: string) => void = (l) => process
   const sms = await eventually(async () => {
     const res = await json(`${TWILIO}/__sim/twilio/messages`);
     if (res.status === 404) return null;
-    return (res.body?.messages ?? []).find((m: any) => (m.to ?? m.To ?? '').includes(CALLER));
+    return (res.body?.messages ?? []).find((m: any) => !earlier.has(m.sid) && (m.to ?? m.To ?? '').includes(CALLER) && /Termin|appointment/i.test(m.body ?? m.Body ?? ''));
   }, 15_000);
   say(`  confirmation ${sms ? `${sms.channel ?? 'sms'} to ${sms.to ?? sms.To}: "${sms.body ?? sms.Body}"` : sms === null ? 'no message simulator yet' : 'no message yet'}`);
   return { booked: true, appointmentId, callId: call.call.call_id, lines };
