@@ -27,6 +27,6 @@ import { UsersService } from './users.service';
     PlatformAdminBootstrap,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccessTokensService, UsersRepository],
+  exports: [AccessTokensService, UsersRepository, RolesRepository],
 })
 export class IdentityModule {}
