@@ -72,7 +72,7 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
     companyName: doc.company.name,
     timeZone: doc.company.timeZone,
     language: doc.company.language,
-    settings: { ...doc.notifications, ...(doc.notifications.templates?.length ? {} : { templates: undefined }) },
+    settings: doc.notifications,
   };
   // A company set up only through the API has no pricing yet: billing keeps whatever it has.
   const parts: [SetupPart, string, Record<string, unknown>][] = [

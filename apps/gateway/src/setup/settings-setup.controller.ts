@@ -114,7 +114,7 @@ export class SettingsSetupController {
     @Body(new ZodBody(notificationSettingsSchema)) dto: ImportDocument['notifications'],
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.write(actor, companyId, notifications, { ...dto, templates: dto.templates?.length ? dto.templates : undefined }, ifMatch, reply);
+    return this.write(actor, companyId, notifications, dto, ifMatch, reply);
   }
 
   /**
