@@ -98,13 +98,14 @@ const notifications = notificationSetupSchema.shape.settings;
 
 /** Channels, reminders, quiet hours, sender, alert contacts and own message texts (also `PUT …/notification-settings`). */
 export const notificationSettingsSchema = z.strictObject({
-        ...notifications.shape,
-        channels: z.array(channel).min(1).default(['sms']),
-        senderId: z.string().trim().min(1).max(32).nullable().default(null),
-        /** Admins alerted on a low balance or failing messages; left out (not `[]`) when absent, so revisions stay put. */
-        alertContacts: z.array(alertContact).max(20).optional(),
-        templates: z.array(template).max(200).optional(),
-      });
+  ...notifications.shape,
+  channels: z.array(channel).min(1).default(['sms']),
+  senderId: z.string().trim().min(1).max(32).nullable().default(null),
+  /** Admins alerted on a low balance or failing messages; left out (not `[]`) when absent, so revisions stay put. */
+  alertContacts: z.array(alertContact).max(20).optional(),
+  /** The company's own message texts (`{{customer_name}}`, `{{service_name}}`, `{{date}}`, `{{time}}`, `{{company_name}}`). */
+  templates: z.array(template).max(200).optional(),
+});
 
 /** Booking rules (also `PUT …/booking-policies`). */
 export const policiesSchema = z.strictObject(policies.shape);
