@@ -5,8 +5,6 @@ import { Topics } from '@receptionist/contracts';
 import { KAFKA, LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 import { CatalogueCache } from './catalogue';
 
-const JOIN_TIMEOUT_MS = 20_000;
-
 /**
  * Drops a company's cached catalogue as soon as booking reports a new booking set-up applied
  * (`company.setup.applied`, part booking), so the next voice function sees an edit made through the set-up API.
@@ -27,15 +25,8 @@ export class CatalogueInvalidation implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Not waited for: joining takes seconds, and an answer missed meanwhile only leaves the minute's cache to expire.
     const consumer = (this.consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false }));
-    // Started only once joined: an edit answered right after start-up must not slip past a group still joining.
-    const joined = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, JOIN_TIMEOUT_MS);
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
     await consumer.connect();
     await consumer.subscribe({ topics: [Topics.setupApplied.name], fromBeginning: false });
     await consumer.run({
@@ -48,7 +39,6 @@ export class CatalogueInvalidation implements OnApplicationBootstrap, OnApplicat
         }
       },
     });
-    await joined;
   }
 
   async onApplicationShutdown(): Promise<void> {
