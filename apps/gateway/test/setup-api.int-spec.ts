@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Holidays from 'date-holidays';
 import { DataSource } from 'typeorm';
 import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
-import { testInfra, waitFor } from '@receptionist/testing';
+import { Topics } from '@receptionist/contracts';
+import { collectMessages, testInfra, testKafka, waitFor } from '@receptionist/testing';
 import { signRetell } from '../src/retell/retell-signature';
 import { startGateway, TestGateway } from './gateway-app';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- tests only: booking's own in-process harness, no app code
@@ -39,6 +40,7 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
   let voice: TestVoiceAgent;
   let bookingDb: DataSource;
   let platform: string;
+  let answers: Awaited<ReturnType<typeof collectMessages>>;
   const suffix = randomBytes(3).toString('hex');
   const companies: Record<'A' | 'B', { id: string; token: string; agentId: string; number: string }> = {} as never;
   const digits = () => String(Math.floor(1e6 + Math.random() * 8e6));
@@ -66,11 +68,19 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
   };
   const api = (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => gw.call(method, `/api/v1/companies/${path}`, { token, body, headers });
   const revision = async (companyId: string) => ((await bookingDb.query('SELECT revision FROM booking_company WHERE company_id = ?', [companyId])) as { revision: string }[])[0]?.revision ?? null;
-  /** Waits until booking applied a set-up newer than `before` (read from booking itself, as the other suites do). */
-  const applied = (companyId: string, before: string | null) => waitFor(async () => (await revision(companyId)) !== before, { timeoutMs: 30000, intervalMs: 200, message: 'booking applied the edit' });
+  /**
+   * Waits until booking applied a set-up newer than `before` (read from booking itself, as the other suites do) and
+   * its `company.setup.applied` answer is on the broker: the voice agent drops its cached catalogue on that answer.
+   */
+  const applied = async (companyId: string, before: string | null) => {
+    await waitFor(async () => (await revision(companyId)) !== before, { timeoutMs: 30000, intervalMs: 200, message: 'booking applied the edit' });
+    const now = await revision(companyId);
+    await waitFor(() => answers.messages.some((m) => m.value?.toString().includes(`"revision":"${now}"`)), { timeoutMs: 30000, intervalMs: 100, message: 'applied answer published' });
+  };
   const slotsOn = (reply: { data?: { options?: { start: string }[] } }, iso: string) => (reply.data?.options ?? []).filter((o) => o.start.startsWith(iso));
 
   beforeAll(async () => {
+    answers = await collectMessages(testKafka(), [Topics.setupApplied.name], { fromBeginning: false });
     sim = await startSimulator(calcomSimulator, { port: 0 });
     const eventType = (id: number, slug: string, minutes: number) => ({ id, slug, title: slug, lengthInMinutes: minutes, slotIntervalMinutes: 30, teamSlug: 'salon-setup', timeZone: TZ, openingHours: [{ days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '18:00' }] });
     const seeded = await fetch(`${sim.url}/__sim/calcom/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ eventTypes: [eventType(3001, 'damen', 60), eventType(3002, 'herren', 30), eventType(3003, 'bart', 30)] }) });
@@ -103,6 +113,7 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
 
   afterAll(async () => {
     await bookingDb?.destroy();
+    await answers?.stop();
     await voice?.close();
     await booking?.close();
     await gw?.close();
@@ -190,9 +201,11 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
 
   it('creates, changes and removes services and staff; a service with a future appointment answers 409 with what to do', async () => {
     const A = companies.A;
+    const revBefore = await revision(A.id);
     const created = await api('POST', `${A.id}/services`, A.token, { key: 'bart', name: 'Bartpflege', aliases: ['Bart trimmen'], calcomEventTypeId: 3003, durationMinutes: 30, priceMinor: 1500 });
     expect([created.status, created.body.message]).toEqual([201, undefined]);
-    await waitFor(async () => (await bookingDb.query('SELECT 1 FROM service WHERE company_id = ? AND `key` = ? AND active = 1', [A.id, 'bart'])).length === 1, { timeoutMs: 30000, message: 'new service in booking' });
+    await applied(A.id, revBefore);
+    expect((await bookingDb.query('SELECT 1 FROM service WHERE company_id = ? AND `key` = ? AND active = 1', [A.id, 'bart'])).length).toBe(1);
     expect((await api('GET', `${A.id}/free-times?serviceId=bart`, A.token)).status).toBe(200); // warm, as above
     const synonym = await fn('A', 'check-availability', { dienstleistung: 'Bart trimmen', datum: next(3, 2).spoken, uhrzeit: '10:00' });
     expect(synonym).toMatchObject({ success: true, data: { serviceName: 'Bartpflege' } });
@@ -225,6 +238,25 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
     expect((await api('GET', `${A.id}/staff/anna`, A.token)).body.services).toEqual(['herren']);
     await applied(A.id, rev);
     expect((await bookingDb.query('SELECT active FROM service WHERE company_id = ? AND `key` = ?', [A.id, 'bart']))[0].active).toBe(0);
+  });
+
+  it("a staff member's working hours limit what the agent offers with her, and for a service only she performs", async () => {
+    const A = companies.A;
+    const wednesday = next(3, 2);
+    const anna = await api('GET', `${A.id}/staff/anna`, A.token);
+    const rev = await revision(A.id);
+    const afternoons = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['14:00', '18:00']]]));
+    const put = await api('PUT', `${A.id}/staff/anna`, A.token, { name: 'Anna Berger', services: ['herren'], workingHours: afternoons }, { 'if-match': anna.headers.get('etag')! });
+    expect([put.status, put.body.workingHours]).toEqual([200, afternoons]);
+    await applied(A.id, rev);
+    const morning = await fn('A', 'check-availability', { dienstleistung: 'Herrenhaarschnitt', mitarbeiter: 'Anna', datum: wednesday.spoken, uhrzeit: '10:00' });
+    expect(morning.data.available).toBe(false);
+    expect((morning.data.options as { start: string }[]).every((o) => Number(o.start.slice(11, 13)) >= 14)).toBe(true);
+    const afternoon = await fn('A', 'check-availability', { dienstleistung: 'Herrenhaarschnitt', mitarbeiter: 'Anna', datum: wednesday.spoken, uhrzeit: '15:00' });
+    expect(afternoon).toMatchObject({ success: true, data: { available: true } });
+    // Nobody else performs it: without a wish for her, the morning is not offered either.
+    const anyone = await fn('A', 'check-availability', { dienstleistung: 'Herrenhaarschnitt', datum: wednesday.spoken, uhrzeit: '10:00' });
+    expect(anyone.data.available).toBe(false);
   });
 
   it("answers another company's ids 404 and bad bodies 400 naming every field, changing nothing", async () => {
