@@ -138,7 +138,7 @@ function printSummary(outcomes: Outcome[]): void {
       const r = o.result as PlanCloseBenchResult;
       notes.push(
         `plan period close, ${r.companies} companies (${r.postpaid} postpaid with overage): ${fmt(r.seconds, 2)} s and ${r.stripeRequests} Stripe requests; ` +
-          `floor ${fmt(r.floorSeconds, 2)} s and ${r.floorStripeRequests} requests (bulk UPDATE ${fmt(r.bulkUpdateMs, 0)} ms + raw request p50 ${fmt(r.rawStripeP50Ms, 2)} ms each); items exact ${r.itemsExact}`,
+          `floor ${fmt(r.floorSeconds, 2)} s and ${r.floorStripeRequests} requests (bulk UPDATE ${fmt(r.bulkUpdateMs, 0)} ms + raw requests 8 at a time, p50 ${fmt(r.rawStripeP50Ms, 2)} ms); items exact ${r.itemsExact}`,
       );
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;

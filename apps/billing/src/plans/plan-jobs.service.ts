@@ -9,6 +9,9 @@ import type { Currency } from '../ledger/ledger.service';
 import { StripeClient } from '../stripe/stripe.client';
 import { SubscriptionsService } from './subscriptions.service';
 
+/** Invoice items created at once: well under Stripe's rate limit (100 writes/s live), enough to hide its latency. */
+const STRIPE_CONCURRENCY = 8;
+
 export interface PeriodCloseResult {
   closed: number;
   invoiceItems: number;
@@ -89,7 +92,7 @@ export class PlanJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   /**
    * Closes every period its subscription has moved past (or whose subscription ended), in pages of `pageSize`:
    * periods without postpaid overage in one UPDATE per page; each postpaid overage as one Stripe invoice item
-   * (idempotency key per company and period), then its period row.
+   * (idempotency key per company and period, STRIPE_CONCURRENCY at a time), then the page's invoiced rows in one UPDATE.
    */
   async closePeriods(pageSize = 1000): Promise<PeriodCloseResult> {
     const result: PeriodCloseResult = { closed: 0, invoiceItems: 0, failed: 0 };
@@ -112,30 +115,44 @@ export class PlanJobs implements OnApplicationBootstrap, OnApplicationShutdown {
         );
         result.closed += res.affectedRows ?? 0;
       }
-      for (const r of rows.filter((x) => !plain.includes(x))) {
-        try {
-          if (!r.customer) throw new Error('no Stripe customer');
-          const start = new Date(r.period_start).toISOString();
-          const item = await this.stripe.call('invoiceItems.create', (s) =>
-            s.invoiceItems.create(
-              {
-                customer: r.customer!,
-                amount: Number(r.overage_minor),
-                currency: r.currency.toLowerCase(),
-                description: `Overage beyond plan ${r.plan_code}, period from ${start.slice(0, 10)}`,
-                metadata: { company_id: r.company_id, kind: 'plan_overage', period_start: start },
-              },
-              { idempotencyKey: `plan-overage:${r.company_id}:${start}` },
-            ),
-          );
-          await this.dataSource.query('UPDATE plan_usage SET closed_at = ?, stripe_invoice_item_id = ? WHERE company_id = ? AND period_start = ? AND closed_at IS NULL', [new Date(), item.id, r.company_id, r.period_start]);
-          result.closed += 1;
-          result.invoiceItems += 1;
-        } catch (error) {
-          // Left open: the next round tries again with the same key (never a second item).
-          result.failed += 1;
-          this.logger.warn({ companyId: r.company_id, err: { message: (error as Error).message } }, 'postpaid overage not invoiced this round');
-        }
+      // Postpaid overage: one invoice item each (Stripe has no batch call), a few at a time, then one UPDATE for the page.
+      const invoiced: { companyId: string; periodStart: Date; itemId: string }[] = [];
+      const pending = rows.filter((x) => !plain.includes(x));
+      for (let i = 0; i < pending.length; i += STRIPE_CONCURRENCY) {
+        await Promise.all(
+          pending.slice(i, i + STRIPE_CONCURRENCY).map(async (r) => {
+            try {
+              if (!r.customer) throw new Error('no Stripe customer');
+              const start = new Date(r.period_start).toISOString();
+              const item = await this.stripe.call('invoiceItems.create', (s) =>
+                s.invoiceItems.create(
+                  {
+                    customer: r.customer!,
+                    amount: Number(r.overage_minor),
+                    currency: r.currency.toLowerCase(),
+                    description: `Overage beyond plan ${r.plan_code}, period from ${start.slice(0, 10)}`,
+                    metadata: { company_id: r.company_id, kind: 'plan_overage', period_start: start },
+                  },
+                  { idempotencyKey: `plan-overage:${r.company_id}:${start}` },
+                ),
+              );
+              invoiced.push({ companyId: r.company_id, periodStart: r.period_start, itemId: item.id });
+            } catch (error) {
+              // Left open: the next round tries again with the same key (Stripe answers the same item, never a second).
+              result.failed += 1;
+              this.logger.warn({ companyId: r.company_id, err: { message: (error as Error).message } }, 'postpaid overage not invoiced this round');
+            }
+          }),
+        );
+      }
+      if (invoiced.length) {
+        const res: { affectedRows?: number } = await this.dataSource.query(
+          `UPDATE plan_usage SET closed_at = ?, stripe_invoice_item_id = CASE ${invoiced.map(() => 'WHEN company_id = ? AND period_start = ? THEN ?').join(' ')} END
+           WHERE closed_at IS NULL AND (company_id, period_start) IN (${invoiced.map(() => '(?, ?)').join(',')})`,
+          [new Date(), ...invoiced.flatMap((x) => [x.companyId, x.periodStart, x.itemId]), ...invoiced.flatMap((x) => [x.companyId, x.periodStart])],
+        );
+        result.closed += res.affectedRows ?? 0;
+        result.invoiceItems += invoiced.length;
       }
       if (rows.length < pageSize) return result;
     }
