@@ -295,7 +295,7 @@ describe('plans and subscriptions over a simulated month', () => {
       const sub = await subscription();
       return sub.currentPeriodStart === newPeriod && sub.invoices.some((i: any) => i.stripeInvoiceId === failed.id && i.status === 'paid');
     }, { message: 'held events applied', timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 1000));
     expect(await subscription()).toMatchObject({ status: 'active', planCode: 'pro', dunning: { state: 'ok', reminders: expect.any(Number), callsRefused: false } });
     expect(ofCompany(Topics.planPaymentOverdue.name).filter((e) => e.data.stripeInvoiceId === failed.id)).toEqual([]);
     expect(ofCompany(Topics.planSuspended.name)).toHaveLength(1);
@@ -310,7 +310,7 @@ describe('plans and subscriptions over a simulated month', () => {
     await stripe.state.flushWebhooks();
     const deliveries = stripe.state.deliveries.filter((d) => events.some((e) => e.id === d.eventId));
     expect(deliveries.every((d) => d.statusCode !== null && d.statusCode < 300)).toBe(true);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(await subscription()).toEqual(before.sub);
     expect(await ledger()).toEqual(before.ledger);
     expect((await api('GET', '/plan-usage')).body.data).toEqual(before.usage);
@@ -330,5 +330,32 @@ describe('plans and subscriptions over a simulated month', () => {
     await publisher.publish(publisher.callCompleted(companyId, 'call_after_plan', 60));
     await waitFor(async () => (await ledger()).length === 5, { message: 'pay-as-you-go debit', timeoutMs: 30_000 });
     expect((await ledger()).at(-1)).toMatchObject({ kind: 'usage', amount: -60, reference: 'call:call_after_plan:talk_time' });
+  });
+  it("invoices a postpaid plan's overage with the next subscription invoice and credits the ledger once it is paid", async () => {
+    const flex = { code: 'flex', name: 'Flex', interval: 'month', includedMinutes: 1, trialDays: 1, postpaid: true, prices: { EUR: { fee: 1000, overagePerMinute: 50 } } };
+    expect((await gw.call('POST', '/api/v1/plans', { token: platform, body: flex })).status).toBe(200);
+    // Subscribing again after the cancellation is a new Stripe subscription.
+    const again = await api('POST', '/subscription', { planCode: 'flex', currency: 'EUR' });
+    expect([again.status, again.body.subscription.status, again.body.subscription.planCode]).toEqual([201, 'trialing', 'flex']);
+    expect([...stripe.state.subscriptions.values()].filter((x) => (x.metadata as Record<string, string>).company_id === companyId)).toHaveLength(2);
+    // 2.5 min: 1 included, 1.5 beyond at 0.50 €/min = 0.75 €, debited without refusing calls (postpaid).
+    await publisher.publish(publisher.callCompleted(companyId, 'call_postpaid', 150));
+    await waitFor(async () => (await ledger()).length === 6, { message: 'postpaid overage debited', timeoutMs: 30_000 });
+    expect((await ledger()).at(-1)).toMatchObject({ kind: 'usage', amount: -75, reference: 'call:call_postpaid:talk_time', balanceAfter: 1575 });
+    // The trial ends: its period closes and the overage becomes one Stripe invoice item for the next invoice.
+    await moveClock(2 * DAY);
+    const closed = await waitFor(async () => (await api('GET', '/plan-usage')).body.data.find((p: any) => p.planCode === 'flex' && p.closed && p.stripeInvoiceItemId), { message: 'postpaid period closed', timeoutMs: 30_000 });
+    expect(closed).toMatchObject({ overageSeconds: 90, overage: 75, postpaid: true });
+    expect(stripe.state.invoiceItems.get(closed.stripeInvoiceItemId)).toMatchObject({ amount: 75, currency: 'eur', invoice: null, metadata: { company_id: companyId, kind: 'plan_overage' } });
+    // The next renewal charges the fee and the overage; paid, the overage is credited back on the ledger, once.
+    await moveClock(32 * DAY);
+    const renewal = [...stripe.state.invoices.values()].find((i) => (i.lines as { data: { invoice_item?: string }[] }).data.some((l) => l.invoice_item === closed.stripeInvoiceItemId))!;
+    expect(renewal).toMatchObject({ status: 'paid', total: 1075, billing_reason: 'subscription_cycle' });
+    await waitFor(async () => (await ledger()).length === 7, { message: 'overage settled', timeoutMs: 30_000 });
+    expect((await ledger()).at(-1)).toMatchObject({ kind: 'plan_settlement', amount: 75, reference: `plan-invoice:${renewal.id}`, balanceAfter: 1650 });
+    for (const event of stripe.state.events.filter((e) => e.type === 'invoice.paid')) stripe.state.resend(event.id, 2);
+    await stripe.state.flushWebhooks();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await ledger()).toHaveLength(7);
   });
 });
