@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { Topics } from '@receptionist/contracts';
-import { RequestResponder } from '@receptionist/messaging';
+import { RequestResponder, createKafka, ensureTopics } from '@receptionist/messaging';
 import { RunningSimulator, startSimulator, StripeState, stripeSimulator } from '@receptionist/simulators';
-import { collectMessages, silentLogger, startGroupsAtEnd, testKafka, uniqueName, waitFor } from '@receptionist/testing';
+import { PrivateKafka, collectMessages, silentLogger, testKafkaOn, uniqueName, waitFor } from '@receptionist/testing';
 import { startGateway, TestGateway } from './gateway-app';
 import { signRetell } from '../src/retell/retell-signature';
 // Billing owns plans, subscriptions and the ledger: the real one, against the Stripe simulator.
@@ -15,7 +14,8 @@ import { startBilling, TestBilling, TestPublisher } from '../../billing/test/bil
  * grace period is set to seconds): trial → paid → overage → failed payment → grace with reminders → calls refused
  * with the company's message → paid in the customer portal → calls taken again. Stripe's webhooks go signed through
  * the gateway; every ledger entry and the Stripe objects are checked, then every event is delivered again twice
- * in reverse order and nothing changes.
+ * in reverse order and nothing changes. On a broker of its own: billing instances of other runs on the shared broker
+ * would answer this gateway's billing requests too.
  */
 jest.setTimeout(240_000);
 
@@ -35,6 +35,7 @@ const BASIC = {
 const PRO = { code: 'pro', name: 'Pro', interval: 'month', includedMinutes: 60, includedBookings: 20, prices: { EUR: { fee: 7900, overagePerMinute: 30, overagePerBooking: 100 } } };
 const REFUSAL = 'Praxis Tarif: Wir sind gerade nicht erreichbar. Bitte rufen Sie morgen wieder an.';
 
+let kafka: PrivateKafka;
 let gw: TestGateway;
 let billing: TestBilling;
 let stripe: RunningSimulator<StripeState>;
@@ -75,12 +76,20 @@ const stripeSub = () => [...stripe.state.subscriptions.values()].find((s) => (s.
 const period = (s: Record<string, any>) => ({ start: s.items.data[0].current_period_start as number, end: s.items.data[0].current_period_end as number });
 
 beforeAll(async () => {
-  const service = `gateway-test-${randomBytes(3).toString('hex')}`;
-  await startGroupsAtEnd({ [service]: [Topics.balanceExhausted.name, Topics.balanceRestored.name, Topics.planSuspended.name, Topics.planReinstated.name, Topics.setupApplied.name, Topics.serviceHeartbeat.name] });
-  gw = await startGateway(
-    { PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: API_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, VOICE_FUNCTION_DEADLINE_MS: '3000', RATE_LIMIT_GENERAL: '100000', RATE_LIMIT_SENSITIVE: '1000' },
-    { service },
-  );
+  kafka = new PrivateKafka();
+  await kafka.start();
+  await ensureTopics(createKafka({ brokers: kafka.brokers, clientId: 'plans-test', logger: silentLogger }));
+  const onPrivateKafka = { KAFKA_BROKERS: kafka.brokers.join(',') };
+  gw = await startGateway({
+    ...onPrivateKafka,
+    PLATFORM_ADMIN_EMAIL: ADMIN.email,
+    PLATFORM_ADMIN_PASSWORD: ADMIN.password,
+    RETELLAI_API_KEY: API_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    VOICE_FUNCTION_DEADLINE_MS: '3000',
+    RATE_LIMIT_GENERAL: '100000',
+    RATE_LIMIT_SENSITIVE: '1000',
+  });
   platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
   const company = await gw.call('POST', '/api/v1/companies', { token: platform, body: { name: 'Praxis Tarif', timeZone: 'Europe/Berlin', currency: 'EUR', language: 'de' } });
   companyId = company.body.id;
@@ -95,6 +104,7 @@ beforeAll(async () => {
   sdk = new Stripe('sk_test_plans_portal', { host: url.hostname, port: Number(url.port), protocol: 'http', telemetry: false });
   billing = await startBilling(
     {
+      ...onPrivateKafka,
       STRIPE_API_BASE: stripe.url,
       STRIPE_SECRET: 'sk_test_plans',
       BILLING_PLANS: JSON.stringify([BASIC]),
@@ -105,12 +115,11 @@ beforeAll(async () => {
     // `platform`: the operator's plan requests (not a company's) are answered by this instance.
     { companies: [companyId, 'platform'] },
   );
-  publisher = await new TestPublisher().start();
-  collector = await collectMessages(testKafka(), [Topics.planPaymentOverdue.name, Topics.planSuspended.name, Topics.planReinstated.name], { fromBeginning: false });
+  publisher = await new TestPublisher(testKafkaOn(kafka.brokers)).start();
+  collector = await collectMessages(testKafkaOn(kafka.brokers), [Topics.planPaymentOverdue.name, Topics.planSuspended.name, Topics.planReinstated.name], { fromBeginning: false });
 
   const groupId = uniqueName('voice-agent-standin');
-  await startGroupsAtEnd({ [groupId]: [Topics.voiceFunctionCall.name] });
-  responder = new RequestResponder(testKafka(), {
+  responder = new RequestResponder(testKafkaOn(kafka.brokers), {
     groupId,
     topic: Topics.voiceFunctionCall.name,
     logger: silentLogger,
@@ -138,6 +147,7 @@ afterAll(async () => {
   await billing?.close();
   await stripe?.close();
   await gw?.close();
+  await kafka?.destroy();
 });
 
 describe('plans and subscriptions over a simulated month', () => {
