@@ -12,7 +12,7 @@ import { AlertsService, RaisedAlert } from './alerts.service';
 const CONSUMER = 'notification.alerts';
 
 /**
- * Alerts from events: `balance.low` (billing publishes it once per crossing of the threshold), `plan.payment_overdue`
+ * Alerts from events: `balance.low` (billing publishes it once per crossing of the threshold), `plan.payment.overdue`
  * (a failed plan payment's notice and reminders during the grace period) and a run of
  * permanent delivery failures (our own `notification.failed`): ALERT_FAILURE_THRESHOLD of them for one company
  * within ALERT_FAILURE_WINDOW_MS, with no message accepted by Twilio in between, alert once per run.
@@ -46,7 +46,7 @@ export class AlertEventsHandler {
     if (!companyId || !this.filter.serves(companyId)) return;
     const { amountDue, currency, graceEndsAt, reminder, planCode } = envelope.data;
     const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) =>
-      this.alerts.raise(manager, { companyId, dedupeKey: `plan.payment_overdue:${envelope.data.stripeInvoiceId}:${reminder}`, facts: { kind: 'plan_payment_overdue', amountDue, currency, graceEndsAt, reminder, planCode } }),
+      this.alerts.raise(manager, { companyId, dedupeKey: `plan.payment.overdue:${envelope.data.stripeInvoiceId}:${reminder}`, facts: { kind: 'plan.payment.overdue', amountDue, currency, graceEndsAt, reminder, planCode } }),
     );
     if (!handled.duplicate) this.alerts.raised(handled.result, { companyId, event: envelope.id });
   }
