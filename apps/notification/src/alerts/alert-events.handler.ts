@@ -46,7 +46,7 @@ export class AlertEventsHandler {
     if (!companyId || !this.filter.serves(companyId)) return;
     const { amountDue, currency, graceEndsAt, reminder, planCode } = envelope.data;
     const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) =>
-      this.alerts.raise(manager, { companyId, dedupeKey: `plan.payment.overdue:${envelope.data.stripeInvoiceId}:${reminder}`, facts: { kind: 'plan.payment.overdue', amountDue, currency, graceEndsAt, reminder, planCode } }),
+      this.alerts.raise(manager, { companyId, dedupeKey: `plan.payment.overdue:${envelope.data.stripeInvoiceId}:${reminder}`, facts: { kind: 'plan_payment_overdue', amountDue, currency, graceEndsAt, reminder, planCode } }),
     );
     if (!handled.duplicate) this.alerts.raised(handled.result, { companyId, event: envelope.id });
   }

@@ -2,7 +2,7 @@ export type AlertFacts =
   | { kind: 'balance_low'; balance: number; threshold: number; currency: string }
   | { kind: 'delivery_failures'; failures: number; windowMinutes: number; lastError: string }
   | { kind: 'dead_letter'; topic: string; reason: string; messageId: string | null }
-  | { kind: 'plan.payment.overdue'; amountDue: number; currency: string; graceEndsAt: string; reminder: number; planCode: string };
+  | { kind: 'plan_payment_overdue'; amountDue: number; currency: string; graceEndsAt: string; reminder: number; planCode: string };
 
 export interface AlertTexts {
   subject: string;
@@ -46,7 +46,7 @@ export function composeAlert(facts: AlertFacts, company: { id: string; name: str
           : `${facts.failures} messages to your customers failed in a row (last: ${facts.lastError}). Please check your sender and settings.`,
         operatorText: `:rotating_light: ${facts.failures} permanent delivery failures in a row within ${facts.windowMinutes} min for ${who}; last: ${facts.lastError}`,
       };
-    case 'plan.payment.overdue': {
+    case 'plan_payment_overdue': {
       const m = (v: number) => money(v, facts.currency, de ? 'de' : 'en');
       const until = new Date(facts.graceEndsAt).toISOString().slice(0, 16).replace('T', ' ');
       return {
