@@ -17,6 +17,7 @@ import { CalcomWebhookModule } from './webhooks/calcom/calcom-webhook.module';
 import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
+import { TeamModule } from './team/team.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
@@ -47,6 +48,7 @@ export class AppModule {
         TwilioWebhooksModule,
         CallsModule,
         PortalModule,
+        TeamModule,
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,

@@ -83,6 +83,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/appointments/:appointmentId/outcome': { outcome: 'no_show' },
   'PATCH /api/v1/companies/:companyId/customers/:customerId': { name: 'Renamed by B' },
   'POST /api/v1/companies/:companyId/customers/:customerId/merge': { duplicateId: '00000000-0000-4000-8000-000000000000' },
+  'POST /api/v1/companies/:companyId/roles': { name: 'Role by B', abilities: ['calls.read'] },
+  'PATCH /api/v1/companies/:companyId/roles/:roleId': { name: 'Renamed by B', abilities: ['billing.manage'] },
+  'POST /api/v1/companies/:companyId/invitations': { name: 'Invited by B', email: 'intruder-invitee@b.test', role: 'company_admin' },
   'POST /api/v1/companies/:companyId/services': { key: 'intruder', name: 'Intruder', calcomEventTypeId: 9999, durationMinutes: 30 },
   'PUT /api/v1/companies/:companyId/services/:serviceKey': { name: 'Renamed by B', calcomEventTypeId: 1001, durationMinutes: 30 },
   'POST /api/v1/companies/:companyId/staff': { key: 'intruder', name: 'Intruder' },
@@ -134,11 +137,15 @@ describe('tenant isolation of the admin API', () => {
       const registered = await gw.call('POST', '/api/portal/register', { body: { token: used.body.token, password: `${key} customer password` } });
       const pending = await call('POST', `${base}/portal-invitations`, login.body.token, { name: `${key} invitee`, phone: key === 'A' ? '+4915111111111' : '+4915122222222' });
       expect([used.status, registered.status, pending.status]).toEqual([201, 201, 201]);
+      // A custom role and a pending team invitation (team management).
+      const role = await call('POST', `${base}/roles`, login.body.token, { name: `${key} reception`, abilities: ['calls.read', 'appointments.read'] });
+      const teamInvitation = await call('POST', `${base}/invitations`, login.body.token, { name: `${key} colleague`, email: `colleague@${key.toLowerCase()}.test`, customRoleId: role.body.id });
+      expect([role.status, teamInvitation.status]).toEqual([201, 201]);
       tenants[key] = {
         companyId,
         token: login.body.token,
         tokenId: login.body.tokenId,
-        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId, invitationId: pending.body.id, portalCustomerId: registered.body.id },
+        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId, invitationId: pending.body.id, portalCustomerId: registered.body.id, roleId: role.body.id, teamInvitationId: teamInvitation.body.id },
       };
     }
     // One call per company, recorded by the real voice-agent from signed Retell webhooks.

@@ -12,4 +12,5 @@ export * from './messages/call-requests';
 export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
+export * from './messages/team';
 export * from './messages/message-templates';
