@@ -21,6 +21,8 @@ export const gatewayEnvSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().optional(),
   /** The gateway's public URL (what callers and webhook senders reach); Twilio's signatures cover it. */
   APP_URL: z.url().default('http://127.0.0.1:3000'),
+  /** How long an accepted bearer token is trusted without a database read (revocations apply at once); 0: off. */
+  TOKEN_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   /**
    * Where Twilio reaches the gateway, if not at APP_URL (e.g. another host name in front of the same routes): the
    * URL Twilio's `X-Twilio-Signature` covers. Never taken from a request's Host header, which the sender chooses.

@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { mintBearerSecret, parseBearerSecret, secretMatches } from '../common/bearer-secret';
 import { AccessTokenEntity, UserEntity } from './entities';
 import { customRoleAbilities, RolesRepository } from './roles.repository';
+import { TokenCache } from './token-cache';
 
 /** last_used_at is written at most this often per token (one write per request would cost every request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -42,6 +43,7 @@ export class AccessTokensService {
     private readonly dataSource: DataSource,
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
+    private readonly cache: TokenCache,
   ) {}
 
   /**
@@ -99,18 +101,22 @@ export class AccessTokensService {
   }
 
   async revokeOwn(actor: Actor, tokenId: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const revoked = await this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(AccessTokenEntity);
       const token = /^[0-9a-f-]{36}$/i.test(tokenId) ? await repo.findOneBy({ id: tokenId.toLowerCase(), userId: actor.principal.userId }) : null;
       if (!token) throw new NotFoundException();
-      if (token.revokedAt) return;
+      if (token.revokedAt) return null;
       await repo.update({ id: token.id, revokedAt: IsNull() }, { revokedAt: new Date() });
       await this.audit.record({ ...auditBy(actor), action: 'token.revoked', companyId: actor.principal.companyId, targetType: 'token', targetId: token.id, changes: { name: token.name } }, m);
+      return token.id;
     });
+    if (revoked) await this.cache.revoked({ tokenId: revoked });
   }
 
   /** Resolves a bearer token to a principal, or null (unknown, malformed, wrong secret, expired, revoked, user disabled). */
   async authenticate(bearer: string): Promise<Principal | null> {
+    const cached = this.cache.get(bearer);
+    if (cached) return cached;
     const parsed = parseBearerSecret('rcp', bearer);
     if (!parsed) return null;
     const { id, secret } = parsed;
@@ -131,6 +137,8 @@ export class AccessTokensService {
     if (!row.last_used_at || now - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.dataSource.query('UPDATE personal_access_token SET last_used_at = ? WHERE id = ?', [new Date(now), row.id]);
     }
-    return { kind: 'token', tokenId: row.id, userId: row.user_id, companyId: row.company_id, role: row.role, abilities };
+    const principal: Principal = { kind: 'token', tokenId: row.id, userId: row.user_id, companyId: row.company_id, role: row.role, abilities };
+    this.cache.remember(bearer, principal, new Date(row.expires_at));
+    return principal;
   }
 }

@@ -10,6 +10,7 @@ import { CompaniesRepository } from '../companies/companies.repository';
 import { isDuplicateKey } from '../common/zod-body';
 import type { CreateUserDto, UpdateUserDto } from './dto';
 import { AccessTokenEntity, UserEntity } from './entities';
+import { TokenCache } from './token-cache';
 import { UsersRepository } from './users.repository';
 import { AccessTokensService } from './access-tokens.service';
 import { CompanyRoleEntity } from '../team/entities';
@@ -40,6 +41,7 @@ export class UsersService {
     private readonly companies: CompaniesRepository,
     private readonly audit: AuditService,
     private readonly tokens: AccessTokensService,
+    private readonly tokenCache: TokenCache,
   ) {}
 
   private assertMayAssign(actor: Actor, role: Role) {
@@ -99,7 +101,9 @@ export class UsersService {
   async update(actor: Actor, companyId: string, userId: string, dto: UpdateUserDto): Promise<UserEntity> {
     if (dto.role) this.assertMayAssign(actor, dto.role);
     const passwordHash = dto.password ? await hashPassword(dto.password) : undefined;
-    return this.dataSource.transaction(async (m) => {
+    // A new role, password or a disabled account changes what the user's tokens may do: cached ones are dropped.
+    let credentialsChanged = false;
+    const updated = await this.dataSource.transaction(async (m) => {
       const user = await this.users.findInCompany(tenantScope(actor.principal), companyId, userId, m);
       if (!user) throw new NotFoundException();
       // Only someone who may hand out the user's current role changes them (an admin never touches an owner).
@@ -116,6 +120,7 @@ export class UsersService {
         changes.password = 'changed';
       }
       if (Object.keys(changes).length === 0) return user;
+      credentialsChanged = 'role' in changes || 'customRoleId' in changes || 'disabledAt' in changes || !!passwordHash;
       patch.updatedAt = new Date();
       await m.getRepository(UserEntity).update({ id: user.id }, patch);
       const roleChanged = Boolean(changes.role || changes.customRoleId);
@@ -129,5 +134,7 @@ export class UsersService {
       if (Object.keys(rest).length) await this.audit.record({ ...by, action: 'user.updated', changes: rest }, m);
       return Object.assign(user, patch);
     });
+    if (credentialsChanged) await this.tokenCache.revoked({ userId: updated.id });
+    return updated;
   }
 }

@@ -9,6 +9,7 @@ import { CompaniesRepository } from '../companies/companies.repository';
 import { isDuplicateKey, UUID_RE } from '../common/zod-body';
 import { UserEntity } from '../identity/entities';
 import { RolesRepository } from '../identity/roles.repository';
+import { TokenCache } from '../identity/token-cache';
 import { assertMayAssign } from '../identity/users.service';
 import type { CreateRoleDto, UpdateRoleDto } from './dto';
 import { CompanyRoleEntity } from './entities';
@@ -28,8 +29,9 @@ const nameTaken = () => new ConflictException({ statusCode: 409, message: 'name:
 /**
  * A company's roles: the four built-in ones (owner, admin, staff, read-only; fixed) and custom roles built from
  * the abilities a company role may hold. Whoever builds or changes a custom role must hold every ability they put
- * in it, so a role is never a way up. Removing abilities binds the role's holders on their next request (the
- * token guard reads the role with the token); added ones come with their next sign-in.
+ * in it, so a role is never a way up. Removing abilities binds the role's holders on their next request (the token
+ * check reads the role with the token, and cached checks are dropped on every instance); added ones come with their
+ * next sign-in.
  */
 @Injectable()
 export class CompanyRolesService {
@@ -38,6 +40,7 @@ export class CompanyRolesService {
     private readonly companies: CompaniesRepository,
     private readonly roles: RolesRepository,
     private readonly audit: AuditService,
+    private readonly tokenCache: TokenCache,
   ) {}
 
   private async companyId(actor: Actor, companyId: string): Promise<string> {
@@ -122,6 +125,8 @@ export class CompanyRolesService {
       if (isDuplicateKey(error)) throw nameTaken();
       throw error;
     }
+    // Holders' cached token checks carry the old abilities: dropped everywhere (role changes are rare).
+    if (changes.abilities) await this.tokenCache.revoked({ all: true });
     return this.get(actor, companyId, roleId);
   }
 
