@@ -11,9 +11,9 @@ import { hashPassword } from '../auth/password';
 import { AuditService } from '../audit/audit.service';
 import { mintBearerSecret, secretMatches } from '../common/bearer-secret';
 import { CompanyEntity } from '../companies/entities';
+import { TokenCache } from '../identity/token-cache';
 import { AccessTokensService } from '../identity/access-tokens.service';
 import { UserEntity } from '../identity/entities';
-import { TokenCache } from '../identity/token-cache';
 import { ConfirmPasswordResetDto, PASSWORD_RESET_TOKEN_RE } from './dto';
 import { PasswordResetEntity } from './entities';
 import { consoleLink } from './links';
@@ -93,7 +93,7 @@ export class PasswordResetService {
   async confirm(dto: ConfirmPasswordResetDto, meta: Meta): Promise<{ status: 'password changed'; tokensRevoked: number }> {
     const [, resetId, secret] = PASSWORD_RESET_TOKEN_RE.exec(dto.token)!;
     const passwordHash = await hashPassword(dto.password);
-    const result = await this.dataSource.transaction(async (m) => {
+    const done = await this.dataSource.transaction(async (m) => {
       const reset = await m.getRepository(PasswordResetEntity).findOne({ where: { id: resetId }, lock: { mode: 'pessimistic_write' } });
       if (!secretMatches(secret, reset?.tokenHash) || !reset || reset.usedAt || reset.expiresAt.getTime() <= Date.now()) throw invalidLink();
       const user = await m.getRepository(UserEntity).findOneBy({ id: reset.userId });
@@ -103,10 +103,10 @@ export class PasswordResetService {
       await m.getRepository(UserEntity).update({ id: user.id }, { passwordHash, updatedAt: now });
       const tokensRevoked = await this.tokens.revokeAllOf(m, user.id);
       await this.audit.record({ action: 'auth.password_reset.completed', companyId: user.companyId, actorUserId: user.id, targetType: 'user', targetId: user.id, changes: { resetId: reset.id, password: 'changed', tokensRevoked }, ...meta }, m);
-      return { userId: user.id, outcome: { status: 'password changed' as const, tokensRevoked } };
+      return { status: 'password changed' as const, tokensRevoked, userId: user.id };
     });
-    await this.tokenCache.revoked({ userId: result.userId });
-    return result.outcome;
+    await this.tokenCache.revoked({ userId: done.userId });
+    return { status: done.status, tokensRevoked: done.tokensRevoked };
   }
 }
 

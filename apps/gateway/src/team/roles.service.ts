@@ -29,9 +29,8 @@ const nameTaken = () => new ConflictException({ statusCode: 409, message: 'name:
 /**
  * A company's roles: the four built-in ones (owner, admin, staff, read-only; fixed) and custom roles built from
  * the abilities a company role may hold. Whoever builds or changes a custom role must hold every ability they put
- * in it, so a role is never a way up. Removing abilities binds the role's holders on their next request (the token
- * check reads the role with the token, and cached checks are dropped on every instance); added ones come with their
- * next sign-in.
+ * in it, so a role is never a way up. Removing abilities binds the role's holders on their next request (the
+ * token guard reads the role with the token); added ones come with their next sign-in.
  */
 @Injectable()
 export class CompanyRolesService {
@@ -125,7 +124,7 @@ export class CompanyRolesService {
       if (isDuplicateKey(error)) throw nameTaken();
       throw error;
     }
-    // Holders' cached token checks carry the old abilities: dropped everywhere (role changes are rare).
+    // The holders' cached tokens carry the old abilities: every instance drops its cache.
     if (changes.abilities) await this.tokenCache.revoked({ all: true });
     return this.get(actor, companyId, roleId);
   }
