@@ -25,6 +25,7 @@ import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { CustomersModule } from './customers/customers.module';
+import { SetupModule } from './setup/setup.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -55,6 +56,7 @@ export class AppModule {
         LiveEventsModule,
         AppointmentsModule,
         CustomersModule,
+        SetupModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -13,3 +13,4 @@ export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
 export * from './messages/team';
+export * from './messages/message-templates';

@@ -113,6 +113,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         ...(schema || query || described.length ? { '400': problem('Invalid input: one entry per invalid field') } : {}),
         ...(operation.security ? { '401': problem('No valid token'), '403': problem('The token lacks the ability') } : {}),
         ...(path.includes('{') ? { '404': problem("Unknown, or another company's, record") } : {}),
+        ...(described.some((h) => h.name === 'If-Match')
+          ? { '409': problem('If-Match names an older version (read it again), or the change would strand appointments'), '428': problem('If-Match is missing') }
+          : {}),
         '429': problem('Rate limit reached (Retry-After)'),
         default: problem('Any other error'),
       };
