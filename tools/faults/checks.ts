@@ -1,4 +1,5 @@
 import { ALL_TOPICS, dlqTopicName } from '@receptionist/contracts';
+import { H } from '@receptionist/messaging';
 import { testKafkaOn } from '@receptionist/testing';
 import type { FaultPlatform } from './platform';
 import type { Load, PlacedCall } from './load';
@@ -73,11 +74,10 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
       if (sms.length === 0) missing.push(`appointment ${id}: no confirmation to ${call.caller}`);
       if (sms.length > 1) doubles.push(`appointment ${id}: ${sms.length} messages to ${call.caller}`);
     }
-    if (call.callbackPromised) {
-      const recorded = callbacks.filter((c) => c.callId === call.callId);
-      if (recorded.length === 0) missing.push(`call ${call.callId}: callback promised, none recorded`);
-      if (recorded.length > 1) doubles.push(`call ${call.callId}: ${recorded.length} callback requests`);
-    }
+    // One callback request per promise (a promise is one tool call's fallback; Retell's retry of it is the same one).
+    const recorded = callbacks.filter((c) => c.callId === call.callId).length;
+    if (recorded < call.callbacksPromised) missing.push(`call ${call.callId}: ${call.callbacksPromised} callbacks promised, ${recorded} recorded`);
+    if (recorded > call.callbacksPromised) doubles.push(`call ${call.callId}: ${recorded} callback requests for ${call.callbacksPromised} promises`);
   }
   // No slot twice: the load asks for each slot once, so two accepted Cal.com bookings at one time are a double booking.
   const byStart = new Map<string, number>();
@@ -116,12 +116,20 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
 }
 
 /** Every record on the platform's dead-letter topics (the private broker's), with the reason it was given up on. */
-export async function deadLetters(p: FaultPlatform): Promise<{ topic: string; value: string; reason?: string }[]> {
+export interface DeadLetterRecord {
+  topic: string;
+  value: string;
+  reason?: string;
+  /** The consumer group that gave up on it: each group that reads the topic dead-letters a poison record once. */
+  group?: string;
+}
+
+export async function deadLetters(p: FaultPlatform): Promise<DeadLetterRecord[]> {
   const kafka = testKafkaOn(p.kafka.brokers);
   const admin = kafka.admin();
   await admin.connect();
   const topics = ALL_TOPICS.map((t) => dlqTopicName(t.name));
-  const out: { topic: string; value: string; reason?: string }[] = [];
+  const out: DeadLetterRecord[] = [];
   try {
     const withRecords: string[] = [];
     for (const topic of topics) {
@@ -142,8 +150,9 @@ export async function deadLetters(p: FaultPlatform): Promise<{ topic: string; va
       const timer = setTimeout(resolve, 30_000);
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
-          const reason = message.headers?.['kafka_dlt-exception-message']?.toString();
-          out.push({ topic, value: message.value?.toString() ?? '', reason });
+          const reason = message.headers?.[H.dltExceptionMessage]?.toString();
+          const group = message.headers?.[H.dltOriginalGroup]?.toString();
+          out.push({ topic, value: message.value?.toString() ?? '', reason, group });
           if (out.length >= total) {
             clearTimeout(timer);
             resolve();

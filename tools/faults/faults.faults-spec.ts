@@ -27,6 +27,9 @@ describe('under every fault of the catalogue, nothing acknowledged is lost or do
   });
 
   it('the poison message, and only it, is on a dead-letter topic with its reason', () => {
-    expect(result.deadLetters).toEqual([expect.objectContaining({ topic: 'call.completed.dlq', reason: expect.any(String) })]);
+    const [marker] = result.ctx.poison;
+    expect(result.deadLetters.length).toBeGreaterThan(0);
+    // One per consumer group of call.completed (billing and sync each give up on it), each saying why.
+    for (const letter of result.deadLetters) expect(letter).toMatchObject({ topic: 'call.completed.dlq', value: expect.stringContaining(marker), reason: expect.stringMatching(/\w/) });
   });
 });

@@ -5,13 +5,14 @@ import { recoveryTable, runFaults, SuiteResult, violations } from './suite';
 jest.setTimeout(900_000);
 
 /**
- * Issue 14, the CI form: the whole platform (the gateway and two instances of every consumer service) on its own
+ * Issue 14, the CI form: the whole platform (the gateway, two instances each of booking and billing, one of the other services) on its own
  * MariaDB, Redis and Kafka, under a steady load of signed Retell calls and Stripe top-ups, through a few
  * representative faults; then the promise is checked from the outside only. The full form is
  * `npm run test:faults` (tools/faults/faults.faults-spec.ts).
  */
 describe('under faults, nothing acknowledged is lost or done twice (short form)', () => {
-  const platform = new FaultPlatform();
+  // Two instances of the services this form kills; one of the others, so the CI form stays within its budget.
+  const platform = new FaultPlatform({ 'voice-agent': 1, notification: 1, sync: 1 });
   let result: SuiteResult;
 
   beforeAll(async () => {
@@ -29,6 +30,9 @@ describe('under faults, nothing acknowledged is lost or done twice (short form)'
 
   it('the poison message, and only it, is on a dead-letter topic with its reason', () => {
     expect(result.ctx.poison).toHaveLength(1);
-    expect(result.deadLetters).toEqual([expect.objectContaining({ topic: 'call.completed.dlq', reason: expect.any(String) })]);
+    const [marker] = result.ctx.poison;
+    expect(result.deadLetters.length).toBeGreaterThan(0);
+    // One per consumer group of call.completed (billing and sync each give up on it), each saying why.
+    for (const letter of result.deadLetters) expect(letter).toMatchObject({ topic: 'call.completed.dlq', value: expect.stringContaining(marker), reason: expect.stringMatching(/\w/) });
   });
 });

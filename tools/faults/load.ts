@@ -24,8 +24,8 @@ export interface PlacedCall {
   endedAcknowledged: boolean;
   /** The caller heard "booked": this appointment must exist, once, in Cal.com and with one confirmation. */
   appointmentId?: string;
-  /** The caller heard the spoken fallback promising a call back. */
-  callbackPromised: boolean;
+  /** Times the caller heard the spoken fallback promising a call back (one callback request per promise: per tool call). */
+  callbacksPromised: number;
   steps: { name: string; status: number; outcome: Outcome }[];
 }
 
@@ -167,7 +167,7 @@ export class Load {
       endedAt,
       endedAcknowledged: placed.webhooks.some((w: any) => w.event === 'call_ended' && w.status >= 200 && w.status < 300),
       appointmentId: book?.outcome === 'ok' && book.body?.data?.booked ? book.body.data.appointmentId : undefined,
-      callbackPromised: steps.some((s: any) => s.outcome === 'fallback' && s.body?.data?.callbackRecorded === true),
+      callbacksPromised: steps.filter((s: any) => s.outcome === 'fallback' && s.body?.data?.callbackRecorded === true).length,
       steps: steps.map(({ name, status, outcome }: any) => ({ name, status, outcome })),
     };
     this.calls.push(call);

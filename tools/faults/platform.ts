@@ -66,11 +66,14 @@ export class FaultPlatform {
   companyId = '';
   private token = '';
 
+  /** `copies`: instances per consumer service (2 unless given; the gateway is always one). */
+  constructor(private readonly copies: Partial<Record<ServiceName, number>> = {}) {}
+
   async start(): Promise<void> {
     await Promise.all([this.mariadb.start(), this.redis.start(), this.kafka.start()]);
     await ensureTopics(testKafkaOn(this.kafka.brokers));
     for (const spec of SERVICES) {
-      const copies = spec.name === 'gateway' ? 1 : 2;
+      const copies = spec.name === 'gateway' ? 1 : (this.copies[spec.name as ServiceName] ?? 2);
       for (let index = 0; index < copies; index++) {
         this.instances.push({
           service: spec.name as ServiceName,

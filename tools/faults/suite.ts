@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../platform/launch';
-import { audit, AuditResult, deadLetters } from './checks';
+import { audit, AuditResult, DeadLetterRecord, deadLetters } from './checks';
 import { Fault, FaultContext, NOT_MADE } from './faults';
 import { Load } from './load';
 import { FaultPlatform } from './platform';
@@ -24,7 +24,7 @@ export interface RecoveryRow {
 export interface SuiteResult {
   rows: RecoveryRow[];
   final: AuditResult;
-  deadLetters: { topic: string; value: string; reason?: string }[];
+  deadLetters: DeadLetterRecord[];
   ctx: FaultContext;
   calls: number;
   requests: number;
@@ -93,7 +93,7 @@ const cell = (v: number | null) => (v === null ? 'never' : String(v));
 export function recoveryTable(result: SuiteResult, title: string): string {
   const lines = [
     `${title}: ${result.calls} calls, ${result.requests} requests; ${result.final.missing.length} missing and ${result.final.doubles.length} double effects after settling; ` +
-      `dead letters: ${result.deadLetters.length} (${result.deadLetters.map((d) => `${d.topic}: ${d.reason ?? 'no reason'}`).join('; ') || 'none'}).`,
+      `dead letters: ${result.deadLetters.length} (${result.deadLetters.map((d) => `${d.topic} from ${d.group ?? '?'}: ${d.reason ?? 'no reason'}`).join('; ') || 'none'}).`,
     '',
     '| fault | lasted s | to first success s | to backlog drained s | refused | spoken fallback | losses | doubles |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -128,9 +128,12 @@ export function violations(result: SuiteResult): string[] {
     if (!poison) out.push(`unexpected dead letter on ${d.topic}: ${d.value.slice(0, 200)} (${d.reason ?? 'no reason'})`);
     else if (!d.reason) out.push(`dead letter ${poison} on ${d.topic} without a reason`);
   }
+  // Once per consumer group that reads the topic (each gives up on its own), and at least once.
   for (const marker of result.ctx.poison) {
-    const n = result.deadLetters.filter((d) => d.value.includes(marker)).length;
-    if (n !== 1) out.push(`poison message ${marker}: ${n} dead letters, not 1`);
+    const letters = result.deadLetters.filter((d) => d.value.includes(marker));
+    const groups = new Set(letters.map((d) => d.group));
+    if (letters.length === 0) out.push(`poison message ${marker}: not dead-lettered`);
+    if (groups.size !== letters.length || groups.has(undefined)) out.push(`poison message ${marker}: ${letters.length} dead letters from ${groups.size} consumer groups`);
   }
   if (result.ctx.hostile.refused !== result.ctx.hostile.sent) out.push(`hostile requests: ${result.ctx.hostile.sent - result.ctx.hostile.refused} of ${result.ctx.hostile.sent} accepted`);
   return out;
