@@ -38,10 +38,11 @@ async function ledger(p: FaultPlatform): Promise<any[]> {
 export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = load.calls): Promise<AuditResult> {
   const missing: string[] = [];
   const doubles: string[] = [];
-  const [entries, appointments, callbacks] = await Promise.all([
+  const [entries, appointments, callbacks, records] = await Promise.all([
     ledger(p),
     p.adminList(`/api/v1/companies/${p.companyId}/appointments`),
     p.adminList(`/api/v1/companies/${p.companyId}/callback-requests`),
+    p.adminList(`/api/v1/companies/${p.companyId}/calls`),
   ]);
   const usage = entries.filter((e) => e.kind === 'usage');
   const fees = entries.filter((e) => e.kind === 'fee');
@@ -50,6 +51,9 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
 
   for (const call of calls) {
     if (call.endedAcknowledged) {
+      const kept = records.filter((r) => r.callId === call.callId);
+      if (kept.length === 0 || !kept[0].endedAt) missing.push(`call ${call.callId}: no ended call record`);
+      if (kept.length > 1) doubles.push(`call ${call.callId}: ${kept.length} call records`);
       const debits = usage.filter((e) => mentions(e, call.callId));
       if (debits.length === 0) missing.push(`call ${call.callId}: not debited`);
       if (debits.length > 1) doubles.push(`call ${call.callId}: debited ${debits.length} times`);
@@ -79,6 +83,9 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
     if (recorded < call.callbacksPromised) missing.push(`call ${call.callId}: ${call.callbacksPromised} callbacks promised, ${recorded} recorded`);
     if (recorded > call.callbacksPromised) doubles.push(`call ${call.callId}: ${recorded} callback requests for ${call.callbacksPromised} promises`);
   }
+  // The hostile burst's forged and oversized webhooks left no trace.
+  for (const r of records) if (/^call_(forged|huge)_/.test(String(r.callId))) doubles.push(`call ${r.callId}: recorded from a refused webhook`);
+  for (const e of entries) if (/call_(forged|huge)_/.test(JSON.stringify(e))) doubles.push(`ledger ${e.seq}: posted from a refused webhook`);
   // No slot twice: the load asks for each slot once, so two accepted Cal.com bookings at one time are a double booking.
   const byStart = new Map<string, number>();
   for (const b of bookings) byStart.set(String(b.start), (byStart.get(String(b.start)) ?? 0) + 1);
@@ -104,6 +111,7 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
     doubles,
     counts: {
       calls: calls.length,
+      callRecords: records.length,
       debits: usage.length,
       fees: fees.length,
       appointments: appointments.length,

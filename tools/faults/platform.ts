@@ -183,11 +183,10 @@ export class FaultPlatform {
     await exited(child);
   }
 
-  /** Starts a stopped or killed instance again and waits until it is ready. */
-  async restart(instance: Instance): Promise<void> {
-    if (this.running(instance)) return;
-    this.spawn(instance);
-    await this.waitReady(instance);
+  /** Starts a stopped or killed instance again; waits until it is ready unless `wait` is false (as a scheduler restarts a pod). */
+  async restart(instance: Instance, wait = true): Promise<void> {
+    if (!this.running(instance)) this.spawn(instance);
+    if (wait) await this.waitReady(instance);
   }
 
   /** Waits until every instance answers ready (after an infrastructure fault). */
