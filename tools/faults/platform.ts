@@ -101,8 +101,13 @@ export class FaultPlatform {
     ]);
     this.others = await Promise.all([ratesSimulator, translateSimulator, slackSimulator].map((s) => startSimulator(s as any, { port: 0 })));
     await migrateAll(this.options());
-    for (const instance of this.instances) this.spawn(instance);
-    await Promise.all(this.instances.map((i) => this.waitReady(i)));
+    // In two waves (the first instance of each service, then the second ones): eleven processes booting at once on a
+    // small machine starve each other past their own connection timeouts.
+    for (const wave of [0, 1]) {
+      const starting = this.instances.filter((i) => i.index === wave);
+      for (const instance of starting) this.spawn(instance);
+      await Promise.all(starting.map((i) => this.waitReady(i, 300_000)));
+    }
     await this.importCompany();
   }
 
