@@ -24,7 +24,7 @@ export interface PlacedCall {
   endedAcknowledged: boolean;
   /** The caller heard "booked": this appointment must exist, once, in Cal.com and with one confirmation. */
   appointmentId?: string;
-  /** Times the caller heard the spoken fallback promising a call back (one callback request per promise: per tool call). */
+  /** Times the caller was promised a call back (one callback request per promise: per tool call). */
   callbacksPromised: number;
   steps: { name: string; status: number; outcome: Outcome }[];
 }
@@ -54,7 +54,8 @@ function* slots(): Generator<{ datum: string; uhrzeit: string }> {
 function outcomeOf(status: number, body: any): Outcome {
   if (status < 200 || status >= 300) return 'refused';
   if (body?.success) return 'ok';
-  if (body?.code === 'timeout' || body?.code === 'unavailable') return 'fallback';
+  // The gateway's fallback (no answer within the deadline) and voice-agent's own (the calendar unreachable).
+  if (body?.code === 'timeout' || body?.code === 'unavailable' || body?.code === 'calendar_unavailable') return 'fallback';
   return 'declined';
 }
 
@@ -167,7 +168,8 @@ export class Load {
       endedAt,
       endedAcknowledged: placed.webhooks.some((w: any) => w.event === 'call_ended' && w.status >= 200 && w.status < 300),
       appointmentId: book?.outcome === 'ok' && book.body?.data?.booked ? book.body.data.appointmentId : undefined,
-      callbacksPromised: steps.filter((s: any) => s.outcome === 'fallback' && s.body?.data?.callbackRecorded === true).length,
+      // Every answer that told the caller "we will call you back" (the gateway's or voice-agent's fallback, or nothing free).
+      callbacksPromised: steps.filter((s: any) => s.status >= 200 && s.status < 300 && s.body?.data?.callbackRecorded === true).length,
       steps: steps.map(({ name, status, outcome }: any) => ({ name, status, outcome })),
     };
     this.calls.push(call);
