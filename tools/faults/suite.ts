@@ -93,6 +93,7 @@ const cell = (v: number | null) => (v === null ? 'never' : String(v));
 export function recoveryTable(result: SuiteResult, title: string): string {
   const lines = [
     `${title}: ${result.calls} calls, ${result.requests} requests; ${result.final.missing.length} missing and ${result.final.doubles.length} double effects after settling; ` +
+      `${result.final.counts.unheardCallbacks ?? 0} callback requests beyond the promises callers heard; ` +
       `dead letters: ${result.deadLetters.length} (${result.deadLetters.map((d) => `${d.topic} from ${d.group ?? '?'}: ${d.reason ?? 'no reason'}`).join('; ') || 'none'}).`,
     '',
     '| fault | lasted s | to first success s | to backlog drained s | refused | spoken fallback | losses | doubles |',
