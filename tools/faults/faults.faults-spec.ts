@@ -14,7 +14,8 @@ describe('under every fault of the catalogue, nothing acknowledged is lost or do
 
   beforeAll(async () => {
     await platform.start();
-    result = await runFaults(platform, catalogue(), (l) => process.stdout.write(`${l}\n`));
+    // Half an hour of load: every fourth call books, so the salon's calendar (about 350 slots in its 60-day horizon) lasts.
+    result = await runFaults(platform, catalogue(), (l) => process.stdout.write(`${l}\n`), { callers: 2, pauseMs: 1000, topUpEveryMs: 10_000, bookEvery: 4 });
     const table = recoveryTable(result, 'Fault suite (full form)');
     process.stdout.write(`\n${table}\n`);
     keepTable(table);

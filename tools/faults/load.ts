@@ -87,8 +87,16 @@ export class Load {
 
   constructor(
     private readonly platform: FaultPlatform,
-    private readonly options: { callers: number; pauseMs: number; topUpEveryMs: number } = { callers: 2, pauseMs: 300, topUpEveryMs: 6000 },
+    /** `bookEvery`: every n-th call books (the others only ask), so a long run does not use up the calendar. */
+    private readonly options: { callers: number; pauseMs: number; topUpEveryMs: number; bookEvery: number } = { callers: 2, pauseMs: 300, topUpEveryMs: 6000, bookEvery: 1 },
   ) {}
+
+  /** The next unused slot without taking it. */
+  private peek(): { datum: string; uhrzeit: string } | undefined {
+    const next = this.slot.next().value;
+    if (next) this.unused.unshift(next);
+    return next;
+  }
 
   start(): void {
     this.running = true;
@@ -119,7 +127,9 @@ export class Load {
 
   async placeCall(): Promise<PlacedCall | undefined> {
     const n = ++this.seq;
-    const next = this.unused.shift() ?? this.slot.next().value;
+    const books = n % this.options.bookEvery === 0;
+    // A call that only asks takes a slot that stays free: the next booking's.
+    const next = books ? (this.unused.shift() ?? this.slot.next().value) : (this.unused[0] ?? this.peek());
     if (!next) return undefined;
     const { datum, uhrzeit } = next;
     const caller = `+49170${String(4000000 + n * 7 + (process.pid % 7)).padStart(7, '0')}`;
@@ -139,7 +149,7 @@ export class Load {
           durationMs,
           steps: [
             { name: 'check_availability', args: { dienstleistung: 'Haarschnitt', datum, uhrzeit } },
-            { name: 'book_appointment', args: { name: `Anrufer ${n}`, dienstleistung: 'Haarschnitt', datum, uhrzeit } },
+            ...(books ? [{ name: 'book_appointment', args: { name: `Anrufer ${n}`, dienstleistung: 'Haarschnitt', datum, uhrzeit } }] : []),
           ],
         }),
         signal: AbortSignal.timeout(120_000),
@@ -160,7 +170,7 @@ export class Load {
       return { name: s.name, status: s.status, outcome, body: s.body };
     });
     for (const w of placed.webhooks) this.attempts.push({ what: w.event, startedAt: endedAt, endedAt, status: w.status, outcome: w.status >= 200 && w.status < 300 ? 'ok' : 'refused' });
-    if (placed.inbound?.status === 0 && steps.every((st: any) => st.status === 0)) {
+    if (books && placed.inbound?.status === 0 && steps.every((st: any) => st.status === 0)) {
       // The gateway was not even listening: nothing can have been booked. The slot is asked for again, and the load
       // waits a moment instead of spinning through the calendar.
       this.unused.push(next);

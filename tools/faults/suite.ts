@@ -49,8 +49,13 @@ async function untilDrained(p: FaultPlatform, load: Load, upTo: number, timeoutM
  * everything settle and audits the whole run from the outside. The platform is left running for the caller's
  * assertions and stopped by `stop()`.
  */
-export async function runFaults(p: FaultPlatform, faults: Fault[], log: (line: string) => void = () => undefined): Promise<SuiteResult> {
-  const load = new Load(p);
+export async function runFaults(
+  p: FaultPlatform,
+  faults: Fault[],
+  log: (line: string) => void = () => undefined,
+  loadOptions?: ConstructorParameters<typeof Load>[1],
+): Promise<SuiteResult> {
+  const load = new Load(p, loadOptions);
   const ctx: FaultContext = { poison: [], hostile: { sent: 0, refused: 0 } };
   // A balance to start from, so calls are accepted whatever the top-ups under fault do.
   await load.topUp();
