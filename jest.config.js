@@ -1,4 +1,5 @@
-// Two projects: `unit` (pure, *.spec.ts) and `integration` (*.int-spec.ts, real Kafka, MariaDB and Redis).
+// Three projects: `unit` (pure, *.spec.ts), `integration` (*.int-spec.ts, real Kafka, MariaDB and Redis) and
+// `faults` (*.faults-spec.ts: the long fault-injection suites, run only by `npm run test:faults`; see docs/operations.md).
 const { compilerOptions } = require('./tsconfig.base.json');
 
 const moduleNameMapper = Object.fromEntries(
@@ -32,6 +33,8 @@ const common = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
 };
 
+const faults = process.env.RUN_FAULTS === '1';
+
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
@@ -42,5 +45,16 @@ module.exports = {
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       slowTestThreshold: 30,
     },
+    // Only in `npm run test:faults` (RUN_FAULTS=1): the default run (CI, npm test) leaves these out.
+    ...(faults
+      ? [
+          {
+            ...common,
+            displayName: 'faults',
+            testMatch: ['**/*.faults-spec.ts'],
+            globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+          },
+        ]
+      : []),
   ],
 };

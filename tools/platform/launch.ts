@@ -33,7 +33,8 @@ export function serviceEnv(spec: ServiceSpec, o: LaunchOptions): NodeJS.ProcessE
     PORT: String(spec.port + (o.portOffset ?? 0)),
     METRICS_PORT: String(spec.metricsPort + (o.portOffset ?? 0)),
     DB_DATABASE: `${o.databasePrefix ?? ''}${spec.database}`,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
+    // A caller's own broker (the fault suite's private Kafka) wins over the environment's.
+    KAFKA_BROKERS: o.env?.KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:19092',
     OTEL_SERVICE_NAME: spec.name,
   };
 }
@@ -75,9 +76,10 @@ export function startProcess(name: string, args: string[], env: NodeJS.ProcessEn
   return child;
 }
 
-export function startService(spec: ServiceSpec, o: LaunchOptions = {}): ChildProcess {
+/** `logName` tells apart two instances of one service (their logs). */
+export function startService(spec: ServiceSpec, o: LaunchOptions = {}, logName = spec.name): ChildProcess {
   return startProcess(
-    spec.name,
+    logName,
     ['-r', './libs/observability/src/instrument.ts', `apps/${spec.name}/src/main.ts`],
     serviceEnv(spec, o),
     o,

@@ -7,7 +7,8 @@
  * clash with provider paths):
  *   GET  /__sim/health     liveness, plus the current fault mode
  *   POST /__sim/reset      state.reset(), clears the request log, faults back to normal
- *   POST /__sim/faults     { mode: 'normal' | 'down' | 'slow', delayMs? }: outage (503) or latency injection
+ *   POST /__sim/faults     { mode: 'normal' | 'down' | 'slow' | 'error' | 'throttle', delayMs?, retryAfterSeconds? }:
+ *                          outage (503), latency, failure (500) or rate limiting (429 with Retry-After)
  *   GET  /__sim/faults     the current fault setting
  *   GET  /__sim/requests   the last 200 provider requests (method, path, query, headers, body, status)
  */
@@ -55,11 +56,13 @@ export interface SideListener {
   close(): Promise<void>;
 }
 
-export type FaultMode = 'normal' | 'down' | 'slow';
+export type FaultMode = 'normal' | 'down' | 'slow' | 'error' | 'throttle';
 export interface FaultSetting {
   mode: FaultMode;
   /** Added latency in 'slow' mode. */
   delayMs: number;
+  /** The Retry-After (seconds) of 'throttle' mode's 429 answers. */
+  retryAfterSeconds: number;
 }
 
 export interface RecordedRequest {
@@ -81,7 +84,7 @@ export interface RunningSimulator<S extends SimulatorState = SimulatorState> {
   state: S;
   /** Same operations as the HTTP controls, for tests running the simulator in-process. */
   requests(): RecordedRequest[];
-  setFault(fault: { mode: FaultMode; delayMs?: number }): FaultSetting;
+  setFault(fault: { mode: FaultMode; delayMs?: number; retryAfterSeconds?: number }): FaultSetting;
   reset(): void;
   close(): Promise<void>;
 }
@@ -110,9 +113,11 @@ export function redactHeaders(headers: FastifyRequest['headers']): RecordedReque
 }
 
 const faultBody = z.object({
-  mode: z.enum(['normal', 'down', 'slow']),
+  mode: z.enum(['normal', 'down', 'slow', 'error', 'throttle']),
   delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+  retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
 });
+const DEFAULT_RETRY_AFTER_SECONDS = 2;
 
 /** Form bodies (Stripe, Twilio and LibreTranslate accept them) as a flat object; repeated keys become arrays. */
 export function parseForm(body: string): Record<string, string | string[]> {
@@ -136,7 +141,7 @@ export async function buildSimulator<S extends SimulatorState>(
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
   const state = definition.createState();
   const log: RecordedRequest[] = [];
-  let fault: FaultSetting = { mode: 'normal', delayMs: 0 };
+  let fault: FaultSetting = { mode: 'normal', delayMs: 0, retryAfterSeconds: 0 };
   // Aborted on close, so requests sleeping in 'slow' mode do not hold the shutdown.
   const shutdown = new AbortController();
 
@@ -146,10 +151,11 @@ export async function buildSimulator<S extends SimulatorState>(
   // Anything else is kept as text: a simulator must record what it was sent, not reject it.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const setFault = (next: { mode: FaultMode; delayMs?: number }): FaultSetting => {
+  const setFault = (next: { mode: FaultMode; delayMs?: number; retryAfterSeconds?: number }): FaultSetting => {
     fault = {
       mode: next.mode,
       delayMs: next.mode === 'slow' ? Math.min(next.delayMs ?? DEFAULT_SLOW_DELAY_MS, MAX_DELAY_MS) : 0,
+      retryAfterSeconds: next.mode === 'throttle' ? (next.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) : 0,
     };
     return fault;
   };
@@ -166,6 +172,14 @@ export async function buildSimulator<S extends SimulatorState>(
     if (fault.mode === 'down') {
       const err = definition.error(503, 'Service temporarily unavailable (simulated outage)', request);
       return reply.code(err.statusCode).send(err.body);
+    }
+    if (fault.mode === 'error') {
+      const err = definition.error(500, 'Internal server error (simulated failure)', request);
+      return reply.code(err.statusCode).send(err.body);
+    }
+    if (fault.mode === 'throttle') {
+      const err = definition.error(429, 'Too many requests (simulated rate limit)', request);
+      return reply.code(err.statusCode).header('retry-after', String(fault.retryAfterSeconds)).send(err.body);
     }
     if (fault.mode === 'slow' && fault.delayMs > 0) {
       try {
@@ -200,7 +214,7 @@ export async function buildSimulator<S extends SimulatorState>(
   app.post(`${CONTROL_PREFIX}/faults`, async (request, reply) => {
     const parsed = faultBody.safeParse(request.body);
     if (!parsed.success) {
-      return reply.code(400).send({ error: 'body must be { mode: "normal" | "down" | "slow", delayMs?: 0..120000 }' });
+      return reply.code(400).send({ error: 'body must be { mode: "normal" | "down" | "slow" | "error" | "throttle", delayMs?: 0..120000, retryAfterSeconds?: 0..3600 }' });
     }
     return setFault(parsed.data);
   });

@@ -78,7 +78,7 @@ describe('shared controls', () => {
     const rates = url('rates', '/latest?symbols=USD');
     expect((await fetch(rates)).status).toBe(200);
 
-    expect(await postJson(url('rates', '/__sim/faults'), { mode: 'down' })).toEqual({ status: 200, body: { mode: 'down', delayMs: 0 } });
+    expect(await postJson(url('rates', '/__sim/faults'), { mode: 'down' })).toEqual({ status: 200, body: { mode: 'down', delayMs: 0, retryAfterSeconds: 0 } });
     const down = await getJson(rates);
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ message: expect.any(String) });
@@ -99,8 +99,21 @@ describe('shared controls', () => {
     expect(body.error.type).toBe('api_error');
   });
 
+  it('fault injection: error answers 500 and throttle 429 with Retry-After, in the provider’s error shape', async () => {
+    await postJson(url('stripe', '/__sim/faults'), { mode: 'error' });
+    const failed = await fetch(url('stripe', '/v1/customers'));
+    expect(failed.status).toBe(500);
+    expect(((await failed.json()) as any).error.type).toBe('api_error');
+    expect((await postJson(url('stripe', '/__sim/faults'), { mode: 'throttle', retryAfterSeconds: 3 })).body).toEqual({ mode: 'throttle', delayMs: 0, retryAfterSeconds: 3 });
+    const throttled = await fetch(url('stripe', '/v1/customers'));
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('3');
+    await postJson(url('stripe', '/__sim/faults'), { mode: 'normal' });
+    expect((await fetch(url('stripe', '/v1/customers'))).status).not.toBe(429);
+  });
+
   it('fault injection: slow delays provider requests but not the controls', async () => {
-    expect((await postJson(url('translate', '/__sim/faults'), { mode: 'slow', delayMs: 400 })).body).toEqual({ mode: 'slow', delayMs: 400 });
+    expect((await postJson(url('translate', '/__sim/faults'), { mode: 'slow', delayMs: 400 })).body).toEqual({ mode: 'slow', delayMs: 400, retryAfterSeconds: 0 });
     let t0 = Date.now();
     expect((await fetch(url('translate', '/languages'))).status).toBe(200);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
@@ -112,7 +125,7 @@ describe('shared controls', () => {
   it('rejects a malformed fault setting', async () => {
     expect((await postJson(url('rates', '/__sim/faults'), { mode: 'broken' })).status).toBe(400);
     expect((await postJson(url('rates', '/__sim/faults'), { mode: 'slow', delayMs: -1 })).status).toBe(400);
-    expect((await getJson(url('rates', '/__sim/faults'))).body).toEqual({ mode: 'normal', delayMs: 0 });
+    expect((await getJson(url('rates', '/__sim/faults'))).body).toEqual({ mode: 'normal', delayMs: 0, retryAfterSeconds: 0 });
   });
 
   it('logs provider requests with Authorization redacted, and not the control calls', async () => {
@@ -166,7 +179,7 @@ describe('shared controls', () => {
 
     expect(await postJson(url('rates', '/__sim/reset'), {})).toEqual({ status: 200, body: { status: 'reset', simulator: 'rates' } });
     expect((await getJson(url('rates', '/__sim/requests'))).body.requests).toEqual([]);
-    expect((await getJson(url('rates', '/__sim/faults'))).body).toEqual({ mode: 'normal', delayMs: 0 });
+    expect((await getJson(url('rates', '/__sim/faults'))).body).toEqual({ mode: 'normal', delayMs: 0, retryAfterSeconds: 0 });
     expect((await getJson(url('rates', '/latest?symbols=USD'))).body.rates).toEqual({ USD: 1.085 });
   });
 });
