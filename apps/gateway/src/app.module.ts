@@ -20,6 +20,7 @@ import { PortalModule } from './portal/portal.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
+import { CalendarModule } from './calendars/calendar.module';
 import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
@@ -49,6 +50,7 @@ export class AppModule {
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
+        CalendarModule,
         ConsoleModule,
         LiveEventsModule,
         AppointmentsModule,
