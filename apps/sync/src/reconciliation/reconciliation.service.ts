@@ -76,8 +76,13 @@ export class ReconciliationService implements OnApplicationBootstrap, OnModuleDe
       this.background(this.run(companyId, runId));
       return { run: (await this.runs(companyId, 1, runId))[0], alreadyRunning: false };
     }
-    const [current] = await this.dataSource.query(`SELECT id FROM calendar_reconciliation_run WHERE company_id = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1`, [companyId]);
-    return { run: current ? (await this.runs(companyId, 1, current.id))[0] : null, alreadyRunning: true };
+    // Another instance holds the company (it may be a moment from recording its run): that run is the answer.
+    for (let i = 0; i < 20; i++) {
+      const [current] = await this.dataSource.query(`SELECT id FROM calendar_reconciliation_run WHERE company_id = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1`, [companyId]);
+      if (current) return { run: (await this.runs(companyId, 1, current.id))[0], alreadyRunning: true };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { run: null, alreadyRunning: true };
   }
 
   async list(companyId: string, limit: number) {
