@@ -37,13 +37,22 @@ export function consumedTopics(service: string): string[] {
   }).sort();
 }
 
+/** Command topics a service sends requests to besides the catalogue's producer (`client.request(Topics.x.name`, e.g. sync → calendar.request). */
+export function requestedTopics(service: string): string[] {
+  const keys = new Set<string>();
+  for (const text of sources(join(root, 'apps', service, 'src'))) {
+    for (const m of text.matchAll(/client\.request\(\s*Topics\.(\w+)\.name/g)) keys.add(m[1]);
+  }
+  return [...keys].map((k) => (Topics as Record<string, { name: string }>)[k]?.name).filter((n): n is string => !!n).sort();
+}
+
 type Acl = { resource: { type: string; name?: string; patternType?: string }; operations: string[] };
 const literal = (type: string, name: string, operations: string[]): Acl => ({ resource: { type, name, patternType: 'literal' }, operations });
 const prefix = (type: string, name: string, operations: string[]): Acl => ({ resource: { type, name, patternType: 'prefix' }, operations });
 
 export function userAcls(service: string): Acl[] {
   const consumed = consumedTopics(service);
-  const produced = ALL_TOPICS.filter((t) => t.producer === service).map((t) => t.name);
+  const produced = [...new Set([...ALL_TOPICS.filter((t) => t.producer === service).map((t) => t.name), ...requestedTopics(service)])];
   const acls: Acl[] = [];
   for (const t of produced) acls.push(literal('topic', t, ['Write', 'Describe']));
   for (const t of consumed) {

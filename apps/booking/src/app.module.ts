@@ -4,6 +4,7 @@ import type { ServiceEnv } from '@receptionist/config';
 import { CalcomModule } from './calcom';
 import { BookingCommonModule } from './common/common.module';
 import { CatalogueModule } from './catalogue/catalogue.module';
+import { CalendarsModule } from './calendars/calendars.module';
 import { bookingEntities } from './entities';
 import { migrations } from './migrations';
 import { RequestsModule } from './requests/requests.module';
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(ctx: ServiceContext<ServiceEnv>): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule],
+      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule, CalendarsModule],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSecretsKey } from '@receptionist/config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -38,5 +39,17 @@ export const bookingEnvSchema = z.object({
    * Unset (production): every company.
    */
   BOOKING_SERVE_COMPANIES: z.string().optional(),
+  /**
+   * 32 random bytes, base64: seals companies' own calendar credentials (Cal.com keys, Samedi secrets) at rest. Unset:
+   * companies cannot connect calendars of their own (every company books through the platform's Cal.com account).
+   */
+  CALENDAR_SECRETS_KEY: z.string().refine(isSecretsKey, 'must be 32 bytes, base64 (openssl rand -base64 32)').optional(),
+  /** The platform's Cal.com webhook secret (the gateway's CALCOM_WEBHOOK_SECRET, first value): companies' subscriptions are signed with secrets derived from it. */
+  CALCOM_WEBHOOK_SECRET: z.string().optional(),
+  /** The gateway's public Cal.com webhook route (…/api/calcom/webhook); a company's subscription posts to `<url>/<companyId>`. Unset: none is created. */
+  CALCOM_WEBHOOK_URL: z.url().optional(),
+  SAMEDI_BASE_URL: z.url().default('http://127.0.0.1:4050'),
+  /** A company's connection (credentials, health) is re-read this often at most. */
+  CALENDAR_CONNECTION_CACHE_MS: ms(5_000),
 });
 export type BookingEnv = z.infer<typeof bookingEnvSchema>;

@@ -4,6 +4,7 @@ import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, St
 import { CustomerEntity } from './customers/customer.entity';
 import { PendingCreateEntity } from './appointments/pending-create.entity';
 import { PolicyDecisionEntity } from './appointments/policy-decision.entity';
+import { CalendarConnectionEntity } from './calcom/calendar-connection.entity';
 
 /** Every TypeORM entity of booking's own database. */
 export const bookingEntities = [
@@ -19,4 +20,5 @@ export const bookingEntities = [
   CallbackRequestEntity,
   PolicyDecisionEntity,
   PendingCreateEntity,
+  CalendarConnectionEntity,
 ];

@@ -55,6 +55,7 @@ export async function startBooking(extraEnv: Record<string, string> = {}, option
   await startGroupsAtEnd({
     [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name, Topics.callbackPromised.name],
     [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
+    [`${service}.${Topics.calendarRequest.name}`]: [Topics.calendarRequest.name],
   });
   const env: Record<string, string> = {
     ...testServiceEnv(database, port),
@@ -84,6 +85,7 @@ export async function spawnBooking(database: string, extraEnv: Record<string, st
   await startGroupsAtEnd({
     [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name],
     [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
+    [`${service}.${Topics.calendarRequest.name}`]: [Topics.calendarRequest.name],
   });
   const root = path.resolve(__dirname, '../../..');
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(root, 'apps/booking/test/booking-main.ts')], {

@@ -21,6 +21,7 @@ import { TeamModule } from './team/team.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
+import { CalendarModule } from './calendars/calendar.module';
 import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
@@ -52,6 +53,7 @@ export class AppModule {
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
+        CalendarModule,
         ConsoleModule,
         LiveEventsModule,
         AppointmentsModule,

@@ -75,6 +75,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/billing/portal-session': {},
   'PATCH /api/v1/companies/:companyId/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
   'PATCH /api/v1/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
+  'PUT /api/v1/companies/:companyId/calendar/connection': { provider: 'calcom', apiKey: 'cal_intruder_key', teamSlug: null },
+  'POST /api/v1/companies/:companyId/calendar/reconciliations': {},
   'POST /api/v1/companies/:companyId/callback-subscriptions': { url: 'http://127.0.0.1:9/hooks/intruder', events: ['booking.created'] },
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/rotate-secret': {},
   'POST /api/v1/companies/:companyId/callback-subscriptions/:subscriptionId/test': {},

@@ -5,8 +5,8 @@ import { CallbacksModule } from './callbacks/callbacks.module';
 import { migrations } from './migrations';
 
 /**
- * Delivers companies' callback webhooks (callbacks/). Meant to also own the external-id mappings and sync cursors
- * that keep Cal.com and Samedi in step; that part is not built yet.
+ * Delivers companies' callback webhooks (callbacks/) and reconciles companies' calendars with booking's appointments
+ * (reconciliation/: cursors, runs, findings; booking does the calendar reads and repairs).
  */
 @Module({})
 export class AppModule {
@@ -14,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceRuntimeModule.forRoot({ ...ctx, migrations }),
+        ServiceRuntimeModule.forRoot({ ...ctx, migrations, requestClient: true }),
         CallbacksModule,
       ],
     };

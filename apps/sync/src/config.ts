@@ -33,5 +33,16 @@ export const syncEnvSchema = z.object({
   CALLBACK_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   /** Subscriptions per company. */
   CALLBACK_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Each company's calendar is reconciled this often (0: only on demand through the admin API). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(900_000),
+  /** Due companies are looked for this often. */
+  RECONCILE_POLL_MS: ms(30_000),
+  /**
+   * Calendar requests per minute one company's reconciliation may use: Cal.com allows an API key 120 (domain.md
+   * §2.4), shared with live calls, so half by default.
+   */
+  RECONCILE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(800).default(60),
+  /** How long booking may take for one batch of pages (up to 5 calendar requests and their repairs). */
+  RECONCILE_BATCH_TIMEOUT_MS: ms(60_000),
 });
 export type SyncEnv = z.infer<typeof syncEnvSchema>;

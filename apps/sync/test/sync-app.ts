@@ -34,7 +34,7 @@ export async function startSync(extraEnv: Record<string, string> = {}, options: 
   const database = options.database ?? own!.database;
   const service = options.service ?? `sync-test-${randomBytes(3).toString('hex')}`;
   if (!options.restart) {
-    await startGroupsAtEnd({ [service]: CALLBACK_TOPICS, [`${service}.${Topics.syncRequest.name}`]: [Topics.syncRequest.name] });
+    await startGroupsAtEnd({ [service]: [...CALLBACK_TOPICS, Topics.bookingSetup.name], [`${service}.${Topics.syncRequest.name}`]: [Topics.syncRequest.name] });
   }
   const env = { ...testServiceEnv(database, await freePort()), SYNC_SECRETS_KEY: TEST_SYNC_SECRETS_KEY, OUTBOX_POLL_MS: '100', ...extraEnv };
   const app: NestFastifyApplication = await withEnv(env, () => bootstrapService(service, (ctx) => AppModule.forRoot(ctx), syncEnvSchema));

@@ -14,3 +14,4 @@ export * from './phone';
 export * from './messages/sync-requests';
 export * from './messages/team';
 export * from './messages/message-templates';
+export * from './messages/calendar-requests';

@@ -30,6 +30,7 @@ import { bookingRequestSchema } from './messages/booking-requests';
 import { voiceCallsRequestSchema } from './messages/call-requests';
 import { syncRequestSchema } from './messages/sync-requests';
 import { passwordResetRequestedSchema, teamInvitationCreatedSchema } from './messages/team';
+import { calendarRequestSchema } from './messages/calendar-requests';
 import type { ServiceName } from './envelope';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
@@ -97,6 +98,7 @@ export const Topics = {
   bookingRequest: topic({ name: 'booking.request', kind: 'command', producer: 'voice-agent', key: 'companyId', schema: bookingRequestSchema, schemaVersion: 1, partitions: 6, retentionHours: 1 }),
   stripeEventReceived: topic({ name: 'stripe.event.received', kind: 'event', producer: 'gateway', key: 'customerId', schema: stripeEventReceivedSchema, schemaVersion: 1, partitions: 3 }),
   billingRequest: topic({ name: 'billing.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  calendarRequest: topic({ name: 'calendar.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: calendarRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   syncRequest: topic({ name: 'sync.request', kind: 'command', producer: 'gateway', key: 'companyId', schema: syncRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
   bookingSetup: topic({ name: 'company.setup.booking', kind: 'command', producer: 'gateway', key: 'companyId', schema: bookingSetupSchema, schemaVersion: 1, partitions: 3 }),
   billingSetup: topic({ name: 'company.setup.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingSetupSchema, schemaVersion: 1, partitions: 3 }),

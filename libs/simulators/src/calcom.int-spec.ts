@@ -308,7 +308,7 @@ describe('Cal.com simulator: webhooks', () => {
         body: JSON.stringify({ start: `${futureMonday()}T08:00:00.000Z`, eventTypeId: 1001, attendee }),
       });
       // A second subscriber without a secret gets the literal marker Cal.com sends.
-      envSim.state.webhooks.push({ id: 'x', subscriberUrl: rx.url, triggers: ['BOOKING_CANCELLED'], active: true, payloadTemplate: null, secret: null, fromEnv: false });
+      envSim.state.webhooks.push({ id: 'x', subscriberUrl: rx.url, triggers: ['BOOKING_CANCELLED'], active: true, payloadTemplate: null, secret: null, fromEnv: false, account: 'default' });
       const uid = [...envSim.state.bookings.keys()][0];
       await fetch(`${envSim.url}/v2/bookings/${uid}/cancel`, { method: 'POST', headers: { ...BOOKINGS, 'content-type': 'application/json' }, body: '{}' });
       await envSim.state.flushWebhooks();
@@ -320,6 +320,57 @@ describe('Cal.com simulator: webhooks', () => {
       expect(envSim.state.webhooks.map((w) => w.id)).toEqual(['env']);
     } finally {
       await envSim.close();
+      await rx.close();
+    }
+  });
+});
+
+describe('Cal.com simulator: several accounts', () => {
+  const hours = [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }];
+  const A = { authorization: 'Bearer cal_account_a' };
+  const B = { authorization: 'Bearer cal_account_b' };
+  beforeEach(async () => {
+    const seeded = await call('POST', '/__sim/calcom/seed', {}, {
+      accounts: [
+        { apiKey: 'cal_account_a', eventTypes: [{ id: 5001, slug: 'cut', teamSlug: 'salon-a', lengthInMinutes: 30, openingHours: hours }] },
+        { apiKey: 'cal_account_b', eventTypes: [{ id: 6001, slug: 'cut', teamSlug: 'salon-b', lengthInMinutes: 30, openingHours: hours }] },
+      ],
+    });
+    expect(seeded.status).toBe(200);
+  });
+
+  it('shows each key only its own event types, bookings and webhooks; the same wall-clock slot books in both', async () => {
+    expect((await call('GET', '/v2/event-types', { ...A, 'cal-api-version': '2024-06-14' })).body.data.map((t: { id: number }) => t.id)).toEqual([5001]);
+    expect((await call('GET', '/v2/event-types/6001', { ...A, 'cal-api-version': '2024-06-14' })).status).toBe(404);
+    const start = `${futureMonday()}T09:00:00.000Z`;
+    const a = await call('POST', '/v2/bookings', { ...A, 'cal-api-version': '2024-08-13' }, { start, eventTypeId: 5001, attendee });
+    const b = await call('POST', '/v2/bookings', { ...B, 'cal-api-version': '2024-08-13' }, { start, eventTypeId: 6001, attendee });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    // Another account's event type or booking does not exist for this key.
+    expect((await call('POST', '/v2/bookings', { ...A, 'cal-api-version': '2024-08-13' }, { start, eventTypeId: 6001, attendee })).status).toBe(404);
+    expect((await call('POST', `/v2/bookings/${b.body.data.uid}/cancel`, { ...A, 'cal-api-version': '2024-08-13' }, {})).status).toBe(404);
+    const listA = await call('GET', '/v2/bookings', { ...A, 'cal-api-version': '2024-08-13' });
+    expect(listA.body.data.map((x: { uid: string }) => x.uid)).toEqual([a.body.data.uid]);
+    expect((await call('GET', '/v2/event-types', { authorization: 'Bearer wrong', 'cal-api-version': '2024-06-14' })).status).toBe(401);
+    await call('POST', '/v2/webhooks', A, { subscriberUrl: 'http://127.0.0.1:9/a', triggers: ['BOOKING_CREATED'] });
+    expect((await call('GET', '/v2/webhooks', B)).body.data).toEqual([]);
+  });
+
+  it('filters by afterUpdatedAt and drops webhooks on request', async () => {
+    const rx = await receiver();
+    try {
+      await call('POST', '/v2/webhooks', A, { subscriberUrl: rx.url, triggers: ['BOOKING_CREATED'] });
+      await call('POST', '/__sim/calcom/drop-webhooks', {}, { count: 1 });
+      const day = futureMonday();
+      await call('POST', '/v2/bookings', { ...A, 'cal-api-version': '2024-08-13' }, { start: `${day}T09:00:00.000Z`, eventTypeId: 5001, attendee });
+      const cut = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 5));
+      await call('POST', '/v2/bookings', { ...A, 'cal-api-version': '2024-08-13' }, { start: `${day}T10:00:00.000Z`, eventTypeId: 5001, attendee });
+      await sim.state.flushWebhooks();
+      expect(rx.received).toHaveLength(1);
+      const after = await call('GET', `/v2/bookings?afterUpdatedAt=${encodeURIComponent(cut)}&sortUpdatedAt=asc`, { ...A, 'cal-api-version': '2024-08-13' });
+      expect(after.body.data.map((x: { start: string }) => x.start)).toEqual([`${day}T10:00:00.000Z`]);
+    } finally {
       await rx.close();
     }
   });

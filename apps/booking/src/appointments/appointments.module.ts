@@ -14,6 +14,6 @@ import { OrphanScan } from './orphan-scan';
 @Module({
   imports: [CatalogueModule, CustomersModule, AvailabilityModule, AppointmentsStoreModule, CalcomModule],
   providers: [AppointmentsService, BusinessAppointmentsService, CalendarLocks, CalcomCreates, OrphanScan, CalendarChangesHandler],
-  exports: [AppointmentsService, BusinessAppointmentsService],
+  exports: [AppointmentsService, BusinessAppointmentsService, CalendarChangesHandler],
 })
 export class AppointmentsModule {}

@@ -8,7 +8,7 @@ import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER } from '@receptionist/service-runtime';
 import { AvailabilityService, PlannedStep, SlotContext } from '../availability/availability.service';
 import { checkStart } from '../availability/booking-rules';
-import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
+import { CalcomApiError, CalcomUnavailableError, CalendarProviders } from '../calcom';
 import type { ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { BookingContext, CatalogueService } from '../catalogue/catalogue.service';
@@ -53,7 +53,7 @@ export class AppointmentsService {
     private readonly appointments: AppointmentsRepository,
     private readonly customers: CustomersService,
     private readonly customersRepo: CustomersRepository,
-    private readonly calcom: CalcomClient,
+    private readonly calendars: CalendarProviders,
     private readonly locks: CalendarLocks,
     private readonly creates: CalcomCreates,
     private readonly outbox: Outbox,
@@ -262,12 +262,12 @@ export class AppointmentsService {
     // Pending until recorded: whatever cannot be undone now (or whose outcome is unknown) the orphan scan settles.
     await this.creates.begin(appointmentId, { companyId: req.companyId, idempotencyKey: req.idempotencyKey, eventTypeId: plan[0].service.calcomEventTypeId, startMs });
     const undo = async (why: string, outcomeKnown: boolean) => {
-      const cancelled = await this.creates.cancelAll(made.map((m) => m.uid), why);
+      const cancelled = await this.creates.cancelAll(req.companyId, made.map((m) => m.uid), why);
       if (cancelled && outcomeKnown) await this.creates.forget([appointmentId]);
     };
     try {
       for (const [position, step] of plan.entries()) {
-        const booking = await this.calcom.createBooking(
+        const booking = await this.calendars.of(req.companyId).createBooking(
           { eventTypeId: step.service.calcomEventTypeId },
           {
             start: new Date(step.startMs).toISOString(),
@@ -413,7 +413,7 @@ export class AppointmentsService {
       for (const uid of uids) {
         if (!uid) continue;
         try {
-          await this.calcom.cancelBooking(uid, { ...(req.reason ? { cancellationReason: req.reason } : {}) });
+          await this.calendars.of(req.companyId).cancelBooking(uid, { ...(req.reason ? { cancellationReason: req.reason } : {}) });
         } catch (error) {
           // Gone or already cancelled in Cal.com: the calendar agrees with us; anything else is an outage.
           if (!(error instanceof CalcomApiError && (error.isNotFound || /cancel/i.test(error.message)))) throw this.unavailable(error);
@@ -474,7 +474,7 @@ export class AppointmentsService {
         let newUid = current.calcomBookingUid;
         if (current.calcomBookingUid) {
           try {
-            const moved = await this.calcom.rescheduleBooking(current.calcomBookingUid, { start: new Date(startMs).toISOString(), reschedulingReason: 'moved by the caller' });
+            const moved = await this.calendars.of(req.companyId).rescheduleBooking(current.calcomBookingUid, { start: new Date(startMs).toISOString(), reschedulingReason: 'moved by the caller' });
             newUid = moved.uid;
           } catch (error) {
             throw await this.calcomFailure(error, ctx, startMs, current.id);
@@ -527,7 +527,7 @@ export class AppointmentsService {
       const made: { step: PlannedStep; uid: string }[] = [];
       try {
         for (const [position, step] of plan.entries()) {
-          const booking = await this.calcom.createBooking(
+          const booking = await this.calendars.of(req.companyId).createBooking(
             { eventTypeId: step.service.calcomEventTypeId },
             {
               start: new Date(step.startMs).toISOString(),
@@ -538,13 +538,13 @@ export class AppointmentsService {
           made.push({ step, uid: booking.uid });
         }
       } catch (error) {
-        for (const m of made) await this.calcom.cancelBooking(m.uid, { cancellationReason: 'the appointment could not be moved; cancelled automatically' }).catch(() => undefined);
+        for (const m of made) await this.calendars.of(req.companyId).cancelBooking(m.uid, { cancellationReason: 'the appointment could not be moved; cancelled automatically' }).catch(() => undefined);
         throw await this.calcomFailure(error, ctx, startMs, current.id);
       }
       const oldSteps = await this.appointments.steps(req.companyId, current.id);
       for (const old of oldSteps) {
         if (!old.calcomBookingUid) continue;
-        await this.calcom.cancelBooking(old.calcomBookingUid, { cancellationReason: 'moved by the caller' }).catch((e) => this.logger.error({ err: e, uid: old.calcomBookingUid }, 'old step of a moved appointment not cancelled in Cal.com'));
+        await this.calendars.of(req.companyId).cancelBooking(old.calcomBookingUid, { cancellationReason: 'moved by the caller' }).catch((e) => this.logger.error({ err: e, uid: old.calcomBookingUid }, 'old step of a moved appointment not cancelled in Cal.com'));
       }
       for (const eventType of new Set([...oldSteps, ...plan.map((p) => ({ calcomEventTypeId: p.service.calcomEventTypeId }))].map((st) => st.calcomEventTypeId))) {
         await this.availability.invalidate(req.companyId, eventType);

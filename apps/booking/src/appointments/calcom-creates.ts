@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import { getOrCreateMetric, registry } from '@receptionist/observability';
 import { LOGGER, SERVICE_CONFIG } from '@receptionist/service-runtime';
-import { CalcomApiError, CalcomBooking, CalcomClient, CalcomUnavailableError, CreateBookingInput } from '../calcom';
+import { CalcomApiError, CalcomBooking, CalcomUnavailableError, CalendarProviders, CreateBookingInput } from '../calcom';
 import type { BookingEnv } from '../config';
 import { AppointmentEntity, AppointmentStepEntity } from './appointment.entities';
 import { PendingCreateEntity } from './pending-create.entity';
@@ -45,6 +45,7 @@ export interface MadeBooking {
   booking: CalcomBooking;
   appointmentId: string;
   pendingIds: string[];
+  companyId: string;
 }
 
 /**
@@ -60,7 +61,7 @@ export interface MadeBooking {
 export class CalcomCreates {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly calcom: CalcomClient,
+    private readonly calendars: CalendarProviders,
     @Inject(SERVICE_CONFIG) private readonly config: BookingEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -90,10 +91,10 @@ export class CalcomCreates {
   }
 
   /** Cancels bookings we made but cannot record; true when all are gone (a failure is left to the orphan scan). */
-  async cancelAll(uids: string[], why: string): Promise<boolean> {
+  async cancelAll(companyId: string, uids: string[], why: string): Promise<boolean> {
     let all = true;
     for (const uid of uids) {
-      await this.cancel(uid, why).catch((error) => {
+      await this.cancel(companyId, uid, why).catch((error) => {
         all = false;
         this.logger.warn({ err: error, uid }, 'compensating Cal.com cancel failed; the orphan scan retries it');
       });
@@ -107,7 +108,7 @@ export class CalcomCreates {
     let booking: CalcomBooking;
     try {
       // No deadline signal on the write: a booking that Cal.com makes after the caller gave up is still recorded.
-      booking = await this.calcom.createBooking({ eventTypeId: req.eventTypeId }, req.input, { retryUntil: req.retryUntil });
+      booking = await this.calendars.of(req.companyId).createBooking({ eventTypeId: req.eventTypeId }, req.input, { retryUntil: req.retryUntil });
     } catch (error) {
       if (CalcomCreates.certainlyNotBooked(error)) {
         await this.forget([row.id]);
@@ -118,18 +119,18 @@ export class CalcomCreates {
       const mine = found.find((b) => this.isThisRequests(b, row, req.input));
       if (!mine) throw error; // the pending record stays for the orphan scan
       this.logger.warn({ companyId: req.companyId, uid: mine.uid, reason: (error as Error).message }, 'Cal.com create answer lost; found the booking and recording it');
-      return { booking: mine, appointmentId, pendingIds: [row.id] };
+      return { booking: mine, appointmentId, pendingIds: [row.id], companyId: req.companyId };
     }
-    if (this.isThisRequests(booking, row, req.input)) return { booking, appointmentId, pendingIds: [row.id] };
+    if (this.isThisRequests(booking, row, req.input)) return { booking, appointmentId, pendingIds: [row.id], companyId: req.companyId };
     // Cal.com's duplicate check answers an earlier attempt's booking of this same request with that booking.
     const earlier = await this.earlierRows(req.companyId, req.idempotencyKey, row.id);
     const theirs = earlier.find((e) => e.id === booking.metadata?.appointmentId);
     if (theirs && this.isThisRequests(booking, theirs, req.input) && !(await this.heldByAppointment(booking.uid))) {
-      return { booking, appointmentId: theirs.id, pendingIds: [row.id, theirs.id] };
+      return { booking, appointmentId: theirs.id, pendingIds: [row.id, theirs.id], companyId: req.companyId };
     }
     if (booking.metadata?.appointmentId === row.id) {
       // Ours, but not what was asked (another start, unconfirmed, …): undone now, or by the orphan scan.
-      if (await this.cancelAll([booking.uid], 'not the booking requested; cancelled automatically')) await this.forget([row.id]);
+      if (await this.cancelAll(req.companyId, [booking.uid], 'not the booking requested; cancelled automatically')) await this.forget([row.id]);
       throw new NotThisRequestsBooking(`Cal.com booked ${booking.uid} differently from the request`);
     }
     // Someone else's or an old booking: nothing was created for this request, and that booking is not ours to touch.
@@ -149,7 +150,7 @@ export class CalcomCreates {
       const found = (await this.findOurs(row)).find((b) => this.isThisRequests(b, row, req.input, false));
       if (found && !(await this.heldByAppointment(found.uid))) {
         this.logger.warn({ companyId: req.companyId, uid: found.uid }, 'adopting the Cal.com booking of an earlier attempt of this request');
-        return { booking: found, appointmentId: row.id, pendingIds: [row.id] };
+        return { booking: found, appointmentId: row.id, pendingIds: [row.id], companyId: req.companyId };
       }
     }
     return null;
@@ -182,7 +183,7 @@ export class CalcomCreates {
   /** Undoes a booking we could not record, unless an appointment holds it; a failure leaves it to the orphan scan. */
   async undo(made: MadeBooking, why: string): Promise<void> {
     try {
-      if (!(await this.heldByAppointment(made.booking.uid))) await this.cancel(made.booking.uid, why);
+      if (!(await this.heldByAppointment(made.booking.uid))) await this.cancel(made.companyId, made.booking.uid, why);
       await this.forget(made.pendingIds);
     } catch (error) {
       this.logger.warn({ err: error, uid: made.booking.uid }, 'compensating Cal.com cancel failed; the orphan scan retries it');
@@ -219,7 +220,7 @@ export class CalcomCreates {
         orphans().inc({ outcome: 'adopted' });
         continue;
       }
-      await this.cancel(b.uid, 'not recorded by the receptionist; cancelled automatically');
+      await this.cancel(row.companyId, b.uid, 'not recorded by the receptionist; cancelled automatically');
       cancelled++;
       orphans().inc({ outcome: 'cancelled' });
       this.logger.warn({ companyId: row.companyId, uid: b.uid, pendingId: row.id }, 'orphaned Cal.com booking cancelled');
@@ -228,9 +229,9 @@ export class CalcomCreates {
     return { adopted, cancelled };
   }
 
-  private async cancel(uid: string, reason: string): Promise<void> {
+  private async cancel(companyId: string, uid: string, reason: string): Promise<void> {
     try {
-      await this.calcom.cancelBooking(uid, { cancellationReason: reason });
+      await this.calendars.of(companyId).cancelBooking(uid, { cancellationReason: reason });
     } catch (error) {
       // Already cancelled or gone: the calendar agrees with us.
       if (!(error instanceof CalcomApiError && (error.isNotFound || /cancel/i.test(error.message)))) throw error;
@@ -240,7 +241,7 @@ export class CalcomCreates {
   /** Active Cal.com bookings carrying this pending create's appointment id, around its start (every step of a composite one). */
   private async findOurs(row: PendingCreateEntity): Promise<CalcomBooking[]> {
     const start = row.startsAt.getTime();
-    const { bookings } = await this.calcom.listBookings({
+    const { bookings } = await this.calendars.of(row.companyId).listBookings({
       afterStart: new Date(start - 60_000).toISOString(),
       beforeEnd: new Date(start + 24 * 3_600_000).toISOString(),
       take: 250,

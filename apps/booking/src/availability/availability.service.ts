@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { AppointmentsRepository } from '../appointments/appointments.repository';
-import { CalcomApiError, CalcomClient, CalcomUnavailableError } from '../calcom';
+import { CalcomApiError, CalcomUnavailableError, CalendarProviders } from '../calcom';
 import type { BookingCompanyEntity, ServiceEntity, StaffEntity } from '../catalogue/catalogue.entities';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import type { BusyTime } from '../appointments/appointments.repository';
@@ -54,7 +54,7 @@ export class AvailabilityService {
   private readonly inflight = new Map<string, Promise<number[]>>();
 
   constructor(
-    private readonly calcom: CalcomClient,
+    private readonly calendars: CalendarProviders,
     private readonly appointments: AppointmentsRepository,
     private readonly catalogueRepo: CatalogueRepository,
     @Inject(REDIS) private readonly redis: Redis,
@@ -258,7 +258,7 @@ export class AvailabilityService {
     const tz = ctx.company.timeZone;
     let slots;
     try {
-      slots = await this.calcom.getSlots(
+      slots = await this.calendars.of(ctx.company.companyId).getSlots(
         { eventTypeId: ctx.service.calcomEventTypeId },
         {
           start: new Date(localToInstant(fromDay, 0, tz)).toISOString(),

@@ -49,6 +49,8 @@ export interface CalcomClientOptions {
   /** GETs only: total attempts (1 = no retry) and the first backoff delay. */
   retry: { maxAttempts: number; baseDelayMs: number };
   logger?: Logger;
+  /** Whether this client's breaker is the one `booking_calcom_breaker_state` shows (the platform account's). */
+  reportsBreaker?: boolean;
 }
 
 export const DEFAULT_CALCOM_OPTIONS: Omit<CalcomClientOptions, 'baseUrl'> = {
@@ -93,7 +95,10 @@ export interface ListBookingsQuery {
   eventTypeIds?: number[];
   afterStart?: string;
   beforeEnd?: string;
+  /** Changed at or after (reconciliation's cursor). */
+  afterUpdatedAt?: string;
   sortStart?: 'asc' | 'desc';
+  sortUpdatedAt?: 'asc' | 'desc';
   take?: number;
   skip?: number;
 }
@@ -101,7 +106,7 @@ export interface ListBookingsQuery {
 export type BreakerStateName = 'closed' | 'half-open' | 'open';
 const GAUGE_VALUE: Record<BreakerStateName, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'DELETE';
 
 interface CallSpec<T> {
   operation: string;
@@ -147,12 +152,13 @@ export class CalcomClient implements OnModuleDestroy {
       handleWhen((e) => e instanceof CalcomUnavailableError && e.countsAsOutage),
       { halfOpenAfter: options.breaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breaker.consecutiveFailures) },
     );
+    const reports = options.reportsBreaker ?? true;
     this.breaker.onStateChange((state) => {
       const name = this.stateName(state);
-      calcomBreakerState().set(GAUGE_VALUE[name]);
+      if (reports) calcomBreakerState().set(GAUGE_VALUE[name]);
       options.logger?.[name === 'closed' ? 'info' : 'warn']({ breaker: 'calcom', state: name }, `Cal.com circuit breaker ${name}`);
     });
-    calcomBreakerState().set(0);
+    if (reports) calcomBreakerState().set(0);
 
     const retries: RetryPolicy = retry(
       handleWhen((e) => e instanceof CalcomUnavailableError && e.retryable),
@@ -258,7 +264,9 @@ export class CalcomClient implements OnModuleDestroy {
         eventTypeIds: query.eventTypeIds?.join(','),
         afterStart: query.afterStart,
         beforeEnd: query.beforeEnd,
+        afterUpdatedAt: query.afterUpdatedAt,
         sortStart: query.sortStart,
+        sortUpdatedAt: query.sortUpdatedAt,
         take: query.take,
         skip: query.skip,
       },
@@ -294,6 +302,32 @@ export class CalcomClient implements OnModuleDestroy {
       schema: envelope(bookingSchema).transform((r) => r.data),
       ...opts,
     });
+  }
+
+  /** A webhook subscription on this account (`POST /v2/webhooks`); the secret is write-only in Cal.com. */
+  createWebhook(input: { subscriberUrl: string; triggers: string[]; secret: string; active?: boolean }, opts: CallOptions = {}): Promise<{ id: string }> {
+    return this.call({
+      operation: 'createWebhook',
+      method: 'POST',
+      path: '/v2/webhooks',
+      body: { active: true, ...input },
+      schema: envelope(z.object({ id: z.union([z.string(), z.number()]).transform(String) })).transform((r) => r.data),
+      ...opts,
+    });
+  }
+
+  listWebhooks(opts: CallOptions = {}): Promise<{ id: string; subscriberUrl: string }[]> {
+    return this.call({
+      operation: 'listWebhooks',
+      method: 'GET',
+      path: '/v2/webhooks',
+      schema: envelope(z.array(z.object({ id: z.union([z.string(), z.number()]).transform(String), subscriberUrl: z.string() }))).transform((r) => r.data),
+      ...opts,
+    });
+  }
+
+  deleteWebhook(id: string, opts: CallOptions = {}): Promise<unknown> {
+    return this.call({ operation: 'deleteWebhook', method: 'DELETE', path: `/v2/webhooks/${encodeURIComponent(id)}`, schema: z.unknown(), ...opts });
   }
 
   // ---- breaker ----------------------------------------------------------------------------------------------

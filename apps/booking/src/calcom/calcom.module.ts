@@ -2,25 +2,14 @@ import { Module } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { Logger } from 'pino';
 import type { BookingEnv } from '../config';
-import { CalcomClient, CalcomClientOptions } from './calcom.client';
+import { CalcomClient } from './calcom.client';
+import { calcomOptionsFromEnv } from './calcom.options';
 import { CalcomHealthContributor } from './calcom.health';
+import { CalendarProviders } from './calendar-provider';
 
-/** Client options from the validated environment (apps/booking/src/config.ts). */
-export function calcomOptionsFromEnv(config: BookingEnv, logger?: Logger): CalcomClientOptions {
-  return {
-    baseUrl: config.CALCOM_BASE_URL,
-    apiKey: config.CALCOM_API_KEY,
-    teamSlug: config.CALCOM_TEAM_SLUG,
-    bookingsApiVersion: config.CALCOM_API_VERSION,
-    connectTimeoutMs: config.CALCOM_CONNECT_TIMEOUT_MS,
-    requestTimeoutMs: config.CALCOM_REQUEST_TIMEOUT_MS,
-    breaker: { consecutiveFailures: config.CALCOM_BREAKER_FAILURES, halfOpenAfterMs: config.CALCOM_BREAKER_HALF_OPEN_MS },
-    retry: { maxAttempts: config.CALCOM_RETRY_ATTEMPTS, baseDelayMs: config.CALCOM_RETRY_BASE_DELAY_MS },
-    logger: logger?.child({ component: 'calcom' }),
-  };
-}
-
-/** One CalcomClient per process (one breaker, one connection pool). Needs ServiceRuntimeModule's config and logger. */
+/**
+ * The platform's CalcomClient (one breaker, one connection pool) and CalendarProviders, which gives each company its
+ * own calendar (its own account's client, or this one). Needs ServiceRuntimeModule's config and logger. */
 @Module({
   providers: [
     {
@@ -29,7 +18,8 @@ export function calcomOptionsFromEnv(config: BookingEnv, logger?: Logger): Calco
       inject: [SERVICE_CONFIG, LOGGER],
     },
     CalcomHealthContributor,
+    CalendarProviders,
   ],
-  exports: [CalcomClient],
+  exports: [CalcomClient, CalendarProviders],
 })
 export class CalcomModule {}

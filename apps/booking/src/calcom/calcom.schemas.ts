@@ -52,6 +52,7 @@ export const bookingSchema = z.object({
   eventTypeId: z.number().int().nullish(),
   eventType: z.object({ id: z.number().int(), slug: z.string() }).nullish(),
   attendees: z.array(attendeeSchema),
+  hosts: z.array(z.object({ id: z.number().int() })).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   cancellationReason: z.string().nullish(),
   reschedulingReason: z.string().nullish(),

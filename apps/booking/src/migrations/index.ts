@@ -10,6 +10,7 @@ import { CallbackWishId1733513100000 } from './1733513100000-callback-wish-id';
 import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calcom-creates';
 import { SelfServiceAppointments1734300000000 } from './1734300000000-self-service-appointments';
 import { CustomerSearch1734300100000 } from './1734300100000-customer-search';
+import { CalendarConnections1734400000000 } from './1734400000000-calendar-connections';
 
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
@@ -25,5 +26,6 @@ export const migrations = [
   PendingCalcomCreates1733700000000,
   SelfServiceAppointments1734300000000,
   CustomerSearch1734300100000,
+  CalendarConnections1734400000000,
   ClosuresHolidaysWorkingHours1734420000000,
 ];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Signing as Standard Webhooks does (standardwebhooks.com, also Svix's scheme): the secret is `whsec_` + base64 key
@@ -23,27 +23,5 @@ export function verifyCallback(secret: string, headers: { id: string; timestamp:
   });
 }
 
-/** AES-256-GCM under SYNC_SECRETS_KEY: `v1:` + base64(iv ‖ tag ‖ ciphertext). */
-export class SecretBox {
-  private readonly key: Buffer;
-
-  constructor(base64Key: string) {
-    this.key = Buffer.from(base64Key, 'base64');
-    if (this.key.length !== 32) throw new Error('SYNC_SECRETS_KEY: must be 32 bytes, base64');
-  }
-
-  seal(plain: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return `v1:${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64')}`;
-  }
-
-  open(sealed: string): string {
-    if (!sealed.startsWith('v1:')) throw new Error('unknown secret format');
-    const raw = Buffer.from(sealed.slice(3), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  }
-}
+/** Sealing at rest is shared with booking's calendar keys (libs/config). */
+export { SecretBox } from '@receptionist/config';

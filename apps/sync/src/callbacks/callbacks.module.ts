@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { CallbackDeliverer } from './callback-deliverer';
 import { CallbackEventsHandler } from './callback-events.handler';
 import { CallbackSubscriptionsService } from './callback-subscriptions.service';
@@ -7,6 +8,7 @@ import { SyncRequestsHandler } from './sync-requests.handler';
 
 /** Outgoing callback webhooks: companies' subscriptions, deliveries from the platform's events, signed sending. */
 @Module({
+  imports: [ReconciliationModule],
   providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler],
 })
 export class CallbacksModule {}

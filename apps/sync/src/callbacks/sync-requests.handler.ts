@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Envelope, SyncReply, Topics, syncRequestSchema } from '@receptionist/contracts';
 import { LOGGER, OnRequest } from '@receptionist/service-runtime';
+import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { CallbackFailure, CallbackSubscriptionsService } from './callback-subscriptions.service';
 
 /**
@@ -12,6 +13,7 @@ import { CallbackFailure, CallbackSubscriptionsService } from './callback-subscr
 export class SyncRequestsHandler {
   constructor(
     private readonly subscriptions: CallbackSubscriptionsService,
+    private readonly reconciliation: ReconciliationService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -40,6 +42,10 @@ export class SyncRequestsHandler {
           return { ok: true, data: await this.subscriptions.deliveries(r.companyId, r.subscriptionId, r) };
         case 'delivery.retry':
           return { ok: true, data: await this.subscriptions.retry(r.companyId, r.subscriptionId, r.deliveryId) };
+        case 'reconciliation.start':
+          return { ok: true, data: await this.reconciliation.start(r.companyId) };
+        case 'reconciliations.list':
+          return { ok: true, data: await this.reconciliation.list(r.companyId, r.limit) };
       }
     } catch (error) {
       if (error instanceof CallbackFailure) return { ok: false, code: error.code, detail: error.detail };

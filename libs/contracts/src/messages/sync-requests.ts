@@ -55,6 +55,10 @@ export const syncRequestSchema = z.discriminatedUnion('operation', [
   }),
   /** Sends a failed (or delivered) delivery again, as a new attempt series with the same webhook id. */
   z.object({ operation: z.literal('delivery.retry'), ...base, subscriptionId: z.uuid(), deliveryId: z.uuid() }),
+  /** Reconciles the company's calendar now (a run already under way is answered instead of a second one). */
+  z.object({ operation: z.literal('reconciliation.start'), ...base }),
+  /** The company's reconciliation runs, newest first, each with its findings; and the cursor. */
+  z.object({ operation: z.literal('reconciliations.list'), ...base, limit: z.number().int().min(1).max(50).default(10) }),
 ]);
 export type SyncRequest = z.input<typeof syncRequestSchema>;
 

@@ -26,9 +26,17 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  * - Rate-limit headers (§2.4) are always sent; 429s only when `rateLimit.enforce` is seeded, so load tests of our own
  *   stack are not throttled by the double.
  *
+ * - Accounts: besides the default account (any `cal_` key, or SIM_CALCOM_API_KEY), `accounts` in the seed adds Cal.com
+ *   accounts of their own (an exact key, a team, event types). An authenticated call sees only its account's event
+ *   types, bookings and webhooks (another account's booking or event type is a 404, as Cal.com's ownership checks
+ *   answer); webhooks of a booking go only to its account's subscribers. Event type ids are unique across accounts,
+ *   as Cal.com's are. `GET /v2/bookings` filters `afterUpdatedAt`/`beforeUpdatedAt` and sorts `sortUpdatedAt`.
+ *
  * Test controls (besides the shared /__sim ones): `POST /__sim/calcom/seed` (event types, api key, rate limit; clears
  * bookings), `GET /__sim/calcom/bookings`, `GET /__sim/calcom/webhook-deliveries`, `POST /__sim/calcom/create-answers`
- * (`{answers: [...]}`: scripted answers to the next creates — 429, a cut-off 201, a held 201, an existing booking).
+ * (`{answers: [...]}`: scripted answers to the next creates — 429, a cut-off 201, a held 201, an existing booking),
+ * `POST /__sim/calcom/drop-webhooks` (`{count}`: the next webhook deliveries are lost, as a webhook Cal.com never
+ * delivered), `POST /__sim/calcom/bulk-bookings` (many bookings at once, no webhooks: benches).
  * Webhooks (BOOKING_CREATED/RESCHEDULED/CANCELLED) go to subscribers from `POST /v2/webhooks` and to
  * SIM_CALCOM_WEBHOOK_URL (secret SIM_CALCOM_WEBHOOK_SECRET), signed `X-Cal-Signature-256: hex(HMAC-SHA256(secret, body))`.
  */
@@ -191,6 +199,12 @@ export const eventTypeSeedSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone').default('Europe/Berlin'),
   openingHours: z.array(openingHoursSchema).min(1),
 });
+
+/** A Cal.com account of its own: only `apiKey` opens it; its event types are invisible to every other key. */
+export const accountSeedSchema = z.object({
+  apiKey: z.string().min(1),
+  eventTypes: z.array(eventTypeSeedSchema).min(1),
+});
 export type EventTypeSeed = z.input<typeof eventTypeSeedSchema>;
 
 export const seedSchema = z.object({
@@ -198,6 +212,8 @@ export const seedSchema = z.object({
   /** When set, only this exact key is accepted (otherwise any `cal_…`). */
   apiKey: z.string().min(1).nullable().optional(),
   rateLimit: z.object({ limit: z.number().int().positive(), enforce: z.boolean() }).partial().optional(),
+  /** Extra accounts (replacing earlier ones); their event types need explicit, unique ids. */
+  accounts: z.array(accountSeedSchema).optional(),
 });
 export type CalcomSeed = z.input<typeof seedSchema>;
 
@@ -214,6 +230,8 @@ export interface CalcomEventType {
   teamId: number | null;
   timeZone: string;
   openingHours: z.infer<typeof openingHoursSchema>[];
+  /** Owning account: DEFAULT_ACCOUNT or an extra account's api key. */
+  account: string;
 }
 
 export interface CalcomAttendee {
@@ -265,11 +283,14 @@ export interface CalcomWebhook {
   secret: string | null;
   /** From SIM_CALCOM_WEBHOOK_URL: survives reset, not deletable through the API. */
   fromEnv: boolean;
+  account: string;
 }
 
 export interface WebhookDelivery {
   webhookId: string;
   subscriberUrl: string;
+  /** True when dropped on purpose (drop-webhooks): never sent. */
+  dropped?: boolean;
   triggerEvent: string;
   body: string;
   signature: string;
@@ -302,6 +323,10 @@ export interface CalcomState extends SimulatorState {
   webhooks: CalcomWebhook[];
   deliveries: WebhookDelivery[];
   apiKey: string | null;
+  /** Extra accounts by api key. */
+  accounts: Set<string>;
+  /** Webhook deliveries still to drop (drop-webhooks). */
+  dropWebhooks: number;
   rateLimit: { limit: number; enforce: boolean };
   /** Requests per key in the current 60 s window. */
   rateWindows: Map<string, { resetAt: number; count: number }>;
@@ -311,9 +336,11 @@ export interface CalcomState extends SimulatorState {
   flushWebhooks(): Promise<void>;
   pending: Set<Promise<void>>;
   nextBookingId: number;
+  nextWebhookId: number;
 }
 
 export const DEFAULT_TEAM_SLUG = 'demo-praxis';
+export const DEFAULT_ACCOUNT = 'default';
 const TEAM_IDS = new Map<string, number>();
 const teamIdFor = (slug: string) => {
   if (!TEAM_IDS.has(slug)) TEAM_IDS.set(slug, 100 + TEAM_IDS.size + 1);
@@ -360,7 +387,7 @@ export const DEFAULT_EVENT_TYPES: EventTypeSeed[] = [
   },
 ];
 
-function toEventType(seed: z.infer<typeof eventTypeSeedSchema>, fallbackId: number): CalcomEventType {
+function toEventType(seed: z.infer<typeof eventTypeSeedSchema>, fallbackId: number, account = DEFAULT_ACCOUNT): CalcomEventType {
   const options = [...new Set([seed.lengthInMinutes, ...(seed.lengthInMinutesOptions ?? [])])].sort((a, b) => a - b);
   return {
     id: seed.id ?? fallbackId,
@@ -375,6 +402,7 @@ function toEventType(seed: z.infer<typeof eventTypeSeedSchema>, fallbackId: numb
     teamId: seed.teamSlug ? teamIdFor(seed.teamSlug) : null,
     timeZone: seed.timeZone,
     openingHours: seed.openingHours,
+    account,
   };
 }
 
@@ -390,6 +418,7 @@ function envWebhook(env: NodeJS.ProcessEnv): CalcomWebhook[] {
       payloadTemplate: null,
       secret: env.SIM_CALCOM_WEBHOOK_SECRET ?? null,
       fromEnv: true,
+      account: DEFAULT_ACCOUNT,
     },
   ];
 }
@@ -402,18 +431,31 @@ export function createCalcomState(env: NodeJS.ProcessEnv = process.env): CalcomS
     webhooks: [],
     deliveries: [],
     apiKey: null,
+    accounts: new Set(),
+    dropWebhooks: 0,
     rateLimit: { limit: 120, enforce: false },
     rateWindows: new Map(),
     pending: new Set(),
     nextBookingId: 1,
+    nextWebhookId: 1,
     seed(input) {
       const parsed = seedSchema.parse(input);
       if (parsed.eventTypes) {
-        state.eventTypes.clear();
+        for (const [id, t] of state.eventTypes) if (t.account === DEFAULT_ACCOUNT) state.eventTypes.delete(id);
         parsed.eventTypes.forEach((seed, i) => {
           const type = toEventType(seed, 1001 + i);
           state.eventTypes.set(type.id, type);
         });
+      }
+      if (parsed.accounts) {
+        for (const [id, t] of state.eventTypes) if (t.account !== DEFAULT_ACCOUNT) state.eventTypes.delete(id);
+        state.accounts = new Set(parsed.accounts.map((a) => a.apiKey));
+        for (const account of parsed.accounts) {
+          for (const seed of account.eventTypes) {
+            if (seed.id === undefined || state.eventTypes.has(seed.id)) throw new Error(`accounts: event type ${seed.slug} needs an id of its own`);
+            state.eventTypes.set(seed.id, toEventType(seed, seed.id, account.apiKey));
+          }
+        }
       }
       if (parsed.apiKey !== undefined) state.apiKey = parsed.apiKey;
       if (parsed.rateLimit) state.rateLimit = { ...state.rateLimit, ...parsed.rateLimit };
@@ -426,11 +468,14 @@ export function createCalcomState(env: NodeJS.ProcessEnv = process.env): CalcomS
     },
     reset() {
       state.eventTypes.clear();
+      state.accounts = new Set();
+      state.dropWebhooks = 0;
       state.webhooks = envWebhook(env);
       state.deliveries = [];
       state.apiKey = env.SIM_CALCOM_API_KEY || null;
       state.rateLimit = { limit: 120, enforce: false };
       state.nextBookingId = 1;
+      state.nextWebhookId = 1;
       state.createAnswers = [];
       state.seed({ eventTypes: DEFAULT_EVENT_TYPES });
     },
@@ -525,13 +570,20 @@ function webhookPayload(state: CalcomState, booking: CalcomBooking, extra: Recor
 }
 
 function emitWebhook(state: CalcomState, trigger: CalcomTrigger, booking: CalcomBooking, extra: Record<string, unknown> = {}) {
-  const subscribers = state.webhooks.filter((w) => w.active && w.triggers.includes(trigger));
+  const account = state.eventTypes.get(booking.eventTypeId)?.account ?? DEFAULT_ACCOUNT;
+  const subscribers = state.webhooks.filter((w) => w.active && w.account === account && w.triggers.includes(trigger));
   if (!subscribers.length) return;
   const body = JSON.stringify({ triggerEvent: trigger, createdAt: new Date().toISOString(), payload: webhookPayload(state, booking, extra) });
   for (const hook of subscribers) {
     const signature = signCalcomBody(hook.secret, body);
     const delivery: WebhookDelivery = { webhookId: hook.id, subscriberUrl: hook.subscriberUrl, triggerEvent: trigger, body, signature, statusCode: null, at: new Date().toISOString() };
     state.deliveries.push(delivery);
+    if (state.dropWebhooks > 0) {
+      state.dropWebhooks -= 1;
+      delivery.dropped = true;
+      delivery.error = 'dropped on purpose';
+      continue;
+    }
     // One attempt, asynchronously after the API answered, as Cal.com sends them; the outcome is recorded for tests.
     const p = fetch(hook.subscriberUrl, {
       method: 'POST',
@@ -644,7 +696,10 @@ const listBookingsQuery = z.object({
   teamId: z.coerce.number().int().optional(),
   afterStart: isoInstant.optional(),
   beforeEnd: isoInstant.optional(),
+  afterUpdatedAt: isoInstant.optional(),
+  beforeUpdatedAt: isoInstant.optional(),
   sortStart: z.enum(['asc', 'desc']).optional(),
+  sortUpdatedAt: z.enum(['asc', 'desc']).optional(),
   take: z.coerce.number().int().min(1).max(250).default(100),
   skip: z.coerce.number().int().min(0).default(0),
 });
@@ -687,9 +742,15 @@ export const calcomSimulator: Simulator<CalcomState> = {
         return null;
       }
       const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-      const valid = key !== undefined && (state.apiKey ? key === state.apiKey : key.startsWith('cal_'));
+      const valid = key !== undefined && (state.accounts.has(key) || (state.apiKey ? key === state.apiKey : key.startsWith('cal_')));
       if (!valid) throw new HttpFailure(401, 'Invalid API Key');
       return key!;
+    };
+    /** The account a key opens (null: anonymous, which sees every public event type as Cal.com's booking pages do). */
+    const accountOf = (key: string | null) => (key === null ? null : state.accounts.has(key) ? key : DEFAULT_ACCOUNT);
+    const visible = (key: string | null, type: CalcomEventType | undefined) => {
+      const account = accountOf(key);
+      return account === null || type?.account === account;
     };
 
     /** Rate-limit headers per key (§2.4); 429 with Retry-After only when enforcement is on. */
@@ -714,10 +775,11 @@ export const calcomSimulator: Simulator<CalcomState> = {
     };
 
     /** Auth, rate limit and version check in Cal.com's order (guards before the controller). */
-    const guard = (request: FastifyRequest, reply: FastifyReply, opts: { auth: boolean; area?: Area }) => {
+    const guard = (request: FastifyRequest, reply: FastifyReply, opts: { auth: boolean; area?: Area }): string | null => {
       const key = authenticate(request, opts.auth);
       rateLimit(request, reply, key);
       if (opts.area) requireVersion(request, opts.area);
+      return key;
     };
 
     const success = (data: unknown, extra: Record<string, unknown> = {}) => ({ status: 'success', data, ...extra });
@@ -738,10 +800,10 @@ export const calcomSimulator: Simulator<CalcomState> = {
       locations: [{ type: 'address', address: 'Praxis', public: true }],
     });
 
-    const findEventType = (ref: { eventTypeId?: number; eventTypeSlug?: string; teamSlug?: string; username?: string }) => {
+    const findEventType = (ref: { eventTypeId?: number; eventTypeSlug?: string; teamSlug?: string; username?: string }, key: string | null = null) => {
       if (ref.eventTypeId !== undefined) {
         const t = state.eventTypes.get(ref.eventTypeId);
-        if (!t) throw new HttpFailure(404, `Event type with id=${ref.eventTypeId} not found`);
+        if (!t || !visible(key, t)) throw new HttpFailure(404, `Event type with id=${ref.eventTypeId} not found`);
         return t;
       }
       if (ref.eventTypeSlug && ref.teamSlug) {
@@ -773,9 +835,9 @@ export const calcomSimulator: Simulator<CalcomState> = {
       timeZone: type.timeZone,
     });
 
-    const getBooking = (uid: string) => {
+    const getBooking = (uid: string, key: string | null = null) => {
       const b = state.bookings.get(uid);
-      if (!b) throw new HttpFailure(404, `Booking with uid=${uid} not found`);
+      if (!b || !visible(key, state.eventTypes.get(b.eventTypeId))) throw new HttpFailure(404, `Booking with uid=${uid} not found`);
       return b;
     };
 
@@ -787,26 +849,26 @@ export const calcomSimulator: Simulator<CalcomState> = {
 
     // -- event types
     app.get('/v2/event-types', async (request, reply) => {
-      guard(request, reply, { auth: true, area: 'eventTypes' });
-      return success([...state.eventTypes.values()].map(eventTypeOutput));
+      const key = guard(request, reply, { auth: true, area: 'eventTypes' });
+      return success([...state.eventTypes.values()].filter((t) => visible(key, t)).map(eventTypeOutput));
     });
     app.get<{ Params: { id: string } }>('/v2/event-types/:id', async (request, reply) => {
-      guard(request, reply, { auth: true, area: 'eventTypes' });
+      const key = guard(request, reply, { auth: true, area: 'eventTypes' });
       const id = Number(request.params.id);
       if (!Number.isInteger(id)) throw new HttpFailure(400, 'id must be an integer');
-      return success(eventTypeOutput(findEventType({ eventTypeId: id })));
+      return success(eventTypeOutput(findEventType({ eventTypeId: id }, key)));
     });
 
     // -- slots
     app.get('/v2/slots', async (request, reply) => {
-      guard(request, reply, { auth: false, area: 'slots' });
+      const key = guard(request, reply, { auth: false, area: 'slots' });
       const q = parseOr400(slotsQuery, request.query);
       const from = parseRangeBound(q.start, 'start');
       const to = parseRangeBound(q.end, 'end');
       if (Number.isNaN(from)) throw new HttpFailure(400, 'start must be a valid ISO 8601 date string');
       if (Number.isNaN(to)) throw new HttpFailure(400, 'end must be a valid ISO 8601 date string');
       if (to < from) throw new HttpFailure(400, 'end must be after start');
-      const type = findEventType(q);
+      const type = findEventType(q, key);
       const duration = durationFor(type, q.duration);
       const tz = q.timeZone ?? 'UTC';
       const data: Record<string, { start: string; end?: string }[]> = {};
@@ -820,9 +882,9 @@ export const calcomSimulator: Simulator<CalcomState> = {
 
     // -- bookings
     app.post('/v2/bookings', async (request, reply) => {
-      guard(request, reply, { auth: false, area: 'bookings' });
+      const key = guard(request, reply, { auth: false, area: 'bookings' });
       const input = parseOr400(createBookingSchema, request.body);
-      const type = findEventType(input);
+      const type = findEventType(input, key);
       const duration = durationFor(type, input.lengthInMinutes);
       const start = parseInstant(input.start);
       const scripted = state.createAnswers.shift();
@@ -887,11 +949,14 @@ export const calcomSimulator: Simulator<CalcomState> = {
     });
 
     app.get('/v2/bookings', async (request, reply) => {
-      guard(request, reply, { auth: true, area: 'bookings' });
+      const key = guard(request, reply, { auth: true, area: 'bookings' });
       const q = parseOr400(listBookingsQuery, request.query);
       const now = Date.now();
       const typeIds = q.eventTypeIds?.split(',').map(Number) ?? (q.eventTypeId !== undefined ? [q.eventTypeId] : undefined);
       let list = [...state.bookings.values()].filter((b) => {
+        if (!visible(key, state.eventTypes.get(b.eventTypeId))) return false;
+        if (q.afterUpdatedAt && Date.parse(b.updatedAt) < parseInstant(q.afterUpdatedAt)) return false;
+        if (q.beforeUpdatedAt && Date.parse(b.updatedAt) > parseInstant(q.beforeUpdatedAt)) return false;
         const start = Date.parse(b.start);
         const end = Date.parse(b.end);
         if (q.status?.length) {
@@ -913,7 +978,8 @@ export const calcomSimulator: Simulator<CalcomState> = {
         if (q.beforeEnd && end > parseInstant(q.beforeEnd)) return false;
         return true;
       });
-      list.sort((a, b) => (q.sortStart === 'desc' ? -1 : 1) * (Date.parse(a.start) - Date.parse(b.start)));
+      if (q.sortUpdatedAt) list.sort((a, b) => (q.sortUpdatedAt === 'desc' ? -1 : 1) * (Date.parse(a.updatedAt) - Date.parse(b.updatedAt)) || a.id - b.id);
+      else list.sort((a, b) => (q.sortStart === 'desc' ? -1 : 1) * (Date.parse(a.start) - Date.parse(b.start)));
       const total = list.length;
       list = list.slice(q.skip, q.skip + q.take);
       const currentPage = Math.floor(q.skip / q.take) + 1;
@@ -933,14 +999,14 @@ export const calcomSimulator: Simulator<CalcomState> = {
     });
 
     app.get<{ Params: { uid: string } }>('/v2/bookings/:uid', async (request, reply) => {
-      guard(request, reply, { auth: false, area: 'bookings' });
-      return success(getBooking(request.params.uid));
+      const key = guard(request, reply, { auth: false, area: 'bookings' });
+      return success(getBooking(request.params.uid, key));
     });
 
     app.post<{ Params: { uid: string } }>('/v2/bookings/:uid/cancel', async (request, reply) => {
-      guard(request, reply, { auth: true, area: 'bookings' });
+      const key = guard(request, reply, { auth: true, area: 'bookings' });
       const input = parseOr400(cancelSchema, request.body);
-      const booking = getBooking(request.params.uid);
+      const booking = getBooking(request.params.uid, key);
       if (booking.status === 'cancelled') throw new HttpFailure(400, 'This booking has already been cancelled.');
       booking.status = 'cancelled';
       booking.cancellationReason = input.cancellationReason;
@@ -950,9 +1016,9 @@ export const calcomSimulator: Simulator<CalcomState> = {
     });
 
     app.post<{ Params: { uid: string } }>('/v2/bookings/:uid/reschedule', async (request, reply) => {
-      guard(request, reply, { auth: false, area: 'bookings' });
+      const key = guard(request, reply, { auth: false, area: 'bookings' });
       const input = parseOr400(rescheduleSchema, request.body);
-      const old = getBooking(request.params.uid);
+      const old = getBooking(request.params.uid, key);
       if (old.status === 'cancelled') throw new HttpFailure(400, `Can't reschedule booking with uid=${old.uid} because it has been cancelled`);
       const type = state.eventTypes.get(old.eventTypeId);
       if (!type) throw new HttpFailure(404, `Event type with id=${old.eventTypeId} not found`);
@@ -1000,27 +1066,28 @@ export const calcomSimulator: Simulator<CalcomState> = {
       payloadTemplate: w.payloadTemplate,
     });
     app.get('/v2/webhooks', async (request, reply) => {
-      guard(request, reply, { auth: true });
-      return success(state.webhooks.filter((w) => !w.fromEnv).map(webhookOutput));
+      const account = accountOf(guard(request, reply, { auth: true }));
+      return success(state.webhooks.filter((w) => !w.fromEnv && w.account === account).map(webhookOutput));
     });
     app.post('/v2/webhooks', async (request, reply) => {
-      guard(request, reply, { auth: true });
+      const account = accountOf(guard(request, reply, { auth: true })) ?? DEFAULT_ACCOUNT;
       const input = parseOr400(webhookSchema, request.body);
       const hook: CalcomWebhook = {
-        id: String(1000 + state.webhooks.length + 1),
+        id: String(1000 + state.nextWebhookId++),
         subscriberUrl: input.subscriberUrl,
         triggers: input.triggers,
         active: input.active,
         payloadTemplate: input.payloadTemplate ?? null,
         secret: input.secret ?? null,
         fromEnv: false,
+        account,
       };
       state.webhooks.push(hook);
       return reply.code(201).send(success(webhookOutput(hook)));
     });
     app.delete<{ Params: { id: string } }>('/v2/webhooks/:id', async (request, reply) => {
-      guard(request, reply, { auth: true });
-      const hook = state.webhooks.find((w) => w.id === request.params.id && !w.fromEnv);
+      const account = accountOf(guard(request, reply, { auth: true }));
+      const hook = state.webhooks.find((w) => w.id === request.params.id && !w.fromEnv && w.account === account);
       if (!hook) throw new HttpFailure(404, `Webhook with id=${request.params.id} not found`);
       state.webhooks = state.webhooks.filter((w) => w !== hook);
       return success(webhookOutput(hook));
@@ -1030,9 +1097,44 @@ export const calcomSimulator: Simulator<CalcomState> = {
     app.post(`${CONTROL_PREFIX}/calcom/seed`, async (request, reply) => {
       const parsed = seedSchema.safeParse(request.body ?? {});
       if (!parsed.success) return reply.code(400).send({ error: validationMessage(parsed.error) });
-      return { eventTypes: state.seed(parsed.data).map(eventTypeOutput) };
+      try {
+        return { eventTypes: state.seed(parsed.data).map(eventTypeOutput) };
+      } catch (error) {
+        return reply.code(400).send({ error: (error as Error).message });
+      }
     });
     app.get(`${CONTROL_PREFIX}/calcom/bookings`, async () => ({ bookings: [...state.bookings.values()] }));
+    app.post(`${CONTROL_PREFIX}/calcom/drop-webhooks`, async (request, reply) => {
+      const parsed = z.object({ count: z.number().int().min(0).max(10_000) }).safeParse(request.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ error: validationMessage(parsed.error) });
+      state.dropWebhooks = parsed.data.count;
+      return { dropWebhooks: state.dropWebhooks };
+    });
+    /** Many accepted bookings at once (benches): no slot checks, no webhooks; `metadata` is copied onto each. */
+    app.post(`${CONTROL_PREFIX}/calcom/bulk-bookings`, async (request, reply) => {
+      const parsed = z
+        .object({ eventTypeId: z.number().int(), count: z.number().int().min(1).max(100_000), firstStart: isoInstant, everyMinutes: z.number().int().min(1), metadata: z.record(z.string(), z.string()).optional() })
+        .safeParse(request.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ error: validationMessage(parsed.error) });
+      const type = state.eventTypes.get(parsed.data.eventTypeId);
+      if (!type) return reply.code(404).send({ error: 'event type not found' });
+      const first = parseInstant(parsed.data.firstStart);
+      const now = iso(Date.now());
+      for (let i = 0; i < parsed.data.count; i++) {
+        const start = first + i * parsed.data.everyMinutes * MINUTE;
+        const uid = newUid();
+        const email = `bulk${i}@example.com`;
+        state.bookings.set(uid, {
+          id: state.nextBookingId++, uid, title: type.title, description: '', hosts: [hostFor(type)], status: 'accepted',
+          start: iso(start), end: iso(start + type.lengthInMinutes * MINUTE), duration: type.lengthInMinutes, eventTypeId: type.id,
+          eventType: { id: type.id, slug: type.slug }, location: 'Praxis', absentHost: false, createdAt: now, updatedAt: now,
+          metadata: { ...parsed.data.metadata }, icsUid: `${uid}@Cal.com`,
+          attendees: [{ name: `Bulk ${i}`, email, displayEmail: email, timeZone: type.timeZone, language: 'de', absent: false }],
+          guests: [], bookingFieldsResponses: {},
+        });
+      }
+      return { created: parsed.data.count };
+    });
     app.post(`${CONTROL_PREFIX}/calcom/create-answers`, async (request, reply) => {
       const parsed = z.object({ answers: z.array(createAnswerSchema).max(100) }).safeParse(request.body ?? {});
       if (!parsed.success) return reply.code(400).send({ error: validationMessage(parsed.error) });

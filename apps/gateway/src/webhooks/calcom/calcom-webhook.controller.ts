@@ -1,7 +1,8 @@
-import { Controller, HttpCode, HttpException, HttpStatus, Inject, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, HttpException, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
+import { companyCalcomWebhookSecret } from '@receptionist/config';
 import { Topics, createEnvelope, messageIdFrom } from '@receptionist/contracts';
 import { LOGGER, MessagingRuntime, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../../config';
@@ -44,14 +45,32 @@ export class CalcomWebhookController {
   @Public()
   @Post('api/calcom/webhook')
   @HttpCode(200)
-  async receive(@Req() request: RawRequest): Promise<{ received: true; status: 'processed' | 'ignored' }> {
+  receive(@Req() request: RawRequest): Promise<{ received: true; status: 'processed' | 'ignored' }> {
+    return this.handle(request, null);
+  }
+
+  /**
+   * `POST /api/calcom/webhook/:companyId`: the subscription booking made on a company's own Cal.com account, signed
+   * with that company's secret (derived from the platform secret, see companyCalcomWebhookSecret). Only the named
+   * company's appointments are touched; another company's secret (or the platform's) does not verify here.
+   */
+  @Public()
+  @Post('api/calcom/webhook/:companyId')
+  @HttpCode(200)
+  receiveForCompany(@Req() request: RawRequest, @Param('companyId') companyId: string): Promise<{ received: true; status: 'processed' | 'ignored' }> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(companyId)) throw new HttpException({ statusCode: 404, error: 'Not Found', message: 'unknown webhook' }, HttpStatus.NOT_FOUND);
+    return this.handle(request, companyId);
+  }
+
+  private async handle(request: RawRequest, companyId: string | null): Promise<{ received: true; status: 'processed' | 'ignored' }> {
     if (this.secrets.length === 0) {
       calcomWebhooks().inc({ trigger: 'unknown', outcome: 'not_configured' });
       this.logger.error('Cal.com webhook refused: CALCOM_WEBHOOK_SECRET is not set');
       throw new HttpException({ statusCode: 503, error: 'Service Unavailable', message: 'Cal.com webhooks are not configured' }, HttpStatus.SERVICE_UNAVAILABLE);
     }
     const header = request.headers['x-cal-signature-256'];
-    if (!request.rawBody || !verifyCalcomSignature(request.rawBody, Array.isArray(header) ? header[0] : header, this.secrets)) {
+    const secrets = companyId ? this.secrets.map((s) => companyCalcomWebhookSecret(s, companyId)) : this.secrets;
+    if (!request.rawBody || !verifyCalcomSignature(request.rawBody, Array.isArray(header) ? header[0] : header, secrets)) {
       calcomWebhooks().inc({ trigger: 'unknown', outcome: 'bad_signature' });
       this.logger.warn('Cal.com webhook with a bad signature refused');
       throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid X-Cal-Signature-256' }, HttpStatus.UNAUTHORIZED);
@@ -73,10 +92,10 @@ export class CalcomWebhookController {
         key: payload.uid,
         envelope: createEnvelope({
           // One message per (trigger, booking uid, delivery time): a redelivered webhook is the same message.
-          id: messageIdFrom(`calcom:${trigger}:${payload.uid}:${createdAt}`),
+          id: messageIdFrom(companyId ? `calcom:${companyId}:${trigger}:${payload.uid}:${createdAt}` : `calcom:${trigger}:${payload.uid}:${createdAt}`),
           type: Topics.calcomBookingChanged.name,
           source: 'gateway',
-          companyId: null,
+          companyId,
           subject: payload.uid,
           data: { trigger, calcomBookingUid: payload.uid, payload },
         }),
