@@ -11,9 +11,11 @@ const serviceSchema = z.object({
   name: z.string(),
   aliases: z.array(z.string()).default([]),
   durationMinutes: z.number().int().positive().default(30),
+  /** Integer minor units of the company's currency; null: price on request. */
+  priceMinor: z.number().int().nullable().default(null),
   staffIds: z.array(z.string()).default([]),
   /** A composite service's steps (who may do each); absent for an ordinary one. */
-  steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), staffIds: z.array(z.string()).default([]) })).optional(),
+  steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), durationMinutes: z.number().int().positive().optional(), staffIds: z.array(z.string()).default([]) })).optional(),
 });
 const staffSchema = z.object({
   staffId: z.string(),
@@ -29,6 +31,8 @@ const catalogueSchema = z.object({
   policies: z.record(z.string(), z.unknown()).optional(),
   /** Weekday → [['09:00','17:00']] in the company's zone; settles "halb drei" (02:30 or 14:30). */
   openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))).optional(),
+  /** Branches with their own hours (the call's branch is the company's `branchId`). */
+  branches: z.array(z.object({ branchId: z.string(), key: z.string().default(''), openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))) })).default([]),
 });
 export type Catalogue = z.infer<typeof catalogueSchema>;
 export type CatalogueService = Catalogue['services'][number];

@@ -10,6 +10,8 @@ import { CheckAvailabilityHandler } from '../handlers/check-availability.handler
 import { InitializeCallHandler } from '../handlers/initialize-call.handler';
 import { MyAppointmentsHandler } from '../handlers/my-appointments.handler';
 import { ServicesAndCallbackHandler } from '../handlers/services-callback.handler';
+import { CallerInfoHandler } from '../handlers/caller-info.handler';
+import { SlotHoldHandler } from '../handlers/slot-hold.handler';
 import { VoiceFunctionsResponder } from './voice-functions.responder';
 
 /** Retell's function calls during a call, answered over `voice.function.call`, asking booking over `booking.request`. */
@@ -26,6 +28,8 @@ import { VoiceFunctionsResponder } from './voice-functions.responder';
     AppointmentBookingHandler,
     MyAppointmentsHandler,
     ServicesAndCallbackHandler,
+    CallerInfoHandler,
+    SlotHoldHandler,
     VoiceFunctionsResponder,
   ],
 })

@@ -33,6 +33,20 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     from: isoInstant,
     to: isoInstant,
   }),
+  /**
+   * The call holds a free start for a few minutes while the caller decides (reserve_slot): other calls neither see
+   * nor book it. Released by `slot.release`, the call's own booking, the call's end, or after five minutes.
+   */
+  z.object({
+    operation: z.literal('slot.hold'),
+    ...base,
+    callId: z.string().min(1),
+    serviceId: z.string().min(1),
+    staffId: z.string().nullable().default(null),
+    start: isoInstant,
+  }),
+  /** Releases the call's holds (all, or the one at `start`). */
+  z.object({ operation: z.literal('slot.release'), ...base, callId: z.string().min(1), start: isoInstant.optional() }),
   z.object({
     operation: z.literal('appointment.book'),
     ...base,

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Topics, createEnvelope } from '@receptionist/contracts';
+import { MessageProducer } from '@receptionist/messaging';
+import { CalcomState, RunningSimulator, calcomSimulator, startSimulator } from '@receptionist/simulators';
+import { testInfra, testKafka, waitFor } from '@receptionist/testing';
+import { signRetell } from '../src/retell/retell-signature';
+import { startGateway, TestGateway } from './gateway-app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tests only: booking's own in-process harness, no app code
+import { startBooking, TestBooking } from '../../booking/test/booking-app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tests only: voice-agent's own in-process harness, no app code
+import { startVoiceAgent, TestVoiceAgent } from '../../voice-agent/test/voice-agent-app';
+
+jest.setTimeout(180000);
+
+const ADMIN = { email: 'ops@caller-experience.test', password: 'operator password caller experience' };
+const RETELL_KEY = 'key_caller_experience_test';
+const TZ = 'Europe/Berlin';
+
+/** dd.mm.yyyy of the first `weekday` (0 = Sunday) at least `minDays` ahead in Berlin. */
+function dayAhead(weekday: number, minDays: number): string {
+  const d = new Date(Date.now() + minDays * 86400000);
+  while (d.getUTCDay() !== weekday) d.setUTCDate(d.getUTCDate() + 1);
+  return `${String(d.getUTCDate()).padStart(2, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.${d.getUTCFullYear()}`;
+}
+const isoOf = (day: string) => day.split('.').reverse().join('-');
+const berlinToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date());
+
+/**
+ * Issue 20 ("caller experience") through the gateway's signed Retell routes, with the real voice-agent and booking
+ * (in-process, real Kafka, MariaDB, Redis) and the Cal.com simulator: a body that is not JSON, the seed's remaining
+ * functions (parse_date, get_opening_hours, get_service_info, reserve_slot / release_slot_reservation) by the names
+ * and argument names the seed's agents send.
+ */
+describe('caller experience, end to end through the gateway', () => {
+  let sim: RunningSimulator<CalcomState>;
+  let gw: TestGateway;
+  let booking: TestBooking;
+  let voice: TestVoiceAgent;
+  let bookingDb: DataSource;
+  let producer: MessageProducer;
+  const suffix = randomBytes(3).toString('hex');
+  const digits = () => String(Math.floor(1e6 + Math.random() * 8e6));
+  const company = { id: '', agentId: `agent_cx_${suffix}`, number: `+4930${digits()}`, branchNumber: `+4940${digits()}` };
+
+  const eventType = (id: number, slug: string, minutes: number) => ({
+    id,
+    slug,
+    title: slug,
+    lengthInMinutes: minutes,
+    slotIntervalMinutes: 30,
+    teamSlug: 'salon-cx',
+    timeZone: TZ,
+    openingHours: [{ days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '18:00' }],
+  });
+  const weekdays = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '18:00']]]));
+  const companyFile = () => ({
+    company: { key: `cx-${suffix}`, name: 'Salon CX', timeZone: TZ, language: 'de', currency: 'EUR', calcomTeamSlug: 'salon-cx' },
+    branches: [{ key: 'hafen', name: 'Filiale Hafen', openingHours: { ...weekdays, wed: [['12:00', '20:00']], sat: [['10:00', '14:00']] } }],
+    phoneNumbers: [{ number: company.number }, { number: company.branchNumber, branch: 'hafen' }],
+    retellAgents: [{ agentId: company.agentId }],
+    services: [
+      { key: 'herren', name: 'Herrenhaarschnitt', aliases: ['Männerhaarschnitt'], calcomEventTypeId: 3102, durationMinutes: 30, priceMinor: 2900 },
+      { key: 'faerben', name: 'Färben', calcomEventTypeId: 3103, durationMinutes: 60, priceMinor: 5950 },
+      { key: 'faerben-schneiden', name: 'Färben + Schneiden', priceMinor: null, steps: [{ service: 'faerben', staff: ['carla'] }, { service: 'herren', staff: ['anna', 'ben'] }] },
+    ],
+    staff: [
+      { key: 'anna', name: 'Anna Berger', services: ['herren'] },
+      { key: 'ben', name: 'Ben Koch', services: ['herren'] },
+      { key: 'carla', name: 'Carla Stein', services: ['faerben'] },
+    ],
+    openingHours: { ...weekdays, sat: [['09:00', '18:00']] },
+    policies: { minNoticeMinutes: 60, cancellationNoticeHours: 24, maxReschedules: 2, bookingHorizonDays: 60 },
+    pricing: { perMinuteMinor: 10 },
+  });
+
+  /** A signed Retell tool call: the dispatcher with `name`, or a fixed route. */
+  const call = async (fn: string, callId: string, args: Record<string, unknown>, options: { to?: string; from?: string; route?: string } = {}) => {
+    const raw = JSON.stringify({
+      ...(options.route ? {} : { name: fn }),
+      call: { call_id: callId, agent_id: company.agentId, from_number: options.from ?? '+4915120000001', to_number: options.to ?? company.number },
+      args,
+    });
+    const res = await fetch(`${gw.url}${options.route ?? '/api/webhooks/retell/function'}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-retell-signature': signRetell(raw, RETELL_KEY) },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { success: boolean; message: string; code?: string; data?: any };
+    expect(body.message).not.toMatch(/error|exception|undefined|null|\{|\[object|NaN/i);
+    return body;
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator(calcomSimulator, { port: 0 });
+    const seeded = await fetch(`${sim.url}/__sim/calcom/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ eventTypes: [eventType(3102, 'herrenhaarschnitt', 30), eventType(3103, 'faerben', 60)] }),
+    });
+    expect(seeded.status).toBe(200);
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY, RATE_LIMIT_GENERAL: '10000', RATE_LIMIT_VOICE: '10000' });
+    const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
+    const res = await gw.call('POST', '/api/v1/companies/import?wait=0', { token: platform, body: companyFile() });
+    expect([res.status, res.body.message]).toEqual([202, undefined]);
+    company.id = res.body.companyId;
+    [booking, voice] = await Promise.all([
+      startBooking({ CALCOM_BASE_URL: sim.url, CALCOM_API_KEY: 'cal_test_cx', CALCOM_REQUEST_TIMEOUT_MS: '2000', CALCOM_RETRY_ATTEMPTS: '1' }, { companies: [company.id] }),
+      startVoiceAgent({}, { companies: [company.id] }),
+    ]);
+    bookingDb = new DataSource({ type: 'mysql', ...testInfra.db, database: booking.database, timezone: 'Z' });
+    await bookingDb.initialize();
+    const again = await gw.call('POST', '/api/v1/companies/import?wait=0&resend=true', { token: platform, body: companyFile() });
+    expect([200, 202]).toContain(again.status);
+    await waitFor(async () => (await bookingDb.query('SELECT revision FROM booking_company WHERE company_id = ?', [company.id])).length === 1, {
+      timeoutMs: 60000,
+      intervalMs: 300,
+      message: 'booking set-up',
+    });
+    producer = new MessageProducer(testKafka());
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await bookingDb?.destroy();
+    await voice?.close();
+    await booking?.close();
+    await gw?.close();
+    await sim?.close();
+  });
+
+  it('answers a signed function call whose body is not JSON with a spoken "please repeat", HTTP 200', async () => {
+    for (const path of ['/api/webhooks/retell/function', '/api/retell/check-availability']) {
+      for (const raw of ['{"name": "check_availability", "args": {', '"just a string"', '[1,2]']) {
+        const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': signRetell(raw, RETELL_KEY) }, body: raw });
+        expect([path, raw, res.status]).toEqual([path, raw, 200]);
+        expect(await res.json()).toEqual({ success: false, code: 'unreadable_request', message: expect.stringMatching(/noch einmal sagen\?$/) });
+      }
+    }
+    // Unsigned or wrongly signed: still refused before anything is read.
+    const raw = '{"name": "check_availability", ';
+    const unsigned = await fetch(`${gw.url}/api/webhooks/retell/function`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    expect(unsigned.status).toBe(401);
+    const forged = await fetch(`${gw.url}/api/webhooks/retell/function`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': signRetell(raw, 'another key') }, body: raw });
+    expect(forged.status).toBe(401);
+    // Every other route keeps the 400 problem.
+    const admin = await fetch(`${gw.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    expect(admin.status).toBe(400);
+  });
+
+  it('parse_date: what the agent heard as a date in the company’s zone, or the question to ask', async () => {
+    const callId = `call_parse_${suffix}`;
+    const day = dayAhead(4, 2);
+    const exact = await call('parse_date', callId, { date_string: day, uhrzeit: '14 Uhr' });
+    expect(exact).toMatchObject({ success: true, data: { date: isoOf(day), displayDate: day, dayName: 'Donnerstag', time: '14:00', timeZone: TZ } });
+    expect(exact.data.datetime).toMatch(new RegExp(`^${isoOf(day)}T14:00:00\\+0[12]:00$`));
+    expect(exact.message).toMatch(/^Das wäre Donnerstag, den \d+\. \w+ um 14:00 Uhr\.$/);
+    // The seed's v17 name and the German argument.
+    const tomorrow = await call('parse_date_v17', callId, { datum: 'morgen' });
+    const t = new Date(Date.parse(`${berlinToday()}T12:00:00Z`) + 86400000).toISOString().slice(0, 10);
+    expect(tomorrow).toMatchObject({ success: true, data: { date: t } });
+    // English: the English wording when the agent reports English.
+    const english = await call('parse_date', callId, { date: 'next friday', language: 'en-US' });
+    expect(english.message).toMatch(/^That would be Friday, \d+ \w+\.$/);
+    // A week without a day: which day? An unknown word after it: not understood, asked again.
+    const week = await call('parse_date', callId, { datum: 'nächste Woche' });
+    expect(week).toMatchObject({ success: true, code: 'needs_day', data: { range: { from: expect.any(String), to: expect.any(String) } } });
+    expect(week.message).toBe('An welchem Tag nächste Woche hätten Sie gern einen Termin?');
+    const unknown = await call('parse_date', callId, { datum: 'nächste Woche Xyz' });
+    expect(unknown).toMatchObject({ success: false, code: 'invalid_date' });
+    expect(unknown.message).toMatch(/Datum habe ich leider nicht verstanden/);
+    expect(await call('parse_date', callId, { datum: '01.01.2020' })).toMatchObject({ success: false, code: 'date_in_past' });
+    expect(await call('parse_date', callId, {})).toMatchObject({ success: false, code: 'missing_fields' });
+  });
+
+  it('get_opening_hours: the called branch’s hours, today and the week, and a day asked about', async () => {
+    const callId = `call_hours_${suffix}`;
+    const company_ = await call('get_opening_hours', callId, {});
+    expect(company_.data.branch).toBeNull();
+    expect(company_.message).toMatch(/Unsere Öffnungszeiten: Montag bis Samstag von 9 bis 18 Uhr, Sonntag geschlossen\./);
+    expect(company_.data.days).toHaveLength(7);
+    expect(company_.data.days[0].date).toBe(berlinToday());
+
+    // Called on the branch's number: the branch's own hours.
+    const branch = await call('get_opening_hours', callId, {}, { to: company.branchNumber });
+    expect(branch.data.branch).toMatchObject({ key: 'hafen' });
+    expect(branch.message).toMatch(/Unsere Öffnungszeiten: Montag bis Dienstag von 9 bis 18 Uhr, Mittwoch von 12 bis 20 Uhr, Donnerstag bis Freitag von 9 bis 18 Uhr, Samstag von 10 bis 14 Uhr, Sonntag geschlossen\./);
+    // Asked for a Saturday at the branch, with the English alias of the function.
+    const saturday = dayAhead(6, 1);
+    const sat = await call('get_business_hours', callId, { datum: saturday }, { to: company.branchNumber });
+    expect(sat.data.days).toEqual([expect.objectContaining({ date: isoOf(saturday), open: true, hours: [['10:00', '14:00']], holiday: null })]);
+    expect(sat.message).toMatch(/^Am Samstag, den \d+\.\d+\., haben wir von 10 bis 14 Uhr geöffnet\./);
+    const sunday = await call('get_opening_hours', callId, { date: dayAhead(0, 1) });
+    expect(sunday.message).toMatch(/haben wir geschlossen\./);
+    // A public holiday is said as such (1 January, whatever weekday it is).
+    const year = Number(berlinToday().slice(0, 4)) + 1;
+    const newYear = await call('get_opening_hours', callId, { datum: `01.01.${year}` });
+    expect(newYear.data.days[0]).toMatchObject({ open: false, holiday: 'Neujahr' });
+    expect(newYear.message).toMatch(/ist Feiertag \(Neujahr\), da haben wir geschlossen\./);
+  });
+
+  it('get_service_info: duration, price, what it includes and who does it', async () => {
+    const callId = `call_info_${suffix}`;
+    const cut = await call('get_service_info', callId, { dienstleistung: 'Männerhaarschnitt' });
+    expect(cut).toMatchObject({ success: true, data: { serviceName: 'Herrenhaarschnitt', durationMinutes: 30, priceMinor: 2900, currency: 'EUR', staff: ['Anna Berger', 'Ben Koch'] } });
+    expect(cut.message).toBe('Herrenhaarschnitt dauert etwa 30 Minuten und kostet 29 Euro. Das macht bei uns Anna Berger und Ben Koch. Möchten Sie dafür einen Termin vereinbaren?');
+    const colour = await call('get_service_info', callId, { service_name: 'Färben', language: 'en' });
+    expect(colour.message).toMatch(/^Färben takes about 60 minutes and costs 59\.50 euros\. It is done by Carla Stein\./);
+    const composite = await call('get_service_info', callId, { service: 'Färben + Schneiden' });
+    expect(composite.data).toMatchObject({ durationMinutes: 90, priceMinor: null, includes: ['Färben', 'Herrenhaarschnitt'] });
+    expect(composite.message).toMatch(/Dazu gehören Färben und Herrenhaarschnitt\./);
+    expect(composite.message).toMatch(/den Preis nennen wir Ihnen gern vor Ort/);
+    expect(await call('get_service_info', callId, { dienstleistung: 'Zahnreinigung' })).toMatchObject({ success: false, code: 'unknown_service' });
+  });
+
+  it('reserve_slot holds a time for this call only; released on request, on booking and at the call’s end', async () => {
+    const day = dayAhead(2, 2);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `call_hold_${x}_${suffix}`);
+    const want = (time: string) => ({ dienstleistung: 'Herrenhaarschnitt', datum: day, uhrzeit: time });
+
+    const held = await call('reserve_slot', a, want('10:00'));
+    expect(held).toMatchObject({ success: true, data: { held: true, serviceName: 'Herrenhaarschnitt', expiresAt: expect.any(String) } });
+    expect(held.message).toMatch(/^Alles klar, ich halte den Termin am .* um 10:00 Uhr kurz für Sie fest\./);
+    expect(Date.parse(held.data.expiresAt) - Date.now()).toBeGreaterThan(200_000);
+    // Another caller neither sees it free, nor holds it, nor books it.
+    const seen = await call('check_availability', b, want('10:00'), { from: '+4915120000002' });
+    expect(seen.data.available).toBe(false);
+    expect((seen.data.options as { start: string }[]).every((o) => !o.start.startsWith(`${isoOf(day)}T10:00`))).toBe(true);
+    expect(await call('reserve_slot', b, want('10:00'), { from: '+4915120000002' })).toMatchObject({ success: false, code: 'slot_taken', data: { held: false } });
+    const refused = await call('book_appointment', b, { ...want('10:00'), name: 'Bruno Zweiter' }, { from: '+4915120000002' });
+    expect(refused.data?.booked).not.toBe(true);
+    // The holding call still sees it free, and books it.
+    expect((await call('check_availability', a, want('10:00'))).data.available).toBe(true);
+    const mine = await call('book_appointment', a, { ...want('10:00'), name: 'Alma Erste' });
+    expect(mine).toMatchObject({ success: true, data: { booked: true } });
+
+    // Released on request: free for the others at once.
+    expect(await call('reserve_slot', a, want('11:00'))).toMatchObject({ success: true, data: { held: true } });
+    expect((await call('check_availability', b, want('11:00'), { from: '+4915120000002' })).data.available).toBe(false);
+    const released = await call('release_slot_reservation', a, {});
+    expect(released).toMatchObject({ success: true, data: { released: 1 } });
+    expect(released.message).toMatch(/^Der Termin wurde wieder freigegeben\./);
+    expect((await call('check_availability', b, want('11:00'), { from: '+4915120000002' })).data.available).toBe(true);
+    expect(await call('release_slot_reservation', a, {})).toMatchObject({ success: true, data: { released: 0 } });
+
+    // Released when the call ends (call.completed).
+    expect(await call('hold_slot', c, want('12:00'), { from: '+4915120000003' })).toMatchObject({ success: true, data: { held: true } });
+    expect((await call('check_availability', b, want('12:00'), { from: '+4915120000002' })).data.available).toBe(false);
+    const now = new Date();
+    await producer.publish({
+      topic: Topics.callCompleted.name,
+      key: c,
+      envelope: createEnvelope({
+        type: Topics.callCompleted.name,
+        source: 'voice-agent',
+        companyId: company.id,
+        subject: c,
+        data: { callId: c, agentId: company.agentId, fromNumber: '+4915120000003', toNumber: company.number, direction: 'inbound', startedAt: new Date(now.getTime() - 60000).toISOString(), endedAt: now.toISOString(), durationSeconds: 60, billableSeconds: 60, disconnectionReason: 'user_hangup', bookingIds: [] },
+      }),
+    });
+    await waitFor(async () => (await call('check_availability', b, want('12:00'), { from: '+4915120000002' })).data.available === true, { timeoutMs: 20000, intervalMs: 500, message: 'hold released at call end' });
+  });
+});
