@@ -13,6 +13,7 @@ import { startVoiceAgent, TestVoiceAgent } from '../../voice-agent/test/voice-ag
 
 jest.setTimeout(180000);
 
+const GERMAN_WEEKDAYS = ['Sonntag', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag'];
 const ADMIN = { email: 'ops@caller-experience.test', password: 'operator password caller experience' };
 const RETELL_KEY = 'key_caller_experience_test';
 const TZ = 'Europe/Berlin';
@@ -39,6 +40,7 @@ describe('caller experience, end to end through the gateway', () => {
   let voice: TestVoiceAgent;
   let bookingDb: DataSource;
   let producer: MessageProducer;
+  let platform: string;
   const suffix = randomBytes(3).toString('hex');
   const digits = () => String(Math.floor(1e6 + Math.random() * 8e6));
   const company = { id: '', agentId: `agent_cx_${suffix}`, number: `+4930${digits()}`, branchNumber: `+4940${digits()}` };
@@ -54,9 +56,23 @@ describe('caller experience, end to end through the gateway', () => {
     openingHours: [{ days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '18:00' }],
   });
   const weekdays = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '18:00']]]));
+  const weekdayKeys = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+  /** Three days ahead in Berlin: neither today nor tomorrow. */
+  const staffedIndex = (new Date(`${berlinToday()}T12:00:00Z`).getUTCDay() + 3) % 7;
+  const staffedDay = weekdayKeys[staffedIndex];
   const companyFile = () => ({
     company: { key: `cx-${suffix}`, name: 'Salon CX', timeZone: TZ, language: 'de', currency: 'EUR', calcomTeamSlug: 'salon-cx' },
-    branches: [{ key: 'hafen', name: 'Filiale Hafen', openingHours: { ...weekdays, wed: [['12:00', '20:00']], sat: [['10:00', '14:00']] } }],
+    branches: [
+      {
+        key: 'hafen',
+        name: 'Filiale Hafen',
+        openingHours: { ...weekdays, wed: [['12:00', '20:00']], sat: [['10:00', '14:00']] },
+        // Staffed around the clock, so the test does not depend on the hour it runs.
+        transferNumbers: [{ number: '+494099990001', label: 'Empfang Hafen', hours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '23:59']]])) }],
+      },
+    ],
+    // The company's own line is staffed only on one weekday morning, never today.
+    transferNumbers: [{ number: '+493099990002', hours: { [staffedDay]: [['09:00', '12:00']] } }],
     phoneNumbers: [{ number: company.number }, { number: company.branchNumber, branch: 'hafen' }],
     retellAgents: [{ agentId: company.agentId }],
     services: [
@@ -101,7 +117,7 @@ describe('caller experience, end to end through the gateway', () => {
     });
     expect(seeded.status).toBe(200);
     gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY, RATE_LIMIT_GENERAL: '10000', RATE_LIMIT_VOICE: '10000' });
-    const platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
+    platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     const res = await gw.call('POST', '/api/v1/companies/import?wait=0', { token: platform, body: companyFile() });
     expect([res.status, res.body.message]).toEqual([202, undefined]);
     company.id = res.body.companyId;
@@ -261,5 +277,61 @@ describe('caller experience, end to end through the gateway', () => {
       }),
     });
     await waitFor(async () => (await call('check_availability', b, want('12:00'), { from: '+4915120000002' })).data.available === true, { timeoutMs: 20000, intervalMs: 500, message: 'hold released at call end' });
+  });
+
+  it('hands a caller to a person: the number staffed now, else a call back with when', async () => {
+    // The branch's number (staffed now) as Retell's transfer target, from initialize_call and transfer_to_human.
+    const branchCall = `call_handoff_branch_${suffix}`;
+    const init = await call('initialize_call', branchCall, {}, { to: company.branchNumber });
+    expect(init.data.dynamicVariables).toMatchObject({ transfer_number: '+494099990001', transfer_available: 'true' });
+    expect(init.data.handoff).toEqual({ available: true, number: '+494099990001', label: 'Empfang Hafen' });
+    const put = await call('transfer_to_human', branchCall, { grund: 'Frage zur Rechnung' }, { to: company.branchNumber });
+    expect(put).toMatchObject({ success: true, code: 'transfer', data: { transfer: true, number: '+494099990001' } });
+    expect(put.message).toBe('Einen Moment bitte, ich verbinde Sie mit Empfang Hafen.');
+
+    // The company's line is not staffed now: no transfer number, a call back recorded, and when it will be.
+    const lineCall = `call_handoff_line_${suffix}`;
+    const caller = '+4915120000044';
+    const noone = await call('initialize_call', lineCall, {}, { from: caller });
+    expect(noone.data.dynamicVariables).toMatchObject({ transfer_number: '', transfer_available: 'false' });
+    const later = await call('speak_to_human', lineCall, { name: 'Hanna Hand', reason: 'Reklamation' }, { from: caller });
+    expect(later).toMatchObject({ success: true, code: 'callback_recorded', data: { transfer: false, callbackRecorded: true } });
+    expect(later.data.callbackFrom).toMatch(/T09:00:00\+0[12]:00$/);
+    expect(later.message).toMatch(new RegExp(`^Gerade ist leider niemand von uns erreichbar\\. Ich habe Ihren Rückrufwunsch notiert, wir rufen Sie am ${GERMAN_WEEKDAYS[staffedIndex]}, den \\d+\\. \\S+ ab 9 Uhr zurück\\.`));
+    const english = await call('transfer_to_human', `${lineCall}_en`, { language: 'en' }, { from: caller });
+    expect(english.message).toMatch(new RegExp(`we will call you on ${['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][staffedIndex]}, \\d+ \\S+ from 9 am\\.`));
+    const requests = await waitFor(
+      async () => {
+        const rows = await bookingDb.query("SELECT reason, phone, name, wish FROM callback_request WHERE company_id = ? AND reason = 'handoff'", [company.id]);
+        return rows.length >= 1 ? rows : null;
+      },
+      { timeoutMs: 20000, intervalMs: 300, message: 'handoff callback request' },
+    );
+    expect(requests.find((r: any) => r.name === 'Hanna Hand')).toMatchObject({ phone: caller, wish: expect.stringMatching(/Mitarbeiter.*Reklamation/) });
+    // Without any number to call back: asked for one, nothing recorded.
+    expect(await call('transfer_to_human', `call_handoff_anon_${suffix}`, {}, { from: 'anonymous' })).toMatchObject({ success: false, code: 'missing_fields', data: { missing: ['phone'] } });
+
+    // On the call record: the hand-off and what came of it (Retell ended the AI leg with the transfer).
+    const send = (payload: unknown) => {
+      const raw = JSON.stringify(payload);
+      return fetch(`${gw.url}/api/webhooks/retell`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': signRetell(raw, RETELL_KEY) }, body: raw });
+    };
+    const base = { agent_id: company.agentId, call_type: 'phone_call', direction: 'inbound', from_number: '+4915120000001', to_number: company.branchNumber };
+    const start = Date.now() - 90_000;
+    expect((await send({ event: 'call_started', call: { ...base, call_id: branchCall, call_status: 'ongoing', start_timestamp: start } })).status).toBe(204);
+    expect((await send({ event: 'call_ended', call: { ...base, call_id: branchCall, call_status: 'ended', start_timestamp: start, end_timestamp: start + 60_000, duration_ms: 60_000, disconnection_reason: 'call_transfer', transcript: 'Agent: Einen Moment bitte.' } })).status).toBe(204);
+    expect((await send({ event: 'call_started', call: { ...base, call_id: lineCall, to_number: company.number, call_status: 'ongoing', start_timestamp: start } })).status).toBe(204);
+    const record = (callId: string) => gw.call('GET', `/api/v1/companies/${company.id}/calls/${callId}`, { token: platform });
+    const transferred = await waitFor(async () => {
+      const r = await record(branchCall);
+      return r.status === 200 && r.body.endedAt ? r.body : null;
+    }, { timeoutMs: 30000, intervalMs: 300, message: 'the transferred call recorded' });
+    expect(transferred.handoff).toEqual({ requestedAt: expect.any(String), outcome: 'transferred' });
+    expect(transferred.functions.map((f: any) => [f.name, f.code])).toContainEqual(['transfer_to_human', 'transfer']);
+    const asked = await waitFor(async () => {
+      const r = await record(lineCall);
+      return r.status === 200 ? r.body : null;
+    }, { timeoutMs: 30000, intervalMs: 300, message: 'the call-back call recorded' });
+    expect(asked.handoff).toEqual({ requestedAt: expect.any(String), outcome: 'callback_recorded' });
   });
 });

@@ -18,6 +18,7 @@ export const VOICE_FUNCTIONS = [
   'get_service_info',
   'reserve_slot',
   'release_slot_reservation',
+  'transfer_to_human',
 ] as const;
 export type VoiceFunction = (typeof VOICE_FUNCTIONS)[number];
 
@@ -62,6 +63,12 @@ const ALIASES: Record<string, VoiceFunction> = {
   release_slot: 'release_slot_reservation',
   release_reservation: 'release_slot_reservation',
   cancel_slot_reservation: 'release_slot_reservation',
+  transfer_to_staff: 'transfer_to_human',
+  human_handoff: 'transfer_to_human',
+  handoff_to_human: 'transfer_to_human',
+  speak_to_human: 'transfer_to_human',
+  connect_to_human: 'transfer_to_human',
+  mitarbeiter_verbinden: 'transfer_to_human',
 };
 
 const KNOWN = new Set<string>(VOICE_FUNCTIONS);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { z } from 'zod';
-import { bookingSetupSchema } from '@receptionist/contracts';
+import { bookingSetupSchema, type TransferNumber } from '@receptionist/contracts';
 import { PermanentMessageError } from '@receptionist/messaging';
 import { BookingFailure } from '../common/booking-failure';
 import { isTimeZone } from '../common/zoned-time';
@@ -26,7 +26,9 @@ export interface CatalogueView {
   language: string;
   calcomTeamSlug: string | null;
   openingHours: BookingCompanyEntity['openingHours'];
-  branches: { branchId: string; key: string; openingHours: BookingCompanyEntity['openingHours'] }[];
+  branches: { branchId: string; key: string; openingHours: BookingCompanyEntity['openingHours']; transferNumbers: TransferNumber[] }[];
+  /** Hand-off numbers with their staffed hours (a branch's own win for its calls). */
+  transferNumbers: TransferNumber[];
   policies: BookingCompanyEntity['policies'];
   services: {
     serviceId: string;
@@ -111,6 +113,7 @@ export class CatalogueService {
       calcomTeamSlug: doc.calcomTeamSlug,
       openingHours: doc.openingHours,
       policies: doc.policies,
+      transferNumbers: doc.transferNumbers?.length ? doc.transferNumbers : null,
       revision: doc.revision,
       appliedAt: now,
       createdAt: existing?.createdAt ?? now,
@@ -145,7 +148,7 @@ export class CatalogueService {
     if (doc.branches.length) {
       await manager
         .getRepository(BranchHoursEntity)
-        .insert(doc.branches.map((b) => ({ companyId, branchId: b.branchId, key: b.key, openingHours: b.openingHours, updatedAt: now })));
+        .insert(doc.branches.map((b) => ({ companyId, branchId: b.branchId, key: b.key, openingHours: b.openingHours, transferNumbers: b.transferNumbers?.length ? b.transferNumbers : null, updatedAt: now })));
     }
     return 'applied';
   }
@@ -226,7 +229,8 @@ export class CatalogueService {
       language: company.language,
       calcomTeamSlug: company.calcomTeamSlug,
       openingHours: company.openingHours,
-      branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours })),
+      branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours, transferNumbers: b.transferNumbers ?? [] })),
+      transferNumbers: company.transferNumbers ?? [],
       policies: company.policies,
       services: services.map((s) => ({
         serviceId: s.id,

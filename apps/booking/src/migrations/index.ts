@@ -9,6 +9,7 @@ import { CallbackWishId1733513100000 } from './1733513100000-callback-wish-id';
 import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calcom-creates';
 import { SelfServiceAppointments1734300000000 } from './1734300000000-self-service-appointments';
 import { CustomerSearch1734300100000 } from './1734300100000-customer-search';
+import { TransferNumbers1734500000000 } from './1734500000000-transfer-numbers';
 
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
@@ -24,4 +25,5 @@ export const migrations = [
   PendingCalcomCreates1733700000000,
   SelfServiceAppointments1734300000000,
   CustomerSearch1734300100000,
+  TransferNumbers1734500000000,
 ];

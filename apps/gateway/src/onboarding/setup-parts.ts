@@ -59,8 +59,15 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
     staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active })),
     branches: doc.branches
       .filter((b) => b.active)
-      .map((b) => ({ branchId: branchIds.get(b.key)!, key: b.key, openingHours: b.openingHours ?? doc.openingHours })),
+      .map((b) => ({
+        branchId: branchIds.get(b.key)!,
+        key: b.key,
+        openingHours: b.openingHours ?? doc.openingHours,
+        // Only when set: a set-up without hand-off keeps the revision it had before hand-off existed.
+        ...(b.transferNumbers.length ? { transferNumbers: b.transferNumbers } : {}),
+      })),
     openingHours: doc.openingHours,
+    ...(doc.transferNumbers.length ? { transferNumbers: doc.transferNumbers } : {}),
     policies: doc.policies,
   };
   const billing: Omit<BillingSetup, 'revision'> = { companyId, currency: doc.company.currency, pricing: doc.pricing };

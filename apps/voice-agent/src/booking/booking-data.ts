@@ -23,6 +23,9 @@ const staffSchema = z.object({
   name: z.string(),
   serviceIds: z.array(z.string()).default([]),
 });
+const hoursSchema = z.record(z.string(), z.array(z.tuple([z.string(), z.string()])));
+const transferNumber = z.object({ number: z.string(), hours: hoursSchema.optional(), label: z.string().nullable().default(null) });
+export type TransferNumberView = z.infer<typeof transferNumber>;
 const catalogueSchema = z.object({
   timeZone: z.string().optional(),
   language: z.string().optional(),
@@ -32,7 +35,18 @@ const catalogueSchema = z.object({
   /** Weekday → [['09:00','17:00']] in the company's zone; settles "halb drei" (02:30 or 14:30). */
   openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))).optional(),
   /** Branches with their own hours (the call's branch is the company's `branchId`). */
-  branches: z.array(z.object({ branchId: z.string(), key: z.string().default(''), openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))) })).default([]),
+  branches: z
+    .array(
+      z.object({
+        branchId: z.string(),
+        key: z.string().default(''),
+        openingHours: hoursSchema,
+        transferNumbers: z.array(transferNumber).default([]),
+      }),
+    )
+    .default([]),
+  /** Where a caller asking for a person is put through, with the hours it is staffed (absent: the opening hours). */
+  transferNumbers: z.array(transferNumber).default([]),
 });
 export type Catalogue = z.infer<typeof catalogueSchema>;
 export type CatalogueService = Catalogue['services'][number];

@@ -12,6 +12,7 @@ import { MyAppointmentsHandler } from '../handlers/my-appointments.handler';
 import { ServicesAndCallbackHandler } from '../handlers/services-callback.handler';
 import { CallerInfoHandler } from '../handlers/caller-info.handler';
 import { SlotHoldHandler } from '../handlers/slot-hold.handler';
+import { HandoffHandler } from '../handlers/handoff.handler';
 import { VoiceFunctionsResponder } from './voice-functions.responder';
 
 /** Retell's function calls during a call, answered over `voice.function.call`, asking booking over `booking.request`. */
@@ -30,6 +31,7 @@ import { VoiceFunctionsResponder } from './voice-functions.responder';
     ServicesAndCallbackHandler,
     CallerInfoHandler,
     SlotHoldHandler,
+    HandoffHandler,
     VoiceFunctionsResponder,
   ],
 })

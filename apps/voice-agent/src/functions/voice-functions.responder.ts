@@ -18,12 +18,13 @@ import { phrases } from '../handlers/phrases';
 import { ServicesAndCallbackHandler } from '../handlers/services-callback.handler';
 import { CallerInfoHandler } from '../handlers/caller-info.handler';
 import { SlotHoldHandler } from '../handlers/slot-hold.handler';
+import { HandoffHandler } from '../handlers/handoff.handler';
 import { readArgs } from './function-args';
 
 import { unknownFunctionCalls, voiceFunctionDuration } from './voice-functions.metrics';
 
 /** Functions that change something: a retried tool call (same requestKey) gets the first answer again. */
-const REPLAYED: ReadonlySet<VoiceFunction> = new Set(['collect_appointment', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'request_callback']);
+const REPLAYED: ReadonlySet<VoiceFunction> = new Set(['collect_appointment', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'request_callback', 'transfer_to_human']);
 const REPLAY_TTL_S = 300;
 
 /**
@@ -43,6 +44,7 @@ export class VoiceFunctionsResponder {
     private readonly misc: ServicesAndCallbackHandler,
     private readonly info: CallerInfoHandler,
     private readonly holds: SlotHoldHandler,
+    private readonly handoff: HandoffHandler,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
@@ -135,6 +137,8 @@ export class VoiceFunctionsResponder {
           return await this.holds.reserve(ctx);
         case 'release_slot_reservation':
           return await this.holds.release(ctx);
+        case 'transfer_to_human':
+          return await this.handoff.transfer(ctx);
       }
     } catch (error) {
       if (error instanceof Answer) return error.reply;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { callbackWishIdFor, type BookingErrorCode } from '@receptionist/contracts';
+import { callbackWishIdFor, type BookingErrorCode, type CallbackReasonName } from '@receptionist/contracts';
 import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
 import { Catalogue, CatalogueService, CatalogueStaff, readAlternatives, readSlots } from '../booking/booking-data';
 import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
@@ -199,7 +199,7 @@ export class BookingDesk {
     return fail('calendar_unavailable', phrases.calendarFallback(ctx), { callbackRecorded: true, callbackWishId: id });
   }
 
-  recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: 'calendar_unavailable' | 'no_slot' | 'policy' | 'other'): Promise<string> {
+  recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: CallbackReasonName): Promise<string> {
     return this.callbacks.record({ id: wishIdOf(ctx), companyId: ctx.company.id, callId: ctx.callId, customerName: who.name, phone: who.phone, wish: wish.slice(0, 1000), reason });
   }
 

@@ -1,29 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import Holidays from 'date-holidays';
 import { LocalDate, OpeningHours, addDays, fold, germanDate, hhmm, isoDate, isoInZone, spokenTime, weekdayName, weekdayOf } from '@receptionist/dates';
 import { Catalogue } from '../booking/booking-data';
 import { CatalogueCache } from '../booking/catalogue';
 import { BookingDesk } from './booking-desk';
 import { callerPhrases, spokenHours, spokenPrice } from './caller-phrases';
+import { publicHoliday } from './handoff';
 import { CallContext, VoiceFunctionReply, fail, ok } from './context';
 
 const DAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-/** Public holidays of the company's country, read from its time zone (nationwide holidays only: no region is known). */
-const COUNTRY_OF_ZONE: Record<string, string> = { 'Europe/Berlin': 'DE', 'Europe/Vienna': 'AT', 'Europe/Zurich': 'CH', 'Europe/London': 'GB', 'Europe/Amsterdam': 'NL' };
-const holidayCalendars = new Map<string, Holidays>();
-
-function publicHoliday(timeZone: string, lang: 'de' | 'en', date: LocalDate): string | null {
-  const country = COUNTRY_OF_ZONE[timeZone];
-  if (!country) return null;
-  const key = `${country}:${lang}`;
-  let calendar = holidayCalendars.get(key);
-  if (!calendar) {
-    calendar = new Holidays(country, { languages: [lang], types: ['public'] });
-    holidayCalendars.set(key, calendar);
-  }
-  const found = calendar.getHolidays(date.year).find((h) => h.type === 'public' && h.date.startsWith(isoDate(date)));
-  return found?.name ?? null;
-}
 
 /**
  * The seed's information functions: parse_date (what the agent heard → a date and time in the company's zone, or

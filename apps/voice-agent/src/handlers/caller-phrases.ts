@@ -1,4 +1,4 @@
-import { SpokenLanguage, joinAll, spokenDate, type LocalDate } from '@receptionist/dates';
+import { SpokenLanguage, daysBetween, joinAll, spokenDate, spokenTime, zonedParts, type LocalDate } from '@receptionist/dates';
 import type { CallContext } from './context';
 import { dateTimeOf } from './phrases';
 
@@ -80,4 +80,30 @@ export const callerPhrases = {
   nothingHeld: (ctx: Ctx) => pick(ctx, { de: 'Ich halte gerade keinen Termin für Sie fest. Kann ich sonst noch etwas für Sie tun?', en: "I'm not holding any time for you at the moment. Is there anything else I can do for you?" }),
   needsExactTime: (ctx: Ctx) =>
     pick(ctx, { de: 'Für welchen Tag und welche Uhrzeit soll ich den Termin festhalten?', en: 'Which day and time shall I hold for you?' }),
+};
+
+/** "heute ab 14 Uhr", "morgen ab 9 Uhr", "am Montag, den 14. Dezember ab 9 Uhr". */
+function fromWhen(ctx: Ctx, at: Date): string {
+  const p = zonedParts(at, ctx.company.timeZone);
+  const days = daysBetween({ year: ctx.now.local.year, month: ctx.now.local.month, day: ctx.now.local.day }, p);
+  const clock = p.minute ? `${p.hour}:${String(p.minute).padStart(2, '0')}` : String(p.hour);
+  if (ctx.lang === 'de') {
+    const day = days === 0 ? 'heute' : days === 1 ? 'morgen' : `am ${spokenDate(p, 'de', ctx.now.local.year)}`;
+    return `${day} ab ${clock} Uhr`;
+  }
+  const day = days === 0 ? 'today' : days === 1 ? 'tomorrow' : `on ${spokenDate(p, 'en', ctx.now.local.year)}`;
+  return `${day} from ${spokenTime(p, 'en')}`;
+}
+
+export const handoffPhrases = {
+  transferring: (ctx: Ctx, label: string | null) =>
+    pick(ctx, {
+      de: `Einen Moment bitte, ich verbinde Sie mit ${label ?? 'einem Mitarbeiter'}.`,
+      en: `One moment please, I'll put you through to ${label ?? 'a member of our team'}.`,
+    }),
+  callbackLater: (ctx: Ctx, at: Date | null) =>
+    pick(ctx, {
+      de: `Gerade ist leider niemand von uns erreichbar. Ich habe Ihren Rückrufwunsch notiert, wir rufen Sie ${at ? fromWhen(ctx, at) : 'so bald wie möglich'} zurück. Kann ich sonst noch etwas für Sie tun?`,
+      en: `Unfortunately nobody is available right now. I have noted that you would like a call back; we will call you ${at ? fromWhen(ctx, at) : 'as soon as possible'}. Is there anything else I can do for you?`,
+    }),
 };
