@@ -63,6 +63,17 @@ export class BookingDesk {
     // A composite service: anyone who may do one of its steps.
     const performs = (s: CatalogueStaff) =>
       !service || !s.serviceIds.length || s.serviceIds.includes(service.serviceId) || !!service.steps?.some((st) => st.staffIds.includes(s.staffId));
+    if (m.kind === 'one' && !performs(m.item) && service) {
+      // A real person who does not do this: say so and who does, rather than "I cannot find this person".
+      const others = catalogue.staff.filter(performs);
+      throw new Answer(
+        fail('staff_does_not_offer', phrases.staffDoesNotOffer(ctx, m.item.name, service.name, others.map((o) => o.name)), {
+          staffName: m.item.name,
+          serviceName: service.name,
+          otherStaff: others.map((o) => ({ staffId: o.staffId, name: o.name })),
+        }),
+      );
+    }
     if (m.kind !== 'one' || !performs(m.item)) {
       throw new Answer(fail('unknown_staff', phrases.unknownStaff(ctx)));
     }
