@@ -334,4 +334,40 @@ describe('caller experience, end to end through the gateway', () => {
     }, { timeoutMs: 30000, intervalMs: 300, message: 'the call-back call recorded' });
     expect(asked.handoff).toEqual({ requestedAt: expect.any(String), outcome: 'callback_recorded' });
   });
+
+  it('conversation defects, as callers would say it: names in any order, who does a service, names that are none, a move the policy forbids', async () => {
+    const day = dayAhead(4, 2);
+    const callId = `call_defects_${suffix}`;
+    const caller = '+4915120000055';
+    // Word order and parts: one rule for all.
+    for (const said of ['Haarschnitt Herren', 'Herren Schnitt', 'herren haarschnitt']) {
+      const r = await call('check_availability', callId, { dienstleistung: said, datum: day, uhrzeit: '09:00' }, { from: caller });
+      expect([said, r.data?.serviceName]).toEqual([said, 'Herrenhaarschnitt']);
+    }
+    const both = await call('check_availability', callId, { dienstleistung: 'Schneiden und Färben', datum: day, uhrzeit: '09:00' }, { from: caller });
+    expect(both.data.serviceName).toBe('Färben + Schneiden');
+    // Carla does not cut hair: said so, with who does.
+    const carla = await call('check_availability', callId, { dienstleistung: 'Herrenhaarschnitt', mitarbeiter: 'Carla', datum: day, uhrzeit: '09:00' }, { from: caller });
+    expect(carla).toMatchObject({ success: false, code: 'staff_does_not_offer', data: { staffName: 'Carla Stein', otherStaff: [{ name: 'Anna Berger' }, { name: 'Ben Koch' }] } });
+    expect(carla.message).toBe('Carla Stein bietet Herrenhaarschnitt leider nicht an. Herrenhaarschnitt macht bei uns Anna Berger oder Ben Koch. Möchten Sie einen Termin bei einem von ihnen?');
+    // Not the caller's name: a staff wish, an answer, a staff member's own name — asked for the caller's name, nothing booked.
+    for (const name of ['bei Anna', 'ja', 'Ben Koch']) {
+      const r = await call('book_appointment', callId, { name, dienstleistung: 'Herrenhaarschnitt', datum: day, uhrzeit: '09:00' }, { from: caller });
+      expect([name, r.success, r.data?.booked]).toEqual([name, false, undefined]);
+      expect(r.code).toBe(name === 'Ben Koch' ? 'staff_name_as_customer_name' : 'empty_name');
+      expect(r.message).toMatch(name === 'Ben Koch' ? /^Ben Koch ist bei uns im Team\. Wie ist bitte Ihr eigener Name/ : /Auf welchen Namen darf ich den Termin eintragen\?$/);
+    }
+    expect(await bookingDb.query('SELECT id FROM appointment WHERE company_id = ? AND call_id = ?', [company.id, callId])).toEqual([]);
+
+    // Moved twice (the limit): a third move is refused at once, before the caller is asked for a new time.
+    const booked = await call('book_appointment', callId, { name: 'Mona Move', dienstleistung: 'Herrenhaarschnitt', datum: day, uhrzeit: '09:00' }, { from: caller });
+    expect(booked).toMatchObject({ success: true, data: { booked: true } });
+    const appointmentId = booked.data.appointmentId;
+    for (const time of ['10:00', '11:00']) {
+      expect(await call('reschedule_appointment', callId, { appointment_id: appointmentId, new_datum: day, new_uhrzeit: time }, { from: caller })).toMatchObject({ success: true, data: { rescheduled: true } });
+    }
+    const third = await call('reschedule_appointment', callId, { appointment_id: appointmentId }, { from: caller });
+    expect(third).toMatchObject({ success: false, code: 'policy_denied', data: { rule: 'max_reschedules' } });
+    expect(third.message).toMatch(/^Dieser Termin wurde bereits 2 Mal verschoben, öfter ist das leider nicht möglich\./);
+  });
 });

@@ -38,6 +38,8 @@ export interface CatalogueView {
     durationMinutes: number;
     priceMinor: number | null;
     calcomEventTypeId: number;
+    /** The service's own overrides of the company's policies, when it has any. */
+    policies?: ServiceEntity['policies'];
     staffIds: string[];
     /** A composite service's steps in order (absent for an ordinary one). */
     steps?: { serviceId: string; name: string; durationMinutes: number; staffIds: string[] }[];
@@ -240,6 +242,7 @@ export class CatalogueService {
         durationMinutes: s.durationMinutes,
         priceMinor: s.priceMinor,
         calcomEventTypeId: s.calcomEventTypeId,
+        ...(s.policies && Object.keys(s.policies).length ? { policies: s.policies } : {}),
         staffIds: links.filter((l) => l.serviceId === s.id && activeStaff.has(l.staffId)).map((l) => l.staffId),
         ...(s.steps?.length
           ? {

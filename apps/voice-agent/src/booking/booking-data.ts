@@ -13,6 +13,8 @@ const serviceSchema = z.object({
   durationMinutes: z.number().int().positive().default(30),
   /** Integer minor units of the company's currency; null: price on request. */
   priceMinor: z.number().int().nullable().default(null),
+  /** The service's own overrides of the company's booking policies. */
+  policies: z.record(z.string(), z.unknown()).optional(),
   staffIds: z.array(z.string()).default([]),
   /** A composite service's steps (who may do each); absent for an ordinary one. */
   steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), durationMinutes: z.number().int().positive().optional(), staffIds: z.array(z.string()).default([]) })).optional(),
