@@ -34,4 +34,13 @@ module.exports = [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  {
+    // The Kafka client library is libs/messaging's business alone, so that it can be replaced there (issue 19):
+    // services, other libs and tools use its abstractions; tests and benchmarks may still reach kafkajs directly.
+    files: ['apps/**/src/**/*.ts', 'libs/**/src/**/*.ts', 'tools/**/*.ts'],
+    ignores: ['libs/messaging/src/**', 'libs/testing/src/**', 'tools/bench/**', '**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Use @receptionist/messaging (KafkaClient, TopicTail, DeadLetters, consumerLag, …).' }] }],
+    },
+  },
 ];

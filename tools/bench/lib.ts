@@ -90,8 +90,9 @@ export function runMain(name: string, main: () => Promise<void>, hardLimitMs = 1
     process.exit(2);
   }, hardLimitMs);
   watchdog.unref();
+  // Exits as soon as main is done: a client left connected (a Kafka admin, a pool) must not keep the run idling.
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       console.error(`[${name}] failed:`, error);
       process.exit(1);

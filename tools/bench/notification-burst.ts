@@ -17,7 +17,7 @@ import { startSimulator, twilioSimulator } from '@receptionist/simulators';
 import { startGroupsAtEnd, testInfra, testKafkaSecurity } from '@receptionist/testing';
 import { migrateAll, startProcess, serviceEnv, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
-import { benchLogger, bookingCreatedMessage, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult } from './lib';
+import { benchLogger, bookingCreatedMessage, envInt, fmt, printHeader, sleep, stats, statsLine, writeResult, runMain } from './lib';
 
 const N = envInt('BENCH_NOTIFY_N', 10_000);
 const PORT_OFFSET = 500;
@@ -177,7 +177,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain('notification-burst', main, 300_000);

@@ -17,7 +17,7 @@ import { testInfra, testKafkaSecurity } from '@receptionist/testing';
 import { migrateAll, startService, waitReady } from '../platform/launch';
 import { SERVICES } from '../platform/services';
 import { signLikeRetell as signRetell } from '@receptionist/simulators';
-import { benchLogger, envInt, fmt, now, printHeader, stats, statsLine, writeResult } from './lib';
+import { benchLogger, envInt, fmt, now, printHeader, stats, statsLine, writeResult, runMain } from './lib';
 
 const N = envInt('BENCH_WH_N', 5000);
 const CONCURRENCY = envInt('BENCH_WH_CONCURRENCY', 50);
@@ -94,7 +94,6 @@ async function main() {
     await dispatcher.close();
 
     const after = await admin.fetchTopicOffsets(Topics.retellCallWebhook.name);
-    await admin.disconnect();
     // Read back what was appended during the run and count this run's distinct calls.
     const seen = new Set<string>();
     const consumer = kafka.consumer({ groupId: `bench-wh-${run}`, maxWaitTimeInMs: 100 });
@@ -119,7 +118,8 @@ async function main() {
       });
     });
     await consumer.disconnect();
-    await kafka.admin().deleteGroups?.([`bench-wh-${run}`]).catch(() => undefined);
+    await admin.deleteGroups([`bench-wh-${run}`]).catch(() => undefined);
+    await admin.disconnect();
 
     const s = stats(latencies);
     const result: WebhookBenchResult = { sent: N, concurrency: CONCURRENCY, perSecond: N / seconds, latency: s, onKafka: seen.size, lost: N - failures - seen.size };
@@ -136,7 +136,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain('retell-webhooks', main, 300_000);

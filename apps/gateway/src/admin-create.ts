@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { loadConfigOrExit, serviceEnvSchema } from '@receptionist/config';
@@ -13,6 +14,7 @@ import { AuditService } from './audit/audit.service';
 import { newPasswordSchema } from './auth/password';
 import { gatewayEntities } from './entities';
 import { PlatformAdmins, NotAPlatformAdminError } from './identity/platform-admins';
+import { TOKEN_REVOCATION_CHANNEL } from './identity/token-cache';
 
 const USAGE = 'usage: admin:create --email <e-mail>   (password from ADMIN_PASSWORD or stdin)';
 
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
   const checked = newPasswordSchema.safeParse(password);
   if (!checked.success) fail(`password ${checked.error.issues.map((i) => i.message).join('; ')}; nothing changed`);
 
-  const env = loadConfigOrExit(serviceEnvSchema.pick({ DB_HOST: true, DB_PORT: true, DB_USERNAME: true, DB_PASSWORD: true, DB_DATABASE: true }));
+  const env = loadConfigOrExit(
+    serviceEnvSchema.pick({ DB_HOST: true, DB_PORT: true, DB_USERNAME: true, DB_PASSWORD: true, DB_DATABASE: true, REDIS_HOST: true, REDIS_PORT: true, REDIS_PASSWORD: true, REDIS_DB: true }),
+  );
   const dataSource = new DataSource({
     type: 'mysql',
     host: env.DB_HOST,
@@ -82,11 +86,26 @@ async function main(): Promise<void> {
         ? `[admin:create] created platform admin ${email.trim().toLowerCase()} (${result.userId})\n`
         : `[admin:create] reset the password of platform admin ${email.trim().toLowerCase()} (${result.userId}); ${result.tokensRevoked} token(s) revoked\n`,
     );
+    if (result.outcome === 'reset' && result.tokensRevoked > 0) await tellGateways(env, result.userId);
   } catch (error) {
     if (error instanceof NotAPlatformAdminError) fail(error.message);
     throw error;
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/** Running gateways cache accepted tokens briefly: told over Redis, they drop this user's at once. */
+async function tellGateways(env: { REDIS_HOST: string; REDIS_PORT: number; REDIS_PASSWORD?: string; REDIS_DB: number }, userId: string) {
+  const redis = new Redis({ host: env.REDIS_HOST, port: env.REDIS_PORT, password: env.REDIS_PASSWORD, db: env.REDIS_DB, lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.publish(TOKEN_REVOCATION_CHANNEL, JSON.stringify({ userId }));
+  } catch {
+    process.stdout.write('[admin:create] Redis not reachable: running gateways drop the revoked tokens within TOKEN_CACHE_TTL_MS (30 s)\n');
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -17,6 +17,7 @@ import { CalcomWebhookModule } from './webhooks/calcom/calcom-webhook.module';
 import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
+import { TeamModule } from './team/team.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
@@ -24,6 +25,7 @@ import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { CustomersModule } from './customers/customers.module';
+import { SetupModule } from './setup/setup.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -46,6 +48,7 @@ export class AppModule {
         TwilioWebhooksModule,
         CallsModule,
         PortalModule,
+        TeamModule,
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
@@ -53,6 +56,7 @@ export class AppModule {
         LiveEventsModule,
         AppointmentsModule,
         CustomersModule,
+        SetupModule,
       ],
       controllers: [PublicHealthController],
     };

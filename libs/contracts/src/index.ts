@@ -12,4 +12,6 @@ export * from './messages/call-requests';
 export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
+export * from './messages/team';
+export * from './messages/message-templates';
 export * from './voice-functions';

@@ -26,6 +26,7 @@ import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, setupA
 import { bookingRequestSchema } from './messages/booking-requests';
 import { voiceCallsRequestSchema } from './messages/call-requests';
 import { syncRequestSchema } from './messages/sync-requests';
+import { passwordResetRequestedSchema, teamInvitationCreatedSchema } from './messages/team';
 import type { ServiceName } from './envelope';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
@@ -95,6 +96,8 @@ export const Topics = {
   billingSetup: topic({ name: 'company.setup.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingSetupSchema, schemaVersion: 1, partitions: 3 }),
   notificationSetup: topic({ name: 'company.setup.notification', kind: 'command', producer: 'gateway', key: 'companyId', schema: notificationSetupSchema, schemaVersion: 1, partitions: 3 }),
   setupApplied: topic({ name: 'company.setup.applied', kind: 'event', producer: 'booking', key: 'companyId', schema: setupAppliedSchema, schemaVersion: 1, partitions: 3 }),
+  teamInvitationCreated: topic({ name: 'team.invitation.created', kind: 'event', producer: 'gateway', key: 'invitationId', schema: teamInvitationCreatedSchema, schemaVersion: 1, partitions: 3 }),
+  passwordResetRequested: topic({ name: 'team.password-reset.requested', kind: 'event', producer: 'gateway', key: 'userId', schema: passwordResetRequestedSchema, schemaVersion: 1, partitions: 3 }),
   serviceHeartbeat: topic({ name: 'platform.service.heartbeat', kind: 'platform', producer: 'gateway', key: 'service', schema: serviceHeartbeatSchema, schemaVersion: 1, partitions: 1, retentionHours: 1 }),
 } as const;
 

@@ -17,3 +17,6 @@ export * from './migrations/1732400000000-messaging-tables';
 export * from './migrations/1734200000000-messaging-retention';
 export * from './retention';
 export * from './reply-topic-janitor';
+export * from './dead-letters';
+export * from './topic-tail';
+export * from './cluster';

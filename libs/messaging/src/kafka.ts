@@ -2,6 +2,12 @@ import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaSecurity } from '@receptionist/config';
 
+/**
+ * The Kafka client handle services pass around (injected as KAFKA). Only libs/messaging calls its methods, so the
+ * client library can change here alone.
+ */
+export type KafkaClient = Kafka;
+
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;

@@ -9,7 +9,8 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
-import type { IHeaders } from 'kafkajs';
+/** Kafka record headers as Kafka clients hand them over (values may be Buffers or arrays of them). */
+type IHeaders = { [name: string]: Buffer | string | (Buffer | string)[] | undefined };
 
 export const tracer = () => trace.getTracer('receptionist');
 

@@ -2,12 +2,12 @@ import { Inject, Injectable, OnApplicationBootstrap, BeforeApplicationShutdown }
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Topics, createEnvelope } from '@receptionist/contracts';
 import type { ServiceEnv } from '@receptionist/config';
 import {
+  type KafkaClient,
   EventConsumer,
   MessageProducer,
   MessagingRetention,
@@ -58,7 +58,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private readonly extraChecks = new Map<string, { check: () => HealthCheckResult; affectsReadiness: boolean }>();
 
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceEnv,
     @Inject(SERVICE_OPTIONS) private readonly options: ServiceRuntimeOptions,

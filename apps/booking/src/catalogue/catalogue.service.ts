@@ -94,6 +94,10 @@ export class CatalogueService {
       }
     };
     hours(doc.openingHours, 'openingHours');
+    doc.staff.forEach((s, i) => s.workingHours && hours(s.workingHours, `staff[${i}].workingHours`));
+    (doc.closures ?? []).forEach((c, i) => {
+      if (c.from > c.to) problems.push(`closures[${i}].from: ${c.from} is after ${c.to}`);
+    });
     doc.branches.forEach((b, i) => hours(b.openingHours, `branches[${i}].openingHours`));
     if (problems.length) throw new PermanentMessageError(`invalid booking set-up: ${problems.join('; ')}`, 'invalid_setup');
   }
@@ -116,6 +120,8 @@ export class CatalogueService {
       openingHours: doc.openingHours,
       policies: doc.policies,
       transferNumbers: doc.transferNumbers?.length ? doc.transferNumbers : null,
+      closures: doc.closures?.length ? doc.closures : null,
+      holidayRegion: doc.holidays ? `${doc.holidays.country}-${doc.holidays.state}` : null,
       revision: doc.revision,
       appliedAt: now,
       createdAt: existing?.createdAt ?? now,
@@ -134,6 +140,7 @@ export class CatalogueService {
       name: s.name,
       calcomUserId: s.calcomUserId,
       active: s.active,
+      workingHours: s.workingHours ?? null,
     }));
 
     // Steps name services and staff by key; stored by id once both are upserted.

@@ -8,6 +8,7 @@ import { AuthService } from './auth.service';
 import { PlatformAdminBootstrap } from './platform-admin.bootstrap';
 import { PlatformAdmins } from './platform-admins';
 import { RolesRepository } from './roles.repository';
+import { TokenCache } from './token-cache';
 import { TokensController } from './tokens.controller';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -22,11 +23,12 @@ import { UsersService } from './users.service';
     UsersRepository,
     UsersService,
     AccessTokensService,
+    TokenCache,
     AuthService,
     PlatformAdmins,
     PlatformAdminBootstrap,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccessTokensService, UsersRepository],
+  exports: [AccessTokensService, TokenCache, UsersRepository, RolesRepository],
 })
 export class IdentityModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
-import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Topics } from '@receptionist/contracts';
+import { TopicTail, type KafkaClient } from '@receptionist/messaging';
 import { KAFKA, LOGGER, MessagingRuntime } from '@receptionist/service-runtime';
 
 /** The facts a company's console follows live: calls in progress and done, bookings, money. */
@@ -42,35 +42,21 @@ export interface LiveListener {
 @Injectable()
 export class LiveEventsHub implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly listeners = new Map<string, Set<LiveListener>>();
-  private consumer: Consumer | null = null;
-  private readonly groupId: string;
+  private readonly tail: TopicTail;
 
-  constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    @Inject(LOGGER) private readonly logger: Logger,
-    messaging: MessagingRuntime,
-  ) {
-    this.groupId = `gateway.live.${messaging.instanceId}`;
+  constructor(@Inject(KAFKA) kafka: KafkaClient, @Inject(LOGGER) logger: Logger, messaging: MessagingRuntime) {
+    this.tail = new TopicTail(kafka, {
+      // the group belongs to this instance only: deleted on stop, so nothing is left behind on the broker
+      groupId: `gateway.live.${messaging.instanceId}`,
+      topics: LIVE_TOPICS,
+      deleteGroupOnStop: true,
+      logger,
+      onRecord: (record) => this.fanOut(record.value),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: LIVE_TOPICS, fromBeginning: false });
-    await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        if (!message.value || this.listeners.size === 0) return;
-        let envelope: { type?: unknown; companyId?: unknown; subject?: unknown; time?: unknown };
-        try {
-          envelope = JSON.parse(message.value.toString('utf8'));
-        } catch {
-          return; // not ours to judge: the owning consumers report malformed messages
-        }
-        if (typeof envelope.companyId !== 'string' || typeof envelope.type !== 'string') return;
-        const event: LiveEvent = { type: envelope.type, subject: typeof envelope.subject === 'string' ? envelope.subject : null, time: String(envelope.time ?? new Date().toISOString()) };
-        for (const listener of this.listeners.get(envelope.companyId) ?? []) listener.send(event);
-      },
-    });
+    await this.tail.start();
   }
 
   /** Ends every open stream first: the HTTP server then closes without waiting for browsers to hang up. */
@@ -80,18 +66,20 @@ export class LiveEventsHub implements OnApplicationBootstrap, OnModuleDestroy, O
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.consumer) return;
-    await this.consumer.disconnect().catch(() => undefined);
-    // the group belongs to this instance only: leave nothing behind on the broker
-    const admin = this.kafka.admin();
+    await this.tail.stop();
+  }
+
+  private fanOut(value: Buffer | null): void {
+    if (!value || this.listeners.size === 0) return;
+    let envelope: { type?: unknown; companyId?: unknown; subject?: unknown; time?: unknown };
     try {
-      await admin.connect();
-      await admin.deleteGroups([this.groupId]);
-    } catch (error) {
-      this.logger.debug({ err: error, groupId: this.groupId }, 'live events group not deleted');
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+      envelope = JSON.parse(value.toString('utf8'));
+    } catch {
+      return; // not ours to judge: the owning consumers report malformed messages
     }
+    if (typeof envelope.companyId !== 'string' || typeof envelope.type !== 'string') return;
+    const event: LiveEvent = { type: envelope.type, subject: typeof envelope.subject === 'string' ? envelope.subject : null, time: String(envelope.time ?? new Date().toISOString()) };
+    for (const listener of this.listeners.get(envelope.companyId) ?? []) listener.send(event);
   }
 
   /** Sends `listener` each fact of `companyId` until the returned function is called. */

@@ -1,13 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KAFKA, MessagingRuntime, REDIS } from '@receptionist/service-runtime';
 import { SERVICE_NAMES } from '@receptionist/contracts';
 import { RequireAbility } from '../auth/principal';
 import { CalcomProbe } from './calcom-probe';
-import { consumerLag, GroupLag } from './kafka-lag';
+import { consumerLag, pingCluster, type GroupLag, type KafkaClient } from '@receptionist/messaging';
 import { counterByLabel, histogramSummary, httpFigures, total } from './operational-metrics';
 import { Heartbeat, ServiceStatusRepository } from './service-status.repository';
 
@@ -61,7 +60,7 @@ export class PlatformHealthController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     private readonly messaging: MessagingRuntime,
     private readonly statuses: ServiceStatusRepository,
     private readonly calcom: CalcomProbe,
@@ -77,15 +76,7 @@ export class PlatformHealthController {
     const [mysql, redis, kafka, instances] = await Promise.all([
       probe(() => this.dataSource.query('SELECT 1')),
       probe(() => this.redis.ping()),
-      probe(async () => {
-        const admin = this.kafka.admin();
-        await admin.connect();
-        try {
-          await admin.describeCluster();
-        } finally {
-          await admin.disconnect();
-        }
-      }),
+      probe(() => pingCluster(this.kafka)),
       this.statuses.all().catch(() => []),
     ]);
     const services = Object.fromEntries(

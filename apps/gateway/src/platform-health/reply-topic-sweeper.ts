@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ReplyTopicJanitor } from '@receptionist/messaging';
+import { ReplyTopicJanitor, type KafkaClient } from '@receptionist/messaging';
 import { KAFKA, LOGGER, PollLoop, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
 import { ServiceStatusRepository } from './service-status.repository';
@@ -11,7 +10,7 @@ import { ServiceStatusRepository } from './service-status.repository';
 export class ReplyTopicSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly loop?: PollLoop;
 
-  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(LOGGER) logger: Logger, @Inject(SERVICE_CONFIG) config: GatewayEnv, statuses: ServiceStatusRepository) {
+  constructor(@Inject(KAFKA) kafka: KafkaClient, @Inject(LOGGER) logger: Logger, @Inject(SERVICE_CONFIG) config: GatewayEnv, statuses: ServiceStatusRepository) {
     const services = config.REPLY_TOPIC_JANITOR_SERVICES.split(',').filter(Boolean);
     if (services.length === 0) return;
     const janitor = new ReplyTopicJanitor(kafka, {

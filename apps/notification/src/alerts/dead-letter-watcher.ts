@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { dlqTopicName } from '@receptionist/contracts';
-import { H, headerString } from '@receptionist/messaging';
+import { H, TopicTail, type KafkaClient, type TailRecord } from '@receptionist/messaging';
 import { KAFKA, LOGGER, MessagingRuntime, ON_EVENT } from '@receptionist/service-runtime';
 import { CompanyFilter } from '../common/company-filter';
 import { AlertsService } from './alerts.service';
@@ -21,12 +20,10 @@ export const SERVICE_NAME = Symbol('NOTIFICATION_SERVICE_NAME');
  */
 @Injectable()
 export class DeadLetterWatcher implements OnApplicationBootstrap, OnModuleDestroy {
-  private consumer: Consumer | null = null;
-  private joined = false;
-  private fetched = false;
+  private tail: TopicTail | null = null;
 
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     @Inject(SERVICE_NAME) private readonly service: string,
     private readonly alerts: AlertsService,
     private readonly dataSource: DataSource,
@@ -55,39 +52,40 @@ export class DeadLetterWatcher implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     const topics = this.watchedTopics();
     if (topics.length === 0) return;
-    const consumer = this.kafka.consumer({ groupId: `${this.service}.dead-letters`, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
-    consumer.on(consumer.events.REBALANCING, () => (this.joined = false));
-    consumer.on(consumer.events.FETCH, () => (this.fetched = this.joined));
-    this.consumer = consumer;
-    this.runtime.registerCheck('alerts.dead-letters', () => ({ ok: this.joined, detail: `${topics.length} dead-letter topics` }));
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: false });
-    await consumer.run({ eachMessage: ({ topic, message }) => this.onDeadLetter(topic, message) });
+    const tail = new TopicTail(this.kafka, {
+      groupId: `${this.service}.dead-letters`,
+      topics,
+      logger: this.logger,
+      onRecord: (record) => this.onDeadLetter(record),
+    });
+    this.tail = tail;
+    this.runtime.registerCheck('alerts.dead-letters', () => ({ ok: tail.isJoined, detail: `${topics.length} dead-letter topics` }));
+    await tail.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.consumer?.disconnect().catch((e) => this.logger.warn({ err: e }, 'dead-letter watcher stop failed'));
+    await this.tail?.stop();
   }
 
   /** Joined and fetched once, so what is dead-lettered from now on will be seen (tests wait for this). */
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (!(this.joined && this.fetched)) {
-      if (Date.now() > until) throw new Error(`dead-letter watcher did not join in ${timeoutMs} ms`);
+    while (!this.tail) {
+      if (Date.now() > until) throw new Error(`dead-letter watcher did not start in ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    await this.tail.waitUntilReady(Math.max(0, until - Date.now()));
   }
 
-  private async onDeadLetter(dlqTopic: string, message: KafkaMessage): Promise<void> {
-    if (headerString(message.headers, H.dltOriginalGroup) !== this.service) return;
-    const topic = headerString(message.headers, H.dltOriginalTopic) ?? dlqTopic.replace(/\.dlq$/, '');
-    const position = `${headerString(message.headers, H.dltOriginalPartition) ?? '?'}:${headerString(message.headers, H.dltOriginalOffset) ?? message.offset}`;
-    const reason = (headerString(message.headers, H.dltExceptionMessage) ?? 'unknown error').slice(0, 300);
+  private async onDeadLetter({ topic: dlqTopic, offset, headers, value }: TailRecord): Promise<void> {
+    if (headers[H.dltOriginalGroup] !== this.service) return;
+    const topic = headers[H.dltOriginalTopic] ?? dlqTopic.replace(/\.dlq$/, '');
+    const position = `${headers[H.dltOriginalPartition] ?? '?'}:${headers[H.dltOriginalOffset] ?? offset}`;
+    const reason = (headers[H.dltExceptionMessage] ?? 'unknown error').slice(0, 300);
     let companyId: string | null = null;
-    let messageId: string | null = headerString(message.headers, H.messageId) ?? null;
+    let messageId: string | null = headers[H.messageId] ?? null;
     try {
-      const envelope = JSON.parse(message.value?.toString('utf8') ?? '') as { id?: unknown; companyId?: unknown };
+      const envelope = JSON.parse(value?.toString('utf8') ?? '') as { id?: unknown; companyId?: unknown };
       if (typeof envelope.companyId === 'string' && envelope.companyId) companyId = envelope.companyId;
       if (typeof envelope.id === 'string') messageId = envelope.id;
     } catch {

@@ -51,3 +51,14 @@ export async function consumerLag(kafka: Kafka): Promise<Record<string, GroupLag
     await admin.disconnect();
   }
 }
+
+/** Asks the cluster for its brokers: throws when it cannot be reached (a health probe). */
+export async function pingCluster(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}
