@@ -366,6 +366,10 @@ describe('caller experience, end to end through the gateway', () => {
     for (const time of ['10:00', '11:00']) {
       expect(await call('reschedule_appointment', callId, { appointment_id: appointmentId, new_datum: day, new_uhrzeit: time }, { from: caller })).toMatchObject({ success: true, data: { rescheduled: true } });
     }
+    // The caller's own appointment at the time asked: said as theirs, with the question what to do.
+    const mine = await call('check_availability', `${callId}_2`, { dienstleistung: 'Herrenhaarschnitt', datum: day, uhrzeit: '11:00' }, { from: caller });
+    expect(mine).toMatchObject({ success: true, code: 'own_appointment', data: { available: false, hasExistingAppointment: true, appointment: { appointmentId } } });
+    expect(mine.message).toMatch(/^Zu dieser Zeit haben Sie bereits einen Termin: Herrenhaarschnitt am .* um 11:00 Uhr\. Möchten Sie diesen Termin verschieben oder einen weiteren Termin vereinbaren\?$/);
     const third = await call('reschedule_appointment', callId, { appointment_id: appointmentId }, { from: caller });
     expect(third).toMatchObject({ success: false, code: 'policy_denied', data: { rule: 'max_reschedules' } });
     expect(third.message).toMatch(/^Dieser Termin wurde bereits 2 Mal verschoben, öfter ist das leider nicht möglich\./);

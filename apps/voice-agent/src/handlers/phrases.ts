@@ -147,6 +147,11 @@ export const phrases = {
       de: `Meinen Sie ${joinAlternatives(names, 'de')}?`,
       en: `Do you mean ${joinAlternatives(names, 'en')}?`,
     }),
+  ownAppointment: (ctx: Ctx, service: string, start: Date) =>
+    pick(ctx, {
+      de: `Zu dieser Zeit haben Sie bereits einen Termin: ${service} am ${dateOf(ctx, start)} um ${timeOf(ctx, start)}. Möchten Sie diesen Termin verschieben oder einen weiteren Termin vereinbaren?`,
+      en: `You already have an appointment then: ${service} on ${dateOf(ctx, start)} at ${timeOf(ctx, start)}. Would you like to move it or book another appointment?`,
+    }),
   staffDoesNotOffer: (ctx: Ctx, staff: string, service: string, others: string[]) =>
     others.length
       ? pick(ctx, {
