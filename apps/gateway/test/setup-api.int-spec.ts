@@ -172,7 +172,8 @@ describe('set-up API: catalogue, hours, policies and settings edited by the comp
     await applied(A.id, rev);
     for (const day of [tuesday, holiday]) {
       const answer = await fn('A', 'check-availability', { dienstleistung: 'Herrenhaarschnitt', datum: day.spoken, uhrzeit: '11:00' });
-      expect([day.iso, answer.data.available, slotsOn(answer, day.iso)]).toEqual([day.iso, false, []]);
+      expect([day.iso, answer.code, answer.data.available, slotsOn(answer, day.iso)]).toEqual([day.iso, 'outside_opening_hours', false, []]);
+      expect(answer.message).toMatch(/haben wir leider geschlossen/);
     }
     // … and booking refuses it outright through the admin API too.
     const book = await api('POST', `${A.id}/appointments`, A.token, { serviceId: 'herren', start: new Date(`${tuesday.iso}T11:00:00+01:00`).toISOString(), customer: { name: 'Max Muster', phone: '+4915187654321' } }, { 'idempotency-key': randomUUID() });

@@ -17,6 +17,9 @@ import {
   invoicePaidSchema,
   paymentFailedSchema,
   paymentSucceededSchema,
+  planPaymentOverdueSchema,
+  planReinstatedSchema,
+  planSuspendedSchema,
   stripeEventReceivedSchema,
 } from './messages/billing';
 import { billingRequestSchema } from './messages/billing-requests';
@@ -81,6 +84,9 @@ export const Topics = {
   invoicePaid: topic({ name: 'invoice.paid', kind: 'event', producer: 'billing', key: 'companyId', schema: invoicePaidSchema, schemaVersion: 1, partitions: 3 }),
   balanceLow: topic({ name: 'balance.low', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceLowSchema, schemaVersion: 1, partitions: 3 }),
   balanceExhausted: topic({ name: 'balance.exhausted', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceExhaustedSchema, schemaVersion: 1, partitions: 3 }),
+  planPaymentOverdue: topic({ name: 'plan.payment.overdue', kind: 'event', producer: 'billing', key: 'companyId', schema: planPaymentOverdueSchema, schemaVersion: 1, partitions: 3 }),
+  planSuspended: topic({ name: 'plan.suspended', kind: 'event', producer: 'billing', key: 'companyId', schema: planSuspendedSchema, schemaVersion: 1, partitions: 3 }),
+  planReinstated: topic({ name: 'plan.reinstated', kind: 'event', producer: 'billing', key: 'companyId', schema: planReinstatedSchema, schemaVersion: 1, partitions: 3 }),
   balanceRestored: topic({ name: 'balance.restored', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceRestoredSchema, schemaVersion: 1, partitions: 3 }),
   notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
   notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { bookingSetupSchema, type TransferNumber } from '@receptionist/contracts';
 import { PermanentMessageError } from '@receptionist/messaging';
 import { BookingFailure } from '../common/booking-failure';
-import { isTimeZone } from '../common/zoned-time';
+import { addDays, isTimeZone, localDate, localToInstant } from '../common/zoned-time';
+import { closedDay } from '../availability/booking-rules';
 import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue.entities';
 import { CatalogueRepository } from './catalogue.repository';
 
@@ -45,6 +46,19 @@ export interface CatalogueView {
     steps?: { serviceId: string; name: string; durationMinutes: number; staffIds: string[] }[];
   }[];
   staff: { staffId: string; key: string; name: string; serviceIds: string[] }[];
+  /** Local dates within the booking horizon closed by a closure or a public holiday (the agent says "closed"). */
+  closedDays: string[];
+}
+
+/** Local dates from today to the horizon (at most a year) that a closure or a public holiday closes. */
+function closedDaysAhead(company: BookingCompanyEntity, now = Date.now()): string[] {
+  if (!company.closures?.length && !company.holidayRegion) return [];
+  const days: string[] = [];
+  const horizon = Math.min(366, company.policies.bookingHorizonDays ?? 60);
+  for (let i = 0, day = localDate(now, company.timeZone); i <= horizon; i++, day = addDays(day, 1)) {
+    if (closedDay(company, localToInstant(day, 12 * 60, company.timeZone))) days.push(day);
+  }
+  return days;
 }
 
 @Injectable()
@@ -241,6 +255,7 @@ export class CatalogueService {
       branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours, transferNumbers: b.transferNumbers ?? [] })),
       transferNumbers: company.transferNumbers ?? [],
       policies: company.policies,
+      closedDays: closedDaysAhead(company),
       services: services.map((s) => ({
         serviceId: s.id,
         key: s.key,

@@ -49,6 +49,8 @@ const catalogueSchema = z.object({
     .default([]),
   /** Where a caller asking for a person is put through, with the hours it is staffed (absent: the opening hours). */
   transferNumbers: z.array(transferNumber).default([]),
+  /** Local dates (`YYYY-MM-DD`) the business is closed although its week says open: closures, public holidays. */
+  closedDays: z.array(z.string()).optional(),
 });
 export type Catalogue = z.infer<typeof catalogueSchema>;
 export type CatalogueService = Catalogue['services'][number];
