@@ -53,7 +53,7 @@ export async function startBooking(extraEnv: Record<string, string> = {}, option
   const port = await freePort();
   const service = `booking-test-${randomBytes(3).toString('hex')}`;
   await startGroupsAtEnd({
-    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name, Topics.callbackPromised.name],
+    [service]: [Topics.bookingSetup.name, Topics.calcomBookingChanged.name, Topics.callbackPromised.name, Topics.callCompleted.name],
     [`${service}.${Topics.bookingRequest.name}`]: [Topics.bookingRequest.name],
     [`${service}.${Topics.calendarRequest.name}`]: [Topics.calendarRequest.name],
   });

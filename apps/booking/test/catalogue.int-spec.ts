@@ -37,7 +37,7 @@ describe('booking catalogue set-up', () => {
     expect(first).toMatchObject({ type: 'company.setup.applied', companyId, data: { companyId, part: 'booking', revision: 'rev-1', outcome: 'applied' } });
 
     const reply = await requester.ask({ operation: 'catalogue.get', companyId, callId: null });
-    expect(reply.ok).toBe(true);
+    expect(reply).toMatchObject({ ok: true });
     const catalogue = reply.data!.catalogue as any;
     expect(catalogue).toMatchObject({ companyId, revision: 'rev-1', timeZone: 'Europe/Berlin', language: 'de', calcomTeamSlug: 'demo-praxis' });
     expect(catalogue.policies).toEqual({ minNoticeMinutes: 60, cancellationNoticeHours: 24, maxReschedules: 2, bookingHorizonDays: 60 });
@@ -49,7 +49,7 @@ describe('booking catalogue set-up', () => {
     const haarschnitt = catalogue.services.find((s: any) => s.key === 'haarschnitt');
     expect(anna.serviceIds).toHaveLength(2);
     expect(haarschnitt.staffIds).toHaveLength(2);
-    expect(catalogue.branches).toEqual([{ branchId: 'branch-mitte', key: 'mitte', openingHours: { mon: [['09:00', '17:00']] } }]);
+    expect(catalogue.branches).toEqual([{ branchId: 'branch-mitte', key: 'mitte', openingHours: { mon: [['09:00', '17:00']] }, transferNumbers: [] }]);
 
     await sendSetup(producer, setupDoc(companyId));
     await waitFor(() => appliedFor(companyId).length >= 2, { message: 'second applied event' });

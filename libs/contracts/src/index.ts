@@ -15,3 +15,4 @@ export * from './messages/sync-requests';
 export * from './messages/team';
 export * from './messages/message-templates';
 export * from './messages/calendar-requests';
+export * from './voice-functions';

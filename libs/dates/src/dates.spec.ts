@@ -83,6 +83,15 @@ describe('parseWhen: dates', () => {
     expect(parseWhen('this week', at('2025-10-15T08:00:00Z')).date).toMatchObject({ from: { day: 15 }, to: { day: 19 } });
   });
 
+  it('does not guess when a word after "nächste Woche" is not understood', () => {
+    expect(parseWhen('nächste Woche Xyz', SAT).date).toBeNull();
+    expect(parseWhen('next week blorp', SAT).date).toBeNull();
+    // Times of day, fillers and times after it are fine.
+    expect(parseWhen('nächste Woche vormittags', SAT).date).toMatchObject({ kind: 'range', label: 'next_week' });
+    expect(parseWhen('nächste Woche um 14 Uhr', SAT).date).toMatchObject({ kind: 'range', label: 'next_week' });
+    expect(parseWhen('nächste Woche irgendwann', SAT).date).toMatchObject({ kind: 'range' });
+  });
+
   it('rejects impossible dates instead of guessing', () => {
     expect(parseWhen('31.02.2026', SAT).date).toBeNull();
     expect(parseWhen('2026-13-01', SAT).date).toBeNull();

@@ -118,6 +118,10 @@ const HOUR_TOKEN = `(\\d{1,2}|(?:${NUMBER_WORD_LIST}))`;
 
 // ---- dates ----------------------------------------------------------------------------------------------------
 
+/** Words that may follow "nächste Woche" without naming a day: times of day, fillers, time words. */
+const AFTER_WEEK =
+  /^(am|um|ab|an|gegen|so|bitte|irgendwann|vormittags?|nachmittags?|abends?|morgens?|mittags?|fruh|spat|spater|dann|wenn|oder|und|zwischen|nach|vor|in|im|zur|zu|noch|mal|auch|gern|gerne|uhr|wann|wo|da|ist|ware|waere|ginge|geht|passt|hatte|haette|habe|hab|ich|wir|es|at|on|any|anytime|some|sometime|morning|afternoon|evening|night|please|if|or|and|between|after|before|around|about|would|works?|is|maybe|vielleicht|eventuell|lieber|bevorzugt|ganztags|egal|the|a|in|early|late|fine|possible|moglich|moeglich|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?|uhrzeit|time)$/;
+
 const NEXT = '(?:nachste[nrms]?|naechste[nrms]?|kommende[nrms]?|next|coming)';
 const THIS = '(?:diese[nrms]?|this|am|on)';
 
@@ -250,6 +254,10 @@ function findDate(text: string, now: ZonedNow, prefer: 'date' | 'time'): Found<D
       const date = offset === 0 ? thisWeekday(today, wd) : addDays(monday, (wd + 6) % 7);
       return { value: { kind: 'day', date }, rest: blank(blank(text, week), wdMatch) };
     }
+    // "nächste Woche Xyz": a word there that is no day, time or filler is most likely a day we did not catch —
+    // not understood, so the agent asks again instead of offering the whole week.
+    const after = /^\s*([a-z]+)/.exec(text.slice(week.index + week[0].length))?.[1];
+    if (after && !AFTER_WEEK.test(after) && !(after in NUMBER_WORDS) && !(after in MONTHS)) return { value: null, rest: blank(text, week) };
     const label = offset === 0 ? 'this_week' : offset === 7 ? 'next_week' : 'week_after_next';
     // This week: from today (never days already past), to Sunday.
     const from = offset === 0 ? today : monday;

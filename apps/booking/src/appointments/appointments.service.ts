@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { Topics, bookingRequestSchema } from '@receptionist/contracts';
 import { Outbox, isDuplicateKeyError } from '@receptionist/messaging';
 import { LOGGER } from '@receptionist/service-runtime';
+import { SlotHolds } from '../availability/slot-holds';
 import { AvailabilityService, PlannedStep, SlotContext } from '../availability/availability.service';
 import { checkStart } from '../availability/booking-rules';
 import { CalcomApiError, CalcomUnavailableError, CalendarProviders } from '../calcom';
@@ -55,6 +56,7 @@ export class AppointmentsService {
     private readonly customersRepo: CustomersRepository,
     private readonly calendars: CalendarProviders,
     private readonly locks: CalendarLocks,
+    private readonly holds: SlotHolds,
     private readonly creates: CalcomCreates,
     private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -86,7 +88,10 @@ export class AppointmentsService {
       throw await this.slotTaken(ctx, startMs, 'the calendar is being booked by another caller');
     }
     try {
-      return await this.bookLocked(req, ctx, startMs, got.lease, deadline, signal);
+      const booked = await this.bookLocked(req, ctx, startMs, got.lease, deadline, signal);
+      // The slot the call held while the caller decided is booked now: its hold has done its job.
+      if (req.callId) await this.holds.release(req.companyId, req.callId).catch((e) => this.logger.warn({ err: e }, 'slot hold not released; it expires'));
+      return booked;
     } finally {
       await got.lease.release().catch((e) => this.logger.warn({ err: e }, 'calendar lock not released; it expires'));
     }
@@ -143,7 +148,7 @@ export class AppointmentsService {
       // An earlier attempt of this request that died after Cal.com booked: its booking is this request's.
       made = await this.creates.earlierAttempt(create);
       if (!made) {
-        if (!(await this.availability.isFree(ctx, startMs, { signal }))) throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot');
+        if (!(await this.availability.isFree(ctx, startMs, { signal, callId: req.callId }))) throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot');
         if (!(await lease.stillHeld())) throw await this.slotTaken(ctx, startMs, 'the calendar lock was lost before booking');
         const appointmentId = randomUUID();
         create.input.metadata = { appointmentId, companyId: req.companyId, ...(req.callId ? { callId: req.callId } : {}), ...staffMetadata(ctx.staff) };
@@ -468,7 +473,7 @@ export class AppointmentsService {
         if (current.staffId && (await this.appointments.staffBusy(req.companyId, current.staffId, new Date(startMs), new Date(endMs), current.id)).length) {
           throw await this.slotTaken(ctx, startMs, 'the staff member is not free then', current.id);
         }
-        if (!(await this.availability.isFree(ctx, startMs, { excludeAppointmentId: current.id, signal }))) {
+        if (!(await this.availability.isFree(ctx, startMs, { excludeAppointmentId: current.id, signal, callId: req.callId }))) {
           throw await this.slotTaken(ctx, startMs, 'Cal.com no longer offers this slot', current.id);
         }
         let newUid = current.calcomBookingUid;

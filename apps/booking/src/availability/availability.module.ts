@@ -3,10 +3,12 @@ import { AppointmentsStoreModule } from '../appointments/appointments-store.modu
 import { CalcomModule } from '../calcom';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { AvailabilityService } from './availability.service';
+import { SlotHoldDesk } from './slot-hold-desk';
+import { SlotHolds } from './slot-holds';
 
 @Module({
   imports: [CalcomModule, AppointmentsStoreModule, CatalogueModule],
-  providers: [AvailabilityService],
-  exports: [AvailabilityService],
+  providers: [AvailabilityService, SlotHolds, SlotHoldDesk],
+  exports: [AvailabilityService, SlotHolds, SlotHoldDesk],
 })
 export class AvailabilityModule {}

@@ -14,6 +14,7 @@ import { DAY_MS, MINUTE_MS, addDays, formatInZone, localDate, localToInstant } f
 import type { BookingEnv } from '../config';
 import { availabilityCacheLookups } from './availability.metrics';
 import { bookable, withinOpeningHours } from './booking-rules';
+import { SlotHolds } from './slot-holds';
 
 export interface SlotContext {
   company: BookingCompanyEntity;
@@ -35,6 +36,8 @@ export interface FreeStartsOptions {
   fresh?: boolean;
   /** The appointment being moved does not block its own new slot. */
   excludeAppointmentId?: string;
+  /** The call asking: its own holds (reserve_slot) do not block it; every other call's do. */
+  callId?: string | null;
   now?: number;
   signal?: AbortSignal;
 }
@@ -56,6 +59,7 @@ export class AvailabilityService {
   constructor(
     private readonly calendars: CalendarProviders,
     private readonly appointments: AppointmentsRepository,
+    private readonly holds: SlotHolds,
     private readonly catalogueRepo: CatalogueRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_CONFIG) private readonly config: BookingEnv,
@@ -65,12 +69,12 @@ export class AvailabilityService {
   }
 
   /** `availability.get`: free starts in [from, to), as ISO instants in the company's zone. */
-  async get(ctx: SlotContext, from: string, to: string, signal?: AbortSignal) {
+  async get(ctx: SlotContext, from: string, to: string, signal?: AbortSignal, callId: string | null = null) {
     const fromMs = Date.parse(from);
     const toMs = Date.parse(to);
     if (!(toMs > fromMs)) throw new BookingFailure('invalid_request', 'to: must be after from');
     if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) throw new BookingFailure('invalid_request', `to: range must not exceed ${MAX_RANGE_DAYS} days`);
-    const { starts, cached } = await this.freeStarts(ctx, fromMs, toMs, { signal });
+    const { starts, cached } = await this.freeStarts(ctx, fromMs, toMs, { signal, callId });
     const tz = ctx.company.timeZone;
     return {
       serviceId: ctx.service.id,
@@ -109,6 +113,10 @@ export class AvailabilityService {
     if (ctx.staff && free.length) {
       const busy = await this.appointments.staffBusy(ctx.company.companyId, ctx.staff.id, new Date(free[0]), new Date(free[free.length - 1] + duration * MINUTE_MS), options.excludeAppointmentId);
       free = free.filter((s) => !clashes(busy, s, s + duration * MINUTE_MS));
+    }
+    if (free.length) {
+      const held = await this.holds.othersIn(ctx.company.companyId, ctx.service.calcomEventTypeId, free[0], free[free.length - 1] + duration * MINUTE_MS, options.callId ?? null, now);
+      free = free.filter((s) => !held.some((h) => h.startMs < s + duration * MINUTE_MS && h.endMs > s));
     }
     return { starts: free, cached };
   }

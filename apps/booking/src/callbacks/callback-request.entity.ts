@@ -1,7 +1,8 @@
+import type { CallbackReasonName } from '@receptionist/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type CallbackStatus = 'open' | 'done' | 'closed';
-export type CallbackReason = 'calendar_unavailable' | 'no_slot' | 'policy' | 'other';
+export type CallbackReason = CallbackReasonName;
 
 /** A caller's wish we could not serve on the phone; staff call back. */
 @Entity('callback_request')

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TransferNumber } from '@receptionist/contracts';
 
 /** Opening hours per weekday in the company's time zone: `{ mon: [['09:00','12:00'], ['13:00','17:00']] }`. */
 export type OpeningHours = Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
@@ -47,6 +48,10 @@ export class BookingCompanyEntity {
 
   @Column({ type: 'simple-json' })
   policies: BookingPolicies;
+
+  /** Where a caller asking for a person is put through (null: nowhere; the agent records a call back). */
+  @Column({ name: 'transfer_numbers', type: 'simple-json', nullable: true })
+  transferNumbers?: TransferNumber[] | null;
 
   /** Local days the business is closed although its week says open (`from`..`to` inclusive). */
   @Column({ type: 'simple-json', nullable: true })
@@ -169,6 +174,10 @@ export class BranchHoursEntity {
 
   @Column({ name: 'opening_hours', type: 'simple-json' })
   openingHours: OpeningHours;
+
+  /** The branch's own hand-off numbers (null: the company's). */
+  @Column({ name: 'transfer_numbers', type: 'simple-json', nullable: true })
+  transferNumbers?: TransferNumber[] | null;
 
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt: Date;

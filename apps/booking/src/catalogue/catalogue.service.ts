@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { z } from 'zod';
-import { bookingSetupSchema } from '@receptionist/contracts';
+import { bookingSetupSchema, type TransferNumber } from '@receptionist/contracts';
 import { PermanentMessageError } from '@receptionist/messaging';
 import { BookingFailure } from '../common/booking-failure';
 import { addDays, isTimeZone, localDate, localToInstant } from '../common/zoned-time';
@@ -27,7 +27,9 @@ export interface CatalogueView {
   language: string;
   calcomTeamSlug: string | null;
   openingHours: BookingCompanyEntity['openingHours'];
-  branches: { branchId: string; key: string; openingHours: BookingCompanyEntity['openingHours'] }[];
+  branches: { branchId: string; key: string; openingHours: BookingCompanyEntity['openingHours']; transferNumbers: TransferNumber[] }[];
+  /** Hand-off numbers with their staffed hours (a branch's own win for its calls). */
+  transferNumbers: TransferNumber[];
   policies: BookingCompanyEntity['policies'];
   services: {
     serviceId: string;
@@ -37,6 +39,8 @@ export interface CatalogueView {
     durationMinutes: number;
     priceMinor: number | null;
     calcomEventTypeId: number;
+    /** The service's own overrides of the company's policies, when it has any. */
+    policies?: ServiceEntity['policies'];
     staffIds: string[];
     /** A composite service's steps in order (absent for an ordinary one). */
     steps?: { serviceId: string; name: string; durationMinutes: number; staffIds: string[] }[];
@@ -129,6 +133,7 @@ export class CatalogueService {
       calcomTeamSlug: doc.calcomTeamSlug,
       openingHours: doc.openingHours,
       policies: doc.policies,
+      transferNumbers: doc.transferNumbers?.length ? doc.transferNumbers : null,
       closures: doc.closures?.length ? doc.closures : null,
       holidayRegion: doc.holidays ? `${doc.holidays.country}-${doc.holidays.state}` : null,
       revision: doc.revision,
@@ -166,7 +171,7 @@ export class CatalogueService {
     if (doc.branches.length) {
       await manager
         .getRepository(BranchHoursEntity)
-        .insert(doc.branches.map((b) => ({ companyId, branchId: b.branchId, key: b.key, openingHours: b.openingHours, updatedAt: now })));
+        .insert(doc.branches.map((b) => ({ companyId, branchId: b.branchId, key: b.key, openingHours: b.openingHours, transferNumbers: b.transferNumbers?.length ? b.transferNumbers : null, updatedAt: now })));
     }
     return 'applied';
   }
@@ -247,7 +252,8 @@ export class CatalogueService {
       language: company.language,
       calcomTeamSlug: company.calcomTeamSlug,
       openingHours: company.openingHours,
-      branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours })),
+      branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours, transferNumbers: b.transferNumbers ?? [] })),
+      transferNumbers: company.transferNumbers ?? [],
       policies: company.policies,
       closedDays: closedDaysAhead(company),
       services: services.map((s) => ({
@@ -258,6 +264,7 @@ export class CatalogueService {
         durationMinutes: s.durationMinutes,
         priceMinor: s.priceMinor,
         calcomEventTypeId: s.calcomEventTypeId,
+        ...(s.policies && Object.keys(s.policies).length ? { policies: s.policies } : {}),
         staffIds: links.filter((l) => l.serviceId === s.id && activeStaff.has(l.staffId)).map((l) => l.staffId),
         ...(s.steps?.length
           ? {

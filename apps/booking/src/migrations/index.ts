@@ -11,6 +11,7 @@ import { PendingCalcomCreates1733700000000 } from './1733700000000-pending-calco
 import { SelfServiceAppointments1734300000000 } from './1734300000000-self-service-appointments';
 import { CustomerSearch1734300100000 } from './1734300100000-customer-search';
 import { CalendarConnections1734400000000 } from './1734400000000-calendar-connections';
+import { TransferNumbers1734500000000 } from './1734500000000-transfer-numbers';
 
 /** booking's migrations, in order. Never schema sync. */
 export const migrations = [
@@ -28,4 +29,5 @@ export const migrations = [
   CustomerSearch1734300100000,
   CalendarConnections1734400000000,
   ClosuresHolidaysWorkingHours1734420000000,
+  TransferNumbers1734500000000,
 ];

@@ -8,6 +8,7 @@ import { AppointmentsService } from '../appointments/appointments.service';
 import { BusinessAppointmentsService } from '../appointments/business-appointments.service';
 import { bookingOperationDuration, bookingsTotal, cancellationsTotal } from '../availability/availability.metrics';
 import { AvailabilityService } from '../availability/availability.service';
+import { SlotHoldDesk } from '../availability/slot-hold-desk';
 import { CallbacksService } from '../callbacks/callbacks.service';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { BookingFailure } from '../common/booking-failure';
@@ -31,6 +32,7 @@ export class BookingRequestsHandler {
     private readonly catalogue: CatalogueService,
     private readonly customers: CustomersService,
     private readonly availability: AvailabilityService,
+    private readonly holds: SlotHoldDesk,
     private readonly appointments: AppointmentsService,
     private readonly business: BusinessAppointmentsService,
     private readonly directory: CustomerDirectoryService,
@@ -90,8 +92,12 @@ export class BookingRequestsHandler {
       }
       case 'availability.get': {
         const ctx = await this.catalogue.requireBookable(request.companyId, request.serviceId, request.staffId);
-        return this.availability.get(ctx, request.from, request.to, signal);
+        return this.availability.get(ctx, request.from, request.to, signal, request.callId);
       }
+      case 'slot.hold':
+        return this.holds.hold(request);
+      case 'slot.release':
+        return this.holds.release(request);
       case 'appointment.book':
         return this.appointments.book(request, signal, deadline ? deadline - DEADLINE_MARGIN_MS : undefined);
       case 'appointment.list':

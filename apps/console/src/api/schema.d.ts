@@ -3203,8 +3203,78 @@ export interface operations {
                                 string
                             ][];
                         };
+                        transferNumbers?: {
+                            number: string;
+                            hours?: {
+                                mon?: [
+                                    string,
+                                    string
+                                ][];
+                                tue?: [
+                                    string,
+                                    string
+                                ][];
+                                wed?: [
+                                    string,
+                                    string
+                                ][];
+                                thu?: [
+                                    string,
+                                    string
+                                ][];
+                                fri?: [
+                                    string,
+                                    string
+                                ][];
+                                sat?: [
+                                    string,
+                                    string
+                                ][];
+                                sun?: [
+                                    string,
+                                    string
+                                ][];
+                            };
+                            /** @default null */
+                            label?: string | null;
+                        }[];
                         /** @default true */
                         active?: boolean;
+                    }[];
+                    transferNumbers?: {
+                        number: string;
+                        hours?: {
+                            mon?: [
+                                string,
+                                string
+                            ][];
+                            tue?: [
+                                string,
+                                string
+                            ][];
+                            wed?: [
+                                string,
+                                string
+                            ][];
+                            thu?: [
+                                string,
+                                string
+                            ][];
+                            fri?: [
+                                string,
+                                string
+                            ][];
+                            sat?: [
+                                string,
+                                string
+                            ][];
+                            sun?: [
+                                string,
+                                string
+                            ][];
+                        };
+                        /** @default null */
+                        label?: string | null;
                     }[];
                     phoneNumbers?: {
                         number: string;

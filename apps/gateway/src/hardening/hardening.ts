@@ -41,10 +41,15 @@ function checkContentType(request: FastifyRequest): void {
  * - strict bodies: the body limit stays bootstrap's 1 MiB (413 above it) except on routes that declare their own
  *   with `@RouteConfig({ bodyLimit })` (Retell's call webhooks: RETELL_WEBHOOK_BODY_LIMIT); a Content-Type must be a single media
  *   type (no lists or folded duplicates, JSON only in UTF-8), else 415; JSON must parse (prototype-poisoning
- *   keys refused) and be an object at the top level, else 400 with a plain message; the raw body is kept for
+ *   keys refused) and be an object at the top level, else 400 with a plain message (a route declaring
+ *   `@RouteConfig({ unreadableBodyAnswered: true })`, the voice functions, gets `{}` and the request is marked
+ *   `unreadableBody` to answer itself); the raw body is kept for
  *   webhook signature checks;
  * - a global exception filter: `{statusCode, error, message, traceId}` and `x-trace-id`, never a stack.
  */
+/** Set by the JSON parser on routes declaring `unreadableBodyAnswered`: the body was not a JSON object. */
+export type UnreadableBodyRequest = { unreadableBody?: boolean };
+
 export async function applyHardening(app: NestFastifyApplication, options: HardeningOptions): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
 
@@ -79,11 +84,15 @@ export async function applyHardening(app: NestFastifyApplication, options: Harde
   const defaultJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
     defaultJson(request as never, body.toString('utf8'), (error: Error | null, value?: unknown) => {
-      if (error) return done(new BadRequestException('Malformed JSON body'), undefined);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        return done(new BadRequestException('JSON body must be an object'), undefined);
+      const unreadable = error ? 'Malformed JSON body' : value === null || typeof value !== 'object' || Array.isArray(value) ? 'JSON body must be an object' : null;
+      if (!unreadable) return done(null, value);
+      // A voice function route answers what it cannot read with a spoken "please repeat" (HTTP 200), after its
+      // signature is checked (RetellGuard): an HTTP error mid-call would leave the agent without words.
+      if ((request.routeOptions?.config as { unreadableBodyAnswered?: unknown } | undefined)?.unreadableBodyAnswered === true) {
+        (request as UnreadableBodyRequest).unreadableBody = true;
+        return done(null, {});
       }
-      done(null, value);
+      done(new BadRequestException(unreadable), undefined);
     });
   });
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit }, (_request, body, done) => {

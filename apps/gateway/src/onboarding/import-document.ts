@@ -30,6 +30,11 @@ export const phone = z.string().transform((v, ctx) => {
   }
   return n;
 });
+/** Where a caller asking for a person is put through, and when it is staffed (absent: the opening hours). */
+const transferNumbers = z
+  .array(z.strictObject({ number: phone, hours: openingHours.optional(), label: name.nullable().default(null) }))
+  .max(20)
+  .default([]);
 const minor = z.number().int('must be a whole number of minor units (cents)').min(0);
 
 const alertContact = z
@@ -133,11 +138,15 @@ export const setupDocumentSchema = z
           timeZone: timeZone.nullable().default(null),
           /** Omitted: the company's opening hours. */
           openingHours: openingHours.optional(),
+          /** Omitted: the company's `transferNumbers`. */
+          transferNumbers,
           active: z.boolean().default(true),
         }),
       )
       .max(100)
       .default([]),
+    /** The company's hand-off numbers (calls of no branch, or of a branch without its own). */
+    transferNumbers,
     phoneNumbers: z
       .array(z.strictObject({ number: phone, branch: setupKey.nullable().default(null), label: z.string().trim().max(200).nullable().default(null) }))
       .max(100)

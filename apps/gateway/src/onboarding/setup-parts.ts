@@ -60,8 +60,15 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
     staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active, ...(s.workingHours ? { workingHours: s.workingHours } : {}) })),
     branches: doc.branches
       .filter((b) => b.active)
-      .map((b) => ({ branchId: branchIds.get(b.key)!, key: b.key, openingHours: b.openingHours ?? doc.openingHours })),
+      .map((b) => ({
+        branchId: branchIds.get(b.key)!,
+        key: b.key,
+        openingHours: b.openingHours ?? doc.openingHours,
+        // Only when set: a set-up without hand-off keeps the revision it had before hand-off existed.
+        ...(b.transferNumbers.length ? { transferNumbers: b.transferNumbers } : {}),
+      })),
     openingHours: doc.openingHours,
+    ...(doc.transferNumbers.length ? { transferNumbers: doc.transferNumbers } : {}),
     ...(doc.closures?.length ? { closures: doc.closures } : {}),
     ...(doc.holidays ? { holidays: doc.holidays } : {}),
     policies: doc.policies,

@@ -12,6 +12,8 @@ export interface RetellInvocation {
   agentId: string | null;
   fromNumber: string | null;
   toNumber: string | null;
+  /** The signed body was not a JSON object (answered with a spoken "please repeat"). */
+  unreadable?: boolean;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : null);

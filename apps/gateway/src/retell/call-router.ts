@@ -58,13 +58,19 @@ export class CallRouter {
    */
   async route(inv: Pick<RetellInvocation, 'callId' | 'agentId' | 'fromNumber' | 'toNumber'>, options: { remember?: boolean } = {}): Promise<RoutedCall | null> {
     const toNumber = toE164(inv.toNumber);
-    const found =
-      (inv.agentId ? await this.cached(`agent:${inv.agentId}`, () => this.companies.findCompanyByAgentId(inv.agentId!)) : null) ??
-      (toNumber ? await this.cached(`number:${toNumber}`, () => this.companies.findCompanyByNumber(toNumber)) : null);
+    const byNumber = () => (toNumber ? this.cached(`number:${toNumber}`, () => this.companies.findCompanyByNumber(toNumber)) : Promise.resolve(null));
+    const byAgent = inv.agentId ? await this.cached(`agent:${inv.agentId}`, () => this.companies.findCompanyByAgentId(inv.agentId!)) : null;
+    const found = byAgent ?? (await byNumber());
     if (found) {
+      // One agent for all branches: the branch is the number's that was called (the same company's only).
+      let branchId = found.branchId;
+      if (byAgent && !branchId) {
+        const number = await byNumber();
+        if (number?.company.id === found.company.id) branchId = number.branchId;
+      }
       const routed: RoutedCall = {
         company: pick(found.company),
-        branchId: found.branchId,
+        branchId,
         callId: inv.callId,
         fromNumber: toE164(inv.fromNumber, { sameCountryAs: toNumber }),
         toNumber,

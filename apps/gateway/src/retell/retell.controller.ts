@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { VoiceFunction } from '@receptionist/contracts';
 import { InboundCallService } from './inbound-call.service';
 import { INBOUND_CALL } from './call-context';
 import { RetellRequest, RetellRoute } from './retell.guard';
@@ -12,7 +13,7 @@ const FUNCTION_ROUTES = {
   'get-customer-appointments': 'get_customer_appointments',
   'cancel-appointment': 'cancel_appointment',
   'reschedule-appointment': 'reschedule_appointment',
-} as const;
+} as const satisfies Record<string, VoiceFunction>;
 
 /**
  * Retell's custom functions. Each answers 200 with `{success, message, code?, data?}` — `message` is always

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER, Public, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import type { GatewayEnv } from '../config';
+import type { UnreadableBodyRequest } from '../hardening';
 import { RateLimit, SkipRateLimit } from '../rate-limit';
 import { INBOUND_CALL, readInboundCall, readInvocation, RetellInvocation } from './call-context';
 import { verifyFunctionSecret, verifyRetellSignature } from './retell-signature';
@@ -24,7 +25,13 @@ interface RetellRouteMeta {
  * and limited per company in the `voice` category (100/min).
  */
 export const RetellRoute = (fn: string | null) =>
-  applyDecorators(Public(), SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta), RateLimit('voice'));
+  applyDecorators(
+    Public(),
+    SetMetadata(RETELL_ROUTE, { fn } satisfies RetellRouteMeta),
+    RateLimit('voice'),
+    // A voice function answers a body it cannot read with a spoken "please repeat"; the inbound webhook does not speak.
+    ...(fn === INBOUND_CALL ? [] : [RouteConfig({ unreadableBodyAnswered: true })]),
+  );
 
 /**
  * The largest Retell call webhook accepted (413 above it): a long call's `call_ended`/`call_analyzed` carries the
@@ -41,7 +48,7 @@ export const RetellWebhookRoute = () =>
     RouteConfig({ bodyLimit: RETELL_WEBHOOK_BODY_LIMIT }),
   );
 
-export type RetellRequest = FastifyRequest & {
+export type RetellRequest = FastifyRequest & UnreadableBodyRequest & {
   rawBody?: Buffer;
   retell?: { invocation: RetellInvocation; routed: RoutedCall | null };
   principal?: unknown;
@@ -88,6 +95,11 @@ export class RetellGuard implements CanActivate {
     const credential = this.authenticate(request, raw, meta.kind === 'webhook');
     if (credential === 'missing' || credential === 'invalid') this.refuse(credential);
     if (meta.kind === 'webhook') return true;
+    if (request.unreadableBody) {
+      // Signed, but not JSON: nothing in it routes the call; the controller answers "please repeat".
+      request.retell = { invocation: { ...readInvocation({ body: {} } as FastifyRequest, meta.fn), unreadable: true }, routed: null };
+      return true;
+    }
     const invocation = meta.fn === INBOUND_CALL ? readInboundCall(request) : readInvocation(request, meta.fn);
     let routed: RoutedCall | null;
     if (credential === 'legacy') {

@@ -24,12 +24,14 @@ const SPOKEN = {
     fallbackNoCallback: 'Entschuldigung, ich kann das gerade nicht nachsehen. Bitte rufen Sie später noch einmal an.',
     unknownCompany: 'Entschuldigung, dieser Anschluss ist bei uns noch nicht eingerichtet. Bitte versuchen Sie es später noch einmal.',
     noCall: 'Entschuldigung, ich konnte Ihren Anruf gerade nicht zuordnen. Bitte versuchen Sie es noch einmal.',
+    pleaseRepeat: 'Entschuldigung, das habe ich nicht verstanden. Könnten Sie das bitte noch einmal sagen?',
   },
   en: {
     fallback: "Sorry, I can't check that right now. I'll note your request and we'll call you back as soon as possible.",
     fallbackNoCallback: "Sorry, I can't check that right now. Please call again later.",
     unknownCompany: "Sorry, this line isn't set up with us yet. Please try again later.",
     noCall: "Sorry, I couldn't match this call just now. Please try again.",
+    pleaseRepeat: "Sorry, I didn't catch that. Could you say it again, please?",
   },
 } as const;
 
@@ -57,6 +59,11 @@ export class VoiceFunctionsService {
   }
 
   async call(route: string, invocation: RetellInvocation, routed: RoutedCall | null, rawBody: Buffer | undefined): Promise<VoiceReply> {
+    if (invocation.unreadable) {
+      // Signed but not JSON (a mis-configured tool): like every function failure, 200 and words the agent can say.
+      voiceFunctionCalls().inc({ route, outcome: 'unreadable_request' });
+      return { success: false, code: 'unreadable_request', message: spoken(undefined).pleaseRepeat };
+    }
     if (!routed) {
       const outcome = invocation.callId || invocation.agentId || invocation.toNumber ? 'unknown_company' : 'no_call_context';
       voiceFunctionCalls().inc({ route, outcome });

@@ -11,9 +11,13 @@ const serviceSchema = z.object({
   name: z.string(),
   aliases: z.array(z.string()).default([]),
   durationMinutes: z.number().int().positive().default(30),
+  /** Integer minor units of the company's currency; null: price on request. */
+  priceMinor: z.number().int().nullable().default(null),
+  /** The service's own overrides of the company's booking policies. */
+  policies: z.record(z.string(), z.unknown()).optional(),
   staffIds: z.array(z.string()).default([]),
   /** A composite service's steps (who may do each); absent for an ordinary one. */
-  steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), staffIds: z.array(z.string()).default([]) })).optional(),
+  steps: z.array(z.object({ serviceId: z.string(), name: z.string().default(''), durationMinutes: z.number().int().positive().optional(), staffIds: z.array(z.string()).default([]) })).optional(),
 });
 const staffSchema = z.object({
   staffId: z.string(),
@@ -21,6 +25,9 @@ const staffSchema = z.object({
   name: z.string(),
   serviceIds: z.array(z.string()).default([]),
 });
+const hoursSchema = z.record(z.string(), z.array(z.tuple([z.string(), z.string()])));
+const transferNumber = z.object({ number: z.string(), hours: hoursSchema.optional(), label: z.string().nullable().default(null) });
+export type TransferNumberView = z.infer<typeof transferNumber>;
 const catalogueSchema = z.object({
   timeZone: z.string().optional(),
   language: z.string().optional(),
@@ -29,6 +36,19 @@ const catalogueSchema = z.object({
   policies: z.record(z.string(), z.unknown()).optional(),
   /** Weekday → [['09:00','17:00']] in the company's zone; settles "halb drei" (02:30 or 14:30). */
   openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))).optional(),
+  /** Branches with their own hours (the call's branch is the company's `branchId`). */
+  branches: z
+    .array(
+      z.object({
+        branchId: z.string(),
+        key: z.string().default(''),
+        openingHours: hoursSchema,
+        transferNumbers: z.array(transferNumber).default([]),
+      }),
+    )
+    .default([]),
+  /** Where a caller asking for a person is put through, with the hours it is staffed (absent: the opening hours). */
+  transferNumbers: z.array(transferNumber).default([]),
   /** Local dates (`YYYY-MM-DD`) the business is closed although its week says open: closures, public holidays. */
   closedDays: z.array(z.string()).optional(),
 });

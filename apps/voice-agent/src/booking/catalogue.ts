@@ -63,6 +63,8 @@ function match<T>(query: string, items: T[], id: (t: T) => string, key: (t: T) =
   const exact = items.filter((t) => names(t).some((n) => norm(n) === nq));
   if (exact.length === 1) return { kind: 'one', item: exact[0] };
   if (exact.length > 1) return { kind: 'several', items: exact };
+  const byWords = matchWords(nq, items, names);
+  if (byWords) return byWords;
   const contains = items.filter((t) => names(t).some((n) => {
     const nn = norm(n);
     return nn.length >= 3 && nq.length >= 3 && (nn.includes(nq) || nq.includes(nn));
@@ -76,6 +78,45 @@ function match<T>(query: string, items: T[], id: (t: T) => string, key: (t: T) =
   if (scored.length === 0) return { kind: 'none' };
   if (scored.length > 1 && scored[1].s === scored[0].s) return { kind: 'several', items: scored.filter((x) => x.s === scored[0].s).map((x) => x.t) };
   return { kind: 'one', item: scored[0].t };
+}
+
+/** Words a caller adds that name nothing ("einen Termin für Herrenhaarschnitt bitte"). */
+const FILLERS = new Set(['ein', 'eine', 'einen', 'einem', 'einer', 'fur', 'fuer', 'mit', 'und', 'der', 'die', 'das', 'den', 'dem', 'bitte', 'termin', 'mal', 'zum', 'zur', 'a', 'an', 'the', 'for', 'and', 'with', 'please', 'appointment', 'my', 'mein', 'meine', 'bei', 'beim', 'von', 'frau', 'herr', 'mr', 'mrs', 'ms']);
+
+/** How well `word` appears in `text`: 1 as a part of it (compounds: "schnitt" in "herrenhaarschnitt"), else the best close spelling. */
+function wordIn(word: string, text: string): number {
+  if (text.includes(word)) return 1;
+  let best = 0;
+  for (let len = Math.max(3, word.length - 1); len <= word.length + 1; len++) {
+    for (let i = 0; i + len <= text.length; i++) best = Math.max(best, similarity(word, text.slice(i, i + len)));
+  }
+  return best;
+}
+
+/**
+ * One rule for names said in another order or in parts ("Haarschnitt Herren", "Herren Schnitt", "Färben und
+ * Schneiden"): every word the caller said (fillers aside, at least three letters) must be part of the name or an
+ * alias, spaces ignored so compound parts count, a slip of spelling allowed (≥ 0.85 per word). Among several
+ * names that contain them all, the one that is clearly closest in length wins; close candidates → ask back.
+ */
+function matchWords<T>(nq: string, items: T[], names: (t: T) => string[]): Match<T> | null {
+  const words = nq.split(' ').filter((w) => w.length >= 3 && !FILLERS.has(w));
+  if (!words.length) return null;
+  const scored = items
+    .map((t) => {
+      const fits = names(t)
+        .map((n) => norm(n).replace(/ /g, ''))
+        .map((joined) => ({ joined, fit: Math.min(...words.map((w) => wordIn(w, joined))) }))
+        .filter((x) => x.joined.length && x.fit >= 0.85)
+        .map((x) => x.fit * Math.min(1, words.join('').length / x.joined.length));
+      return { t, cover: fits.length ? Math.max(...fits) : 0 };
+    })
+    .filter((x) => x.cover > 0)
+    .sort((a, b) => b.cover - a.cover);
+  if (scored.length === 0) return null;
+  const close = new Set(scored.filter((x) => scored[0].cover - x.cover < 0.25).map((x) => x.t));
+  const inOrder = items.filter((t) => close.has(t));
+  return inOrder.length === 1 ? { kind: 'one', item: inOrder[0] } : { kind: 'several', items: inOrder };
 }
 
 export const matchService = (query: string, catalogue: Catalogue): Match<CatalogueService> =>

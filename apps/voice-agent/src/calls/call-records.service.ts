@@ -309,6 +309,7 @@ export class CallRecordsService {
         calledAt: new Date(f.called_at).toISOString(),
       })),
       bookingIds: bookings.map((b) => b.appointment_id),
+      handoff: handoffOf(functions, row),
       recording: rec
         ? {
             status: rec.status,
@@ -343,6 +344,24 @@ export class CallRecordsService {
       retellCostMinor: r.retell_cost_minor,
     };
   }
+}
+
+/** Retell's disconnection reasons that mean the caller was put through. */
+const TRANSFERRED = new Set(['call_transfer', 'transfer_bridged']);
+
+/**
+ * The caller asked for a person (transfer_to_human): when, and what came of it — put through (Retell ended the
+ * AI leg with a transfer), the transfer failed, not put through, still going, or a call back recorded instead.
+ */
+function handoffOf(functions: { name: string; success: number; code: string | null; called_at: Date }[], row: { ended_at: Date | null; disconnection_reason: string | null }) {
+  const asked = functions.filter((f) => f.name === 'transfer_to_human' && f.success === 1);
+  const last = asked[asked.length - 1];
+  if (!last) return null;
+  const requestedAt = new Date(last.called_at).toISOString();
+  if (last.code === 'callback_recorded') return { requestedAt, outcome: 'callback_recorded' as const };
+  const reason = row.disconnection_reason;
+  const outcome = reason && TRANSFERRED.has(reason) ? 'transferred' : reason === 'transfer_cancelled' ? 'transfer_failed' : row.ended_at ? 'not_transferred' : 'transferring';
+  return { requestedAt, outcome };
 }
 
 /** Why a recording URL may not be fetched (null: it may). The host is named, the rest of the URL (tokens) is not. */

@@ -4,7 +4,7 @@ import { countryOf, toE164 } from '@receptionist/contracts';
  * Validation of what a caller gives for a booking, one field at a time. A bad value is reported with a
  * machine code and never stored.
  */
-export type FieldResult<T> = { ok: true; value: T } | { ok: false; code: 'empty_name' | 'invalid_phone' | 'invalid_email' };
+export type FieldResult<T> = { ok: true; value: T } | { ok: false; code: 'empty_name' | 'staff_name' | 'invalid_phone' | 'invalid_email' };
 
 /** Names agents fill in when the caller gave none (seed-behaviour §4, book_appointment name rules). */
 const PLACEHOLDER_NAMES = new Set([
@@ -13,9 +13,24 @@ const PLACEHOLDER_NAMES = new Set([
   'not provided', 'herr', 'frau', 'mr', 'mrs', 'ms',
 ]);
 
-export function validateName(raw: string | undefined): FieldResult<string> {
+/** Answers, not names: "ja" landing in `name` when the agent asked "Auf welchen Namen?". */
+const NOT_NAMES = new Set([
+  'ja', 'nein', 'yes', 'no', 'genau', 'okay', 'ok', 'gerne', 'gern', 'bitte', 'danke', 'richtig', 'korrekt', 'passt', 'stimmt',
+  'sure', 'right', 'correct', 'thanks', 'please', 'ich', 'mir', 'mich', 'me', 'myself', 'selbst', 'egal', 'keine ahnung',
+]);
+/** "bei Mario", "zu Anna", "with Ben": a wish for a staff member, not the caller's name. */
+const STAFF_WISH = /^(bei|beim|zu|zum|zur|mit|with|by|to)\s/;
+
+/**
+ * The caller's own name, or why not. `staffNames`: the company's staff — a name equal to one of them (or to
+ * their first name) is the staff member the caller wants, not the caller.
+ */
+export function validateName(raw: string | undefined, staffNames: string[] = []): FieldResult<string> {
   const name = (raw ?? '').replace(/\s+/g, ' ').trim();
   const folded = name.toLowerCase().replace(/[.!?]+$/, '');
+  if (STAFF_WISH.test(folded) || NOT_NAMES.has(folded.replace(/[,!]/g, '').trim())) return { ok: false, code: 'empty_name' };
+  const staffWords = staffNames.flatMap((n) => [n.toLowerCase(), n.toLowerCase().split(' ')[0]]);
+  if (staffWords.includes(folded)) return { ok: false, code: 'staff_name' };
   // A time or a number is not a name ("14 Uhr" landing in `name`); nor is a placeholder or a single letter.
   if (name.length < 2 || name.length > 200 || PLACEHOLDER_NAMES.has(folded) || /\d/.test(name) || !/\p{L}.*\p{L}/u.test(name)) {
     return { ok: false, code: 'empty_name' };

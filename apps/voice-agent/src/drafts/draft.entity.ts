@@ -1,3 +1,4 @@
+import type { CallbackReasonName } from '@receptionist/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type DraftStatus = 'collecting' | 'booked' | 'callback';
@@ -74,7 +75,7 @@ export class CallbackWishEntity {
   wish: string;
 
   @Column({ type: 'varchar', length: 32 })
-  reason: 'calendar_unavailable' | 'no_slot' | 'policy' | 'other';
+  reason: CallbackReasonName;
 
   @Column({ type: 'int' })
   attempts: number;

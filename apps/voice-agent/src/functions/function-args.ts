@@ -21,6 +21,8 @@ export interface FunctionArgs {
   oldDate?: string;
   reason?: string;
   language?: string;
+  /** A branch named by the caller ("die Filiale in Mitte"). */
+  branch?: string;
 }
 
 type Field = keyof FunctionArgs;
@@ -41,6 +43,7 @@ const ALIASES: Record<Field, string[]> = {
   oldDate: ['old_date', 'old_datum', 'altes_datum', 'original_date', 'current_appointment_date'],
   reason: ['reason', 'grund', 'cancellation_reason', 'storno_grund'],
   language: ['language', 'sprache', 'lang'],
+  branch: ['filiale', 'branch', 'standort', 'location', 'branch_name', 'filial_name'],
 };
 const FIELD_OF = new Map<string, Field>();
 for (const [field, names] of Object.entries(ALIASES) as [Field, string[]][]) for (const n of names) FIELD_OF.set(n, field);

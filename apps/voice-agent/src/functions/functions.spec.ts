@@ -1,5 +1,5 @@
 import { booleanish, readArgs, repairSpokenEmail } from './function-args';
-import { normaliseFunctionName } from './function-names';
+import { normaliseFunctionName } from '@receptionist/contracts';
 
 describe('function names', () => {
   it.each([
@@ -21,6 +21,14 @@ describe('function names', () => {
     ['get_available_services', 'list_services'],
     ['request_callback', 'request_callback'],
     [' book appointment ', 'book_appointment'],
+    ['parse_date_v17', 'parse_date'],
+    ['get_opening_hours', 'get_opening_hours'],
+    ['get_business_hours', 'get_opening_hours'],
+    ['get_service_info', 'get_service_info'],
+    ['reserve_slot', 'reserve_slot'],
+    ['hold_slot', 'reserve_slot'],
+    ['release_slot_reservation', 'release_slot_reservation'],
+    ['release_slot', 'release_slot_reservation'],
   ])('%s → %s', (raw, expected) => {
     expect(normaliseFunctionName(raw)).toBe(expected);
   });

@@ -11,6 +11,9 @@ import { CheckAvailabilityHandler } from '../handlers/check-availability.handler
 import { InitializeCallHandler } from '../handlers/initialize-call.handler';
 import { MyAppointmentsHandler } from '../handlers/my-appointments.handler';
 import { ServicesAndCallbackHandler } from '../handlers/services-callback.handler';
+import { CallerInfoHandler } from '../handlers/caller-info.handler';
+import { SlotHoldHandler } from '../handlers/slot-hold.handler';
+import { HandoffHandler } from '../handlers/handoff.handler';
 import { VoiceFunctionsResponder } from './voice-functions.responder';
 
 /** Retell's function calls during a call, answered over `voice.function.call`, asking booking over `booking.request`. */
@@ -28,6 +31,9 @@ import { VoiceFunctionsResponder } from './voice-functions.responder';
     AppointmentBookingHandler,
     MyAppointmentsHandler,
     ServicesAndCallbackHandler,
+    CallerInfoHandler,
+    SlotHoldHandler,
+    HandoffHandler,
     VoiceFunctionsResponder,
   ],
 })

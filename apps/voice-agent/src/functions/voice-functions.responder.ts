@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { Envelope, Topics, toE164, voiceFunctionRequestSchema } from '@receptionist/contracts';
+import { Envelope, Topics, VoiceFunction, normaliseFunctionName, toE164, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { NO_REPLY } from '@receptionist/messaging';
 import { LOGGER, OnRequest, REDIS, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { BOOKS, CallFunctionsLog } from '../calls/call-functions.log';
@@ -16,12 +16,15 @@ import { InitializeCallHandler } from '../handlers/initialize-call.handler';
 import { MyAppointmentsHandler } from '../handlers/my-appointments.handler';
 import { phrases } from '../handlers/phrases';
 import { ServicesAndCallbackHandler } from '../handlers/services-callback.handler';
+import { CallerInfoHandler } from '../handlers/caller-info.handler';
+import { SlotHoldHandler } from '../handlers/slot-hold.handler';
+import { HandoffHandler } from '../handlers/handoff.handler';
 import { readArgs } from './function-args';
-import { VoiceFunction, normaliseFunctionName } from './function-names';
+
 import { unknownFunctionCalls, voiceFunctionDuration } from './voice-functions.metrics';
 
 /** Functions that change something: a retried tool call (same requestKey) gets the first answer again. */
-const REPLAYED: ReadonlySet<VoiceFunction> = new Set(['collect_appointment', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'request_callback']);
+const REPLAYED: ReadonlySet<VoiceFunction> = new Set(['collect_appointment', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'request_callback', 'transfer_to_human']);
 const REPLAY_TTL_S = 300;
 
 /**
@@ -39,6 +42,9 @@ export class VoiceFunctionsResponder {
     private readonly appointments: AppointmentBookingHandler,
     private readonly mine: MyAppointmentsHandler,
     private readonly misc: ServicesAndCallbackHandler,
+    private readonly info: CallerInfoHandler,
+    private readonly holds: SlotHoldHandler,
+    private readonly handoff: HandoffHandler,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
@@ -121,6 +127,18 @@ export class VoiceFunctionsResponder {
           return await this.misc.listServices(ctx);
         case 'request_callback':
           return await this.misc.requestCallback(ctx);
+        case 'parse_date':
+          return await this.info.parseDate(ctx);
+        case 'get_opening_hours':
+          return await this.info.openingHours(ctx);
+        case 'get_service_info':
+          return await this.info.serviceInfo(ctx);
+        case 'reserve_slot':
+          return await this.holds.reserve(ctx);
+        case 'release_slot_reservation':
+          return await this.holds.release(ctx);
+        case 'transfer_to_human':
+          return await this.handoff.transfer(ctx);
       }
     } catch (error) {
       if (error instanceof Answer) return error.reply;

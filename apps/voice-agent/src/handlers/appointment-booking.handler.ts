@@ -148,8 +148,9 @@ export class AppointmentBookingHandler {
     };
 
     if (args.name !== undefined) {
-      const r = validateName(args.name);
+      const r = validateName(args.name, catalogue.staff.map((s) => s.name));
       if (r.ok) patch.customerName = r.value;
+      else if (r.code === 'staff_name') bad('name', fail('staff_name_as_customer_name', phrases.staffNameAsName(ctx, args.name!)));
       else bad('name', fail('empty_name', phrases.emptyName(ctx)));
     }
     if (args.phone !== undefined) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { callbackWishIdFor, type BookingErrorCode } from '@receptionist/contracts';
+import { callbackWishIdFor, type BookingErrorCode, type CallbackReasonName } from '@receptionist/contracts';
 import { BookingClient, BookingUnavailableError } from '../booking/booking.client';
 import { Catalogue, CatalogueService, CatalogueStaff, readAlternatives, readSlots } from '../booking/booking-data';
 import { CatalogueCache, matchService, matchStaff } from '../booking/catalogue';
@@ -63,6 +63,17 @@ export class BookingDesk {
     // A composite service: anyone who may do one of its steps.
     const performs = (s: CatalogueStaff) =>
       !service || !s.serviceIds.length || s.serviceIds.includes(service.serviceId) || !!service.steps?.some((st) => st.staffIds.includes(s.staffId));
+    if (m.kind === 'one' && !performs(m.item) && service) {
+      // A real person who does not do this: say so and who does, rather than "I cannot find this person".
+      const others = catalogue.staff.filter(performs);
+      throw new Answer(
+        fail('staff_does_not_offer', phrases.staffDoesNotOffer(ctx, m.item.name, service.name, others.map((o) => o.name)), {
+          staffName: m.item.name,
+          serviceName: service.name,
+          otherStaff: others.map((o) => ({ staffId: o.staffId, name: o.name })),
+        }),
+      );
+    }
     if (m.kind !== 'one' || !performs(m.item)) {
       throw new Answer(fail('unknown_staff', phrases.unknownStaff(ctx)));
     }
@@ -199,7 +210,7 @@ export class BookingDesk {
     return fail('calendar_unavailable', phrases.calendarFallback(ctx), { callbackRecorded: true, callbackWishId: id });
   }
 
-  recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: 'calendar_unavailable' | 'no_slot' | 'policy' | 'other'): Promise<string> {
+  recordCallback(ctx: CallContext, who: { name: string | null; phone: string }, wish: string, reason: CallbackReasonName): Promise<string> {
     return this.callbacks.record({ id: wishIdOf(ctx), companyId: ctx.company.id, callId: ctx.callId, customerName: who.name, phone: who.phone, wish: wish.slice(0, 1000), reason });
   }
 

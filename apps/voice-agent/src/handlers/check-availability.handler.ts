@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isoDate, isoInZone, openAt } from '@receptionist/dates';
+import { Appointment, readAppointments } from '../booking/booking-data';
 import { BookingDesk, describeArgs, openingHoursOf } from './booking-desk';
-import { CallContext, VoiceFunctionReply, ok } from './context';
+import { CallContext, VoiceFunctionReply, ok, slotView } from './context';
 import { phrases } from './phrases';
 
 /**
@@ -31,6 +32,13 @@ export class CheckAvailabilityHandler {
       options: this.desk.optionsData(ctx, result.options),
     };
     if (wish.kind === 'exact' && result.available) return ok(phrases.available(ctx, service.name, wish.start), data);
+    if (wish.kind === 'exact') {
+      // Taken by the caller's own appointment: say so and ask whether to move it or book another, not just "taken".
+      const own = await this.ownAppointmentAt(ctx, wish.start, service.durationMinutes);
+      if (own) {
+        return ok(phrases.ownAppointment(ctx, own.serviceName, new Date(own.startsAt)), { ...data, hasExistingAppointment: true, appointment: { appointmentId: own.appointmentId, serviceName: own.serviceName, ...slotView(ctx, new Date(own.startsAt)) } }, 'own_appointment');
+      }
+    }
     if (staffId && wish.kind === 'exact') {
       // "bei Anna" and she is busy then: her nearest free times, and who else is free at the wished time.
       const others = await this.desk.othersFreeAt(ctx, catalogue, service, staffId, wish.start);
@@ -55,5 +63,16 @@ export class CheckAvailabilityHandler {
       return ok(phrases.takenWithAlternatives(ctx, wish.start, result.options), data, 'slot_taken');
     }
     return ok(phrases.options(ctx, service.name, result.options, result.alternatives), data);
+  }
+
+  /** The caller's own booked appointment overlapping [start, start + minutes); null when none or it cannot be asked. */
+  private async ownAppointmentAt(ctx: CallContext, start: Date, minutes: number): Promise<Appointment | null> {
+    if (!ctx.from) return null;
+    const reply = await this.desk.booking
+      .ask({ operation: 'appointment.list', companyId: ctx.company.id, callId: ctx.callId, customer: { phone: ctx.from }, includePast: false }, ctx.deadline)
+      .catch(() => null);
+    if (!reply?.ok) return null;
+    const end = start.getTime() + minutes * 60_000;
+    return readAppointments(reply.data).find((a) => a.status === 'booked' && new Date(a.startsAt).getTime() < end && new Date(a.endsAt ?? a.startsAt).getTime() > start.getTime()) ?? null;
   }
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { voiceFunctionReplySchema, voiceFunctionRequestSchema } from '@receptionist/contracts';
 import { SpokenLanguage, ZonedNow, isoInZone, spokenClock, spokenDateTime, zonedParts } from '@receptionist/dates';
 import type { FunctionArgs } from '../functions/function-args';
-import type { VoiceFunction } from '../functions/function-names';
+import type { VoiceFunction } from '@receptionist/contracts';
 
 export type VoiceFunctionRequest = z.output<typeof voiceFunctionRequestSchema>;
 export type VoiceFunctionReply = z.infer<typeof voiceFunctionReplySchema>;

@@ -5,6 +5,7 @@ import { CatalogueCache } from '../booking/catalogue';
 import { addDays, germanDate, hhmm, isoDate, isoInZone, spokenLanguage, weekdayName } from '@receptionist/dates';
 import { BookingDesk } from './booking-desk';
 import { CallContext, VoiceFunctionReply, ok, slotView } from './context';
+import { staffedNow } from './handoff';
 import { phrases } from './phrases';
 
 /**
@@ -30,6 +31,8 @@ export class InitializeCallHandler {
       .filter((a) => a.status === 'booked' && new Date(a.startsAt).getTime() > ctx.now.instant.getTime())
       .sort((a, b) => a.startsAt.localeCompare(b.startsAt));
     const message = customer ? phrases.greetingKnown(ctx, customer.name!) : phrases.greetingNew(ctx);
+    // The number Retell's transfer tool can use as {{transfer_number}}: staffed now, else empty.
+    const handoff = staffedNow(catalogue, ctx.company.branchId, ctx.now, ctx.company.timeZone);
 
     return ok(message, {
       customer: customer
@@ -40,7 +43,12 @@ export class InitializeCallHandler {
       upcomingAppointments: upcoming.map((a) => ({ appointmentId: a.appointmentId, serviceName: a.serviceName, ...slotView(ctx, new Date(a.startsAt)) })),
       services: (catalogue?.services ?? []).map((s) => ({ serviceId: s.serviceId, key: s.key, name: s.name, durationMinutes: s.durationMinutes })),
       bookingReachable: catalogue !== null && caller.reachable,
-      dynamicVariables: this.dynamicVariables(ctx, customer, upcoming, catalogue, message),
+      handoff: handoff ? { available: true, number: handoff.number, label: handoff.label } : { available: false, number: null, label: null },
+      dynamicVariables: {
+        ...this.dynamicVariables(ctx, customer, upcoming, catalogue, message),
+        transfer_number: handoff?.number ?? '',
+        transfer_available: handoff ? 'true' : 'false',
+      },
     });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { BookingUnavailableError } from '../booking/booking.client';
-import { Appointment, readAlternatives, readAppointment, readAppointments } from '../booking/booking-data';
+import { Appointment, Catalogue, readAlternatives, readAppointment, readAppointments } from '../booking/booking-data';
 import { compareDates, parseWhen, zonedParts } from '@receptionist/dates';
 import { Answer, BookingDesk, BookingRefusal } from './booking-desk';
 import { CallContext, VoiceFunctionReply, fail, ok, slotView } from './context';
@@ -61,6 +61,10 @@ export class MyAppointmentsHandler {
     const newDate = args.newDate ?? (identified ? args.date : undefined);
     const newTime = args.newTime ?? (identified || args.newDate ? args.time : undefined);
     const target = await this.target(ctx, phone, args.appointmentId, oldDate, undefined);
+    // A move the policy forbids anyway (limit reached, too close to the start) is refused at once, before the caller
+    // is asked for a new time; booking still decides (and records) every move it is asked for.
+    const forbidden = this.forbiddenMove(ctx, target, await this.desk.catalogue(ctx));
+    if (forbidden) return this.refused(ctx, 'policy_denied', `reschedule ${target.appointmentId}`, forbidden);
     if (!newDate && !newTime && !args.datetime) {
       return fail('missing_fields', phrases.whenToMove(ctx), { missing: ['new_date', 'new_time'], appointment: this.view(ctx, target) });
     }
@@ -114,6 +118,20 @@ export class MyAppointmentsHandler {
       return ok(phrases.slotTaken(ctx, alternatives), { rescheduled: false, appointment: this.view(ctx, target), options: this.desk.optionsData(ctx, alternatives) }, 'slot_taken');
     }
     return this.refused(ctx, reply.code, `reschedule ${target.appointmentId}`, reply.data);
+  }
+
+  /** The company's reschedule rules the appointment already breaks: the policy refusal's data, else null. */
+  private forbiddenMove(ctx: CallContext, target: Appointment, catalogue: Catalogue): Record<string, unknown> | null {
+    const service = catalogue.services.find((sv) => sv.serviceId === target.serviceId);
+    const policies = { ...(catalogue.policies ?? {}), ...(service?.policies ?? {}) } as { maxReschedules?: number; rescheduleNoticeHours?: number | null; cancellationNoticeHours?: number };
+    const count = target.rescheduledCount ?? 0;
+    if (typeof policies.maxReschedules === 'number' && count >= policies.maxReschedules) {
+      return { rule: 'max_reschedules', rescheduledCount: count, maxReschedules: policies.maxReschedules };
+    }
+    const notice = policies.rescheduleNoticeHours ?? policies.cancellationNoticeHours;
+    const hoursLeft = (new Date(target.startsAt).getTime() - ctx.now.instant.getTime()) / 3_600_000;
+    if (typeof notice === 'number' && hoursLeft < notice) return { rule: 'reschedule_notice', noticeHours: notice, hoursLeft };
+    return null;
   }
 
   /** The caller's number, or the refusal for a withheld one. */

@@ -147,6 +147,21 @@ export const phrases = {
       de: `Meinen Sie ${joinAlternatives(names, 'de')}?`,
       en: `Do you mean ${joinAlternatives(names, 'en')}?`,
     }),
+  ownAppointment: (ctx: Ctx, service: string, start: Date) =>
+    pick(ctx, {
+      de: `Zu dieser Zeit haben Sie bereits einen Termin: ${service} am ${dateOf(ctx, start)} um ${timeOf(ctx, start)}. Möchten Sie diesen Termin verschieben oder einen weiteren Termin vereinbaren?`,
+      en: `You already have an appointment then: ${service} on ${dateOf(ctx, start)} at ${timeOf(ctx, start)}. Would you like to move it or book another appointment?`,
+    }),
+  staffDoesNotOffer: (ctx: Ctx, staff: string, service: string, others: string[]) =>
+    others.length
+      ? pick(ctx, {
+          de: `${staff} bietet ${service} leider nicht an. ${service} macht bei uns ${joinAlternatives(others, 'de')}. Möchten Sie einen Termin bei ${others.length === 1 ? others[0] : 'einem von ihnen'}?`,
+          en: `${staff} does not do ${service}, I'm afraid. ${service} is done by ${joinAlternatives(others, 'en')}. Would you like an appointment with ${others.length === 1 ? others[0] : 'one of them'}?`,
+        })
+      : pick(ctx, {
+          de: `${staff} bietet ${service} leider nicht an. Möchten Sie trotzdem einen Termin für ${service}?`,
+          en: `${staff} does not do ${service}, I'm afraid. Would you still like an appointment for ${service}?`,
+        }),
   unknownStaff: (ctx: Ctx) =>
     pick(ctx, {
       de: 'Diese Mitarbeiterin oder diesen Mitarbeiter kann ich leider nicht finden. Darf es auch jemand anderes sein?',
@@ -168,6 +183,12 @@ export const phrases = {
       name: { de: 'Auf welchen Namen darf ich den Termin eintragen?', en: 'What name shall I put the appointment under?' },
       phone: { de: 'Unter welcher Telefonnummer können wir Sie erreichen?', en: 'Which phone number can we reach you on?' },
     }[field]),
+  /** The "name" given is one of our staff: the caller's own name is still missing. */
+  staffNameAsName: (ctx: Ctx, staff: string) =>
+    pick(ctx, {
+      de: `${staff} ist bei uns im Team. Wie ist bitte Ihr eigener Name, auf den ich den Termin eintragen darf?`,
+      en: `${staff} is a member of our team. What is your own name, so I can put the appointment under it?`,
+    }),
   emptyName: (ctx: Ctx) =>
     pick(ctx, {
       de: 'Ich brauche noch Ihren Namen für die Buchung. Auf welchen Namen darf ich den Termin eintragen?',

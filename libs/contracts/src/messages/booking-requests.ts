@@ -8,6 +8,9 @@ import { e164, isoInstant, language } from './common';
  */
 const base = { companyId: z.string().min(1), callId: z.string().nullable().default(null) };
 const customerRef = z.object({ phone: e164 }).or(z.object({ customerId: z.string().min(1) }));
+/** Why staff should call back; `handoff`: the caller asked for a person outside staffed hours. */
+export const callbackReasons = ['calendar_unavailable', 'no_slot', 'policy', 'other', 'handoff'] as const;
+export type CallbackReasonName = (typeof callbackReasons)[number];
 /** open: staff still have to call back; done: called back; closed: no call back needed any more. */
 export const callbackStatuses = ['open', 'done', 'closed'] as const;
 /** Where an appointment was made: the voice agent, the customer portal, the business's staff (admin API), Cal.com's own page. */
@@ -33,6 +36,20 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     from: isoInstant,
     to: isoInstant,
   }),
+  /**
+   * The call holds a free start for a few minutes while the caller decides (reserve_slot): other calls neither see
+   * nor book it. Released by `slot.release`, the call's own booking, the call's end, or after five minutes.
+   */
+  z.object({
+    operation: z.literal('slot.hold'),
+    ...base,
+    callId: z.string().min(1),
+    serviceId: z.string().min(1),
+    staffId: z.string().nullable().default(null),
+    start: isoInstant,
+  }),
+  /** Releases the call's holds (all, or the one at `start`). */
+  z.object({ operation: z.literal('slot.release'), ...base, callId: z.string().min(1), start: isoInstant.optional() }),
   z.object({
     operation: z.literal('appointment.book'),
     ...base,
@@ -136,7 +153,7 @@ export const bookingRequestSchema = z.discriminatedUnion('operation', [
     name: z.string().nullable(),
     phone: e164.nullable(),
     wish: z.string().min(1).max(1000),
-    reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+    reason: z.enum(callbackReasons),
   }),
   /** The admin API: a company's callback requests, newest first, by status and creation time (cursor = last id). */
   z.object({

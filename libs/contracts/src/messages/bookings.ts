@@ -1,3 +1,4 @@
+import { callbackReasons } from './booking-requests';
 import { z } from 'zod';
 import { e164, isoInstant, language } from './common';
 
@@ -51,7 +52,7 @@ export const callbackRequestedSchema = z.object({
   name: z.string().nullable(),
   phone: e164.nullable(),
   wish: z.string().min(1),
-  reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+  reason: z.enum(callbackReasons),
 });
 /**
  * The gateway answered a voice function with its spoken fallback ("we'll call you back") because no answer came in
@@ -66,7 +67,7 @@ export const callbackPromisedSchema = z.object({
   function: z.string().max(100),
   phone: e164,
   wish: z.string().min(1).max(1000),
-  reason: z.enum(['calendar_unavailable', 'no_slot', 'policy', 'other']),
+  reason: z.enum(callbackReasons),
 });
 export const calcomBookingChangedSchema = z.object({
   trigger: z.string().min(1),

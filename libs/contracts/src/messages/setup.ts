@@ -20,6 +20,17 @@ export const holidayRegionSchema = z.object({ country: z.literal('DE'), state: z
 /** Stable key chosen by the business (`haircut-women`), unique per company; the import matches by it. */
 export const setupKey = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lower-case letters, digits, . _ - (max 64)');
 
+/**
+ * A number a caller is put through to when they ask for a person, and when it is staffed (absent: the branch's or
+ * company's opening hours). The first staffed one at the moment of the call is used.
+ */
+export const transferNumberSchema = z.object({
+  number: e164,
+  hours: openingHoursSchema.optional(),
+  label: z.string().min(1).max(200).nullable().default(null),
+});
+export type TransferNumber = z.output<typeof transferNumberSchema>;
+
 export const bookingSetupSchema = z.object({
   companyId: z.string().min(1),
   revision: z.string().min(1),
@@ -57,8 +68,20 @@ export const bookingSetupSchema = z.object({
       workingHours: openingHoursSchema.optional(),
     }),
   ),
-  branches: z.array(z.object({ branchId: z.string().min(1), key: setupKey, openingHours: openingHoursSchema })).default([]),
+  branches: z
+    .array(
+      z.object({
+        branchId: z.string().min(1),
+        key: setupKey,
+        openingHours: openingHoursSchema,
+        /** Left out when empty, so set-ups without hand-off keep their revision. */
+        transferNumbers: z.array(transferNumberSchema).max(20).optional(),
+      }),
+    )
+    .default([]),
   openingHours: openingHoursSchema,
+  /** The company's hand-off numbers, for calls of no branch or of a branch without its own. */
+  transferNumbers: z.array(transferNumberSchema).max(20).optional(),
   /** Days the business is closed although its weekly hours say open (absent: none). */
   closures: z.array(closureSchema).optional(),
   /** Public holidays of this region close the business (absent: holidays are ordinary days). */

@@ -1,6 +1,7 @@
 /**
  * The functions the voice agent answers, and every name existing Retell agents call them by (seed-behaviour
- * §4): lower-cased, spaces and dashes as underscores, a `_vNN` version suffix stripped, then aliases.
+ * §4): lower-cased, spaces and dashes as underscores, a `_vNN` version suffix stripped, then aliases. The one
+ * table of function names: the gateway's fixed routes and voice-agent's dispatch both read it.
  */
 export const VOICE_FUNCTIONS = [
   'initialize_call',
@@ -12,6 +13,12 @@ export const VOICE_FUNCTIONS = [
   'reschedule_appointment',
   'list_services',
   'request_callback',
+  'parse_date',
+  'get_opening_hours',
+  'get_service_info',
+  'reserve_slot',
+  'release_slot_reservation',
+  'transfer_to_human',
 ] as const;
 export type VoiceFunction = (typeof VOICE_FUNCTIONS)[number];
 
@@ -41,6 +48,27 @@ const ALIASES: Record<string, VoiceFunction> = {
   get_available_services: 'list_services',
   get_services: 'list_services',
   callback_request: 'request_callback',
+  parse_datetime: 'parse_date',
+  datetime: 'parse_date',
+  date_parse: 'parse_date',
+  opening_hours: 'get_opening_hours',
+  get_business_hours: 'get_opening_hours',
+  business_hours: 'get_opening_hours',
+  oeffnungszeiten: 'get_opening_hours',
+  service_info: 'get_service_info',
+  get_service_details: 'get_service_info',
+  service_details: 'get_service_info',
+  hold_slot: 'reserve_slot',
+  reserve_appointment_slot: 'reserve_slot',
+  release_slot: 'release_slot_reservation',
+  release_reservation: 'release_slot_reservation',
+  cancel_slot_reservation: 'release_slot_reservation',
+  transfer_to_staff: 'transfer_to_human',
+  human_handoff: 'transfer_to_human',
+  handoff_to_human: 'transfer_to_human',
+  speak_to_human: 'transfer_to_human',
+  connect_to_human: 'transfer_to_human',
+  mitarbeiter_verbinden: 'transfer_to_human',
 };
 
 const KNOWN = new Set<string>(VOICE_FUNCTIONS);
