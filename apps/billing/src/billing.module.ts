@@ -1,3 +1,4 @@
+import { BillingPrivacyHandler } from './privacy/privacy.handler';
 import { Module } from '@nestjs/common';
 import { CreditNotesService } from './invoices/credit-notes.service';
 import { InvoicesService } from './invoices/invoices.service';
@@ -28,6 +29,7 @@ import { UsageService } from './usage/usage.service';
     CreditNotesService,
     UsageService,
     UsageHandler,
+    BillingPrivacyHandler,
     BillingJobs,
     StripeEventsHandler,
     BillingRequestsHandler,

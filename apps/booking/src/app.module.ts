@@ -7,6 +7,7 @@ import { CatalogueModule } from './catalogue/catalogue.module';
 import { bookingEntities } from './entities';
 import { migrations } from './migrations';
 import { RequestsModule } from './requests/requests.module';
+import { BookingPrivacyModule } from './privacy/privacy.handler';
 
 /** Owns customers, services, staff and appointments; talks to Cal.com. */
 @Module({})
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(ctx: ServiceContext<ServiceEnv>): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule],
+      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule, BookingPrivacyModule],
     };
   }
 }

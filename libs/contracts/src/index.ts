@@ -12,3 +12,4 @@ export * from './messages/call-requests';
 export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
+export * from './messages/privacy';

@@ -1,3 +1,4 @@
+import { SyncPrivacyHandler } from '../privacy/privacy.handler';
 import { Module } from '@nestjs/common';
 import { CallbackDeliverer } from './callback-deliverer';
 import { CallbackEventsHandler } from './callback-events.handler';
@@ -7,6 +8,6 @@ import { SyncRequestsHandler } from './sync-requests.handler';
 
 /** Outgoing callback webhooks: companies' subscriptions, deliveries from the platform's events, signed sending. */
 @Module({
-  providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler],
+  providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler, SyncPrivacyHandler],
 })
 export class CallbacksModule {}

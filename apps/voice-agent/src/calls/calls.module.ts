@@ -5,10 +5,11 @@ import { CallRecordsService } from './call-records.service';
 import { CallsResponder } from './calls.responder';
 import { RecordingsService } from './recordings/recordings.service';
 import { audioStorageProvider } from './recordings/storage.provider';
+import { VoiceAgentPrivacyHandler } from '../privacy/privacy.handler';
 
 /** Call records from Retell's call webhooks: transcript, analysis, recording, functions, bookings; call.* facts. */
 @Module({
-  providers: [audioStorageProvider, CallRecordsService, RecordingsService, CallEventsHandler, CallsResponder, CallFunctionsLog],
+  providers: [audioStorageProvider, CallRecordsService, RecordingsService, CallEventsHandler, CallsResponder, CallFunctionsLog, VoiceAgentPrivacyHandler],
   exports: [CallFunctionsLog],
 })
 export class CallsModule {}
