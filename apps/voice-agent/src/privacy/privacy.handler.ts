@@ -10,12 +10,6 @@ import type { AudioStorage } from '../calls/recordings/audio-storage';
 import { servesCompany } from '../calls/serves-company';
 
 /**
- * A recording travels inside the export reply (one Kafka message) only up to this size; a larger one is listed
- * with its size and `omitted` (the reply topic takes ~1 MB).
- */
-const MAX_INLINE_RECORDING_BYTES = 600 * 1024;
-
-/**
  * A caller's data in voice-agent: the calls from or to their numbers (and the calls booking names), with
  * transcripts, analyses, function calls, collected drafts, callback wishes and recordings. Erasure removes the
  * recordings from the store first (repeatable), then in one transaction the numbers, transcripts, analyses,
@@ -76,19 +70,16 @@ export class VoiceAgentPrivacyHandler implements PrivacyStore {
     const recordings: Record<string, unknown>[] = await q('SELECT call_id, status, storage_key, content_type, size_bytes, sha256, stored_at FROM call_recording WHERE company_id = ? AND call_id IN (?)');
     const drafts = await db.query('SELECT * FROM call_draft WHERE company_id = ? AND (phone IN (?) OR call_id IN (?))', [s.companyId, phones, ids.length ? ids : ['-']]);
     const wishes = await db.query('SELECT * FROM callback_wish WHERE company_id = ? AND (phone IN (?) OR call_id IN (?))', [s.companyId, phones, ids.length ? ids : ['-']]);
-    const files: PrivacyExportFile[] = [];
-    for (const r of recordings) {
-      if (r.status !== 'stored' || typeof r.storage_key !== 'string') continue;
-      const size = Number(r.size_bytes ?? 0);
-      const name = `recordings/${String(r.call_id)}${extension(String(r.storage_key))}`;
-      const contentType = String(r.content_type ?? 'application/octet-stream');
-      if (size > MAX_INLINE_RECORDING_BYTES) {
-        files.push({ path: name, contentType, sizeBytes: size, omitted: `larger than ${MAX_INLINE_RECORDING_BYTES} bytes; ask the operator for the file` });
-        continue;
-      }
-      const bytes = await this.storage.read(r.storage_key, 0, size);
-      files.push({ path: name, contentType, sizeBytes: bytes.length, contentBase64: bytes.toString('base64') });
-    }
+    // The files are named here; their bytes travel in pieces (`recording.read` on voice.calls.request), never in
+    // this one reply (a message takes ~1 MB).
+    const files: PrivacyExportFile[] = recordings
+      .filter((r) => r.status === 'stored' && typeof r.storage_key === 'string')
+      .map((r) => ({
+        path: `recordings/${String(r.call_id)}${extension(String(r.storage_key))}`,
+        contentType: String(r.content_type ?? 'application/octet-stream'),
+        sizeBytes: Number(r.size_bytes ?? 0),
+        callId: String(r.call_id),
+      }));
     return { service: this.service, sections: { calls, callFunctions: functions, callBookings: bookings, recordings, drafts, callbackWishes: wishes }, files };
   }
 

@@ -36,9 +36,9 @@ export interface PrivacyExportFile {
   path: string;
   contentType: string;
   sizeBytes: number;
-  /** base64, or absent when the file is larger than one message may carry (then `omitted` says why). */
+  /** A recording's call: the gateway reads its bytes in pieces (`recording.read`) into `contentBase64`. */
+  callId?: string;
   contentBase64?: string;
-  omitted?: string;
 }
 
 export const privacyErasureRequestedSchema = privacySubjectSchema.extend({
