@@ -88,7 +88,7 @@ describe('customer data: export, erasure, retention', () => {
     retell = await startSimulator(retellSimulator, { port: 0 });
     s3 = await startSimulator(s3Simulator, { port: 0 });
     s3.state.buckets.set(BUCKET, { createdAt: new Date(), objects: new Map() });
-    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY, RATE_LIMIT_BOOKING: '1000' });
+    gw = await startGateway({ PLATFORM_ADMIN_EMAIL: ADMIN.email, PLATFORM_ADMIN_PASSWORD: ADMIN.password, RETELLAI_API_KEY: RETELL_KEY, RATE_LIMIT_BOOKING: '1000', RATE_LIMIT_GENERAL: '10000' });
     platform = (await gw.call('POST', '/api/v1/auth/login', { body: ADMIN })).body.token;
     A = await createTestTenant(gw, platform, 'Privacy A');
     B = await createTestTenant(gw, platform, 'Privacy B');
@@ -127,7 +127,7 @@ describe('customer data: export, erasure, retention', () => {
     };
     const erika = await book(A, '09:00', { name: 'Erika Mustermann', phone: ERIKA, email: 'erika@example.com' });
     const max = await book(A, '10:00', { name: 'Max Li', phone: MAX });
-    const erikaAtB = await book(B, '09:00', { name: 'Erika bei B', phone: ERIKA });
+    const erikaAtB = await book(B, '11:30', { name: 'Erika bei B', phone: ERIKA });
     Object.assign(ids, { erika: erika.customer.customerId, erikaAppointment: erika.appointmentId, max: max.customer.customerId, maxAppointment: max.appointmentId, erikaAtB: erikaAtB.customer.customerId });
     ids.erikaCall = await placeCall(ERIKA);
     ids.maxCall = await placeCall(MAX);
@@ -138,22 +138,11 @@ describe('customer data: export, erasure, retention', () => {
       await dbs.notification.query(
         `INSERT INTO notification_message (id, company_id, appointment_id, kind, dedupe_key, channel, to_number, sender, language, time_zone, body, status, due_at, created_at, updated_at)
          VALUES (?, ?, ?, 'confirmation', ?, 'sms', ?, '+4930555000111', 'de', 'Europe/Berlin', ?, 'delivered', ?, ?, ?)`,
-        [randomUUID(), A.companyId, appointment, `confirmation:${appointment}`, to, `Hallo, Ihr Termin ist bestätigt (${to})`, now, now, now],
+        [randomUUID(), A.companyId, appointment, `privacy-test:${appointment}`, to, `Hallo, Ihr Termin ist bestätigt (${to})`, now, now, now],
       );
     }
-    let seq = 0;
-    for (const callId of [ids.erikaCall, ids.maxCall]) {
-      seq += 1;
-      await dbs.billing.query(
-        `INSERT INTO usage_charge (company_id, call_id, kind, period, quantity, amount_minor, currency, status, ledger_seq, occurred_at, created_at, charged_at) VALUES (?, ?, 'talk_time', '2026-12', 30, 50, 'EUR', 'charged', ?, ?, ?, ?)`,
-        [A.companyId, callId, seq, now, now, now],
-      );
-      await dbs.billing.query(
-        `INSERT INTO ledger_entry (company_id, seq, kind, amount_minor, paid_delta_minor, bonus_delta_minor, balance_after_minor, bonus_after_minor, currency, reference, description, occurred_at, created_at)
-         VALUES (?, ?, 'usage', -50, -50, 0, ?, 0, 'EUR', ?, ?, ?, ?)`,
-        [A.companyId, seq, 1000 - seq * 50, `call:${callId}:talk_time`, `Talk time 30 s (call ${callId})`, now, now],
-      );
-    }
+    // billing charged the calls' usage itself (call.completed): the accounting references to keep.
+    await waitFor(async () => Number((await dbs.billing.query('SELECT COUNT(*) AS n FROM usage_charge WHERE call_id IN (?)', [[ids.erikaCall, ids.maxCall]]))[0].n) >= 2, { timeoutMs: 30_000, message: 'usage charged' });
     for (const [appointment, name] of [[ids.erikaAppointment, 'Erika Mustermann'], [ids.maxAppointment, 'Max Li']]) {
       await dbs.sync.query(
         `INSERT INTO callback_delivery (id, subscription_id, company_id, event_id, event_type, payload, status, attempts, due_at, created_at) VALUES (?, ?, ?, ?, 'booking.created', ?, 'delivered', 1, ?, ?)`,
@@ -178,8 +167,10 @@ describe('customer data: export, erasure, retention', () => {
     expect(services.booking.customers.map((c: { name: string }) => c.name)).toEqual(['Erika Mustermann']);
     expect(services.booking.appointments.map((a: { id: string }) => a.id)).toEqual([ids.erikaAppointment]);
     expect(services['voice-agent'].calls.map((c: { call_id: string }) => c.call_id)).toEqual([ids.erikaCall]);
-    expect(services.notification.messages.map((m: { to_number: string }) => m.to_number)).toEqual([ERIKA]);
-    expect(services.billing.ledgerEntries.map((e: { reference: string }) => e.reference)).toEqual([`call:${ids.erikaCall}:talk_time`]);
+    expect(services.notification.messages.length).toBeGreaterThan(0);
+    expect(services.notification.messages.every((m: { to_number: string; appointment_id: string }) => m.to_number === ERIKA || m.appointment_id === ids.erikaAppointment)).toBe(true);
+    expect(services.billing.usageCharges.map((u: { call_id: string }) => u.call_id)).toContain(ids.erikaCall);
+    expect(services.billing.usageCharges.map((u: { call_id: string }) => u.call_id)).not.toContain(ids.maxCall);
     expect(services.sync.callbackDeliveries.map((d: { payload: { data: { appointmentId: string } } }) => d.payload.data.appointmentId)).toEqual([ids.erikaAppointment]);
     expect(services.gateway.auditEntries).toEqual(expect.any(Array));
     // The recording, byte for byte as in the store.
@@ -201,12 +192,17 @@ describe('customer data: export, erasure, retention', () => {
     const again = await call('POST', `${base(A)}/customers/${ids.erika}/erasure`, A.admin);
     expect(again.body.erasureId).toBe(started.body.erasureId);
 
+    let last: unknown;
     const done = await waitFor(async () => {
       const res = await call('GET', `${base(A)}/customers/${ids.erika}/erasure`, A.admin);
+      last = res.body;
       return res.body.status === 'completed' ? res.body : null;
-    }, { timeoutMs: 45_000, intervalMs: 200, message: 'erasure completed' });
+    }, { timeoutMs: 45_000, intervalMs: 300, message: 'erasure completed' }).catch((error: Error) => {
+      throw new Error(`${error.message}; last seen: ${JSON.stringify(last)}`);
+    });
     expect(done.services.every((s: { status: string }) => s.status === 'done')).toBe(true);
-    expect(done.services.find((s: { service: string }) => s.service === 'billing').counts).toEqual({ usageChargesKept: 1, ledgerEntriesKept: 1 });
+    expect(done.services.find((s: { service: string }) => s.service === 'billing').counts.usageChargesKept).toBeGreaterThan(0);
+    const usageBefore = Number((await dbs.billing.query('SELECT COUNT(*) AS n FROM usage_charge WHERE company_id = ?', [A.companyId]))[0].n);
 
     // booking: the record stays, nameless; the other customer and B's Erika untouched.
     const customers = await dbs.booking.query('SELECT id, name, phone, email FROM customer WHERE id IN (?)', [[ids.erika, ids.max, ids.erikaAtB]]);
@@ -229,7 +225,8 @@ describe('customer data: export, erasure, retention', () => {
     expect(messages.find((m: { appointment_id: string }) => m.appointment_id === ids.erikaAppointment)).toMatchObject({ to_number: 'erased', body: '' });
     expect(messages.find((m: { appointment_id: string }) => m.appointment_id === ids.maxAppointment)).toMatchObject({ to_number: MAX });
     // billing: the accounting entries stay as they were (a call id, no person).
-    expect(Number((await dbs.billing.query('SELECT COUNT(*) AS n FROM ledger_entry WHERE company_id = ?', [A.companyId]))[0].n)).toBe(2);
+    expect(Number((await dbs.billing.query('SELECT COUNT(*) AS n FROM usage_charge WHERE company_id = ?', [A.companyId]))[0].n)).toBe(usageBefore);
+    expect(Number((await dbs.billing.query('SELECT COUNT(*) AS n FROM usage_charge WHERE call_id = ?', [ids.erikaCall]))[0].n)).toBeGreaterThan(0);
     // sync: Erika's delivery payload replaced, Max's kept.
     const payloads = (await dbs.sync.query('SELECT payload FROM callback_delivery WHERE company_id = ?', [A.companyId])).map((r: { payload: string }) => r.payload);
     expect(payloads).toEqual(expect.arrayContaining([JSON.stringify({ erased: true }), expect.stringContaining('Max Li')]));
@@ -263,6 +260,7 @@ describe('customer data: export, erasure, retention', () => {
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ recordingsDays: 90, transcriptsDays: 90 });
     await waitFor(async () => (await dbs.voice.query('SELECT status FROM call_recording WHERE call_id = ?', [ids.maxCall]))[0].status === 'expired', { timeoutMs: 20_000, message: 'old recording expired' });
+    await waitFor(async () => (await dbs.voice.query('SELECT transcript_removed_at FROM call_record WHERE call_id = ?', [ids.maxCall]))[0].transcript_removed_at !== null, { timeoutMs: 20_000, message: 'old transcript removed' });
     expect(objects().some((k) => k.includes(ids.maxCall))).toBe(false);
     expect(objects().some((k) => k.includes(fresh))).toBe(true);
     const rows = await dbs.voice.query('SELECT call_id, transcript_removed_at, from_number FROM call_record WHERE call_id IN (?)', [[ids.maxCall, fresh]]);
