@@ -46,6 +46,10 @@ export class ErasureProgressHandler {
   private async record(envelope: Envelope): Promise<void> {
     const done: PrivacyErased = privacyErasedSchema.parse(envelope.data);
     const closed = await this.dataSource.transaction(async (m) => {
+      // Services answer at the same time on different topics: the erasure's row serialises them, so the last one
+      // sees every other step committed (locking reads below see the latest rows, not a snapshot).
+      const [erasure] = await m.query('SELECT id FROM customer_erasure WHERE id = ? FOR UPDATE', [done.erasureId]);
+      if (!erasure) return false;
       const step = await m.query('UPDATE customer_erasure_step SET counts = ?, completed_at = ? WHERE erasure_id = ? AND service = ? AND completed_at IS NULL', [
         JSON.stringify(done.counts),
         new Date(done.erasedAt),
@@ -54,9 +58,9 @@ export class ErasureProgressHandler {
       ]);
       // Another deployment's erasure (a shared broker) or a redelivery: nothing of ours changes.
       if (!step.affectedRows) return false;
-      const [{ n }] = await m.query('SELECT COUNT(*) AS n FROM customer_erasure_step WHERE erasure_id = ? AND completed_at IS NULL', [done.erasureId]);
+      const [{ n }] = await m.query('SELECT COUNT(*) AS n FROM customer_erasure_step WHERE erasure_id = ? AND completed_at IS NULL FOR UPDATE', [done.erasureId]);
       if (Number(n) > 0) return false;
-      const rows: { counts: unknown; service: string }[] = await m.query('SELECT service, counts FROM customer_erasure_step WHERE erasure_id = ?', [done.erasureId]);
+      const rows: { counts: unknown; service: string }[] = await m.query('SELECT service, counts FROM customer_erasure_step WHERE erasure_id = ? FOR UPDATE', [done.erasureId]);
       const closing = await m.query(`UPDATE customer_erasure SET status = 'completed', open_key = NULL, completed_at = ? WHERE id = ? AND status = 'pending'`, [new Date(), done.erasureId]);
       if (!closing.affectedRows) return false;
       const counts = Object.fromEntries(rows.map((r) => [r.service, typeof r.counts === 'string' ? JSON.parse(r.counts) : r.counts]));
