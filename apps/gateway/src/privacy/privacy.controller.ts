@@ -32,7 +32,7 @@ export class PrivacyController {
     return bundle;
   }
 
-  /** Starts the erasure (202), or answers the one under way; GET follows it until every service is done. */
+  /** Starts the erasure (202), or answers the one under way; GET follows it until every service is done (`none`: never asked). */
   @Post('customers/:customerId/erasure')
   @HttpCode(202)
   @RequireAbility('companies.update')
@@ -43,7 +43,7 @@ export class PrivacyController {
   @Get('customers/:customerId/erasure')
   @RequireAbility('companies.update')
   async erasure(@CurrentPrincipal() principal: Principal, @Param('companyId') companyId: string, @Param('customerId') customerId: string) {
-    return this.privacy.requireLatest(await this.tenants.require(principal, companyId), customerId);
+    return this.privacy.latestOrNone(await this.tenants.require(principal, companyId), customerId);
   }
 
   @Get('retention')

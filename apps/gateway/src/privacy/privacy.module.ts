@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CallsClient } from '../calls/calls.client';
+import { AppointmentsClient } from '../appointments/appointments.client';
 import { CompaniesModule } from '../companies/companies.module';
 import { ErasureProgressHandler } from './erasure-progress.handler';
 import { PrivacyClient } from './privacy.client';
@@ -11,6 +12,6 @@ import { CustomerPrivacyService } from './privacy.service';
 @Module({
   imports: [CompaniesModule, AuditModule],
   controllers: [PrivacyController],
-  providers: [PrivacyClient, CallsClient, CustomerPrivacyService, ErasureProgressHandler],
+  providers: [PrivacyClient, CallsClient, AppointmentsClient, CustomerPrivacyService, ErasureProgressHandler],
 })
 export class PrivacyModule {}

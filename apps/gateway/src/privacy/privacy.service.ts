@@ -7,6 +7,7 @@ import { Actor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { UUID_RE } from '../common/zod-body';
 import { CallsClient } from '../calls/calls.client';
+import { AppointmentsClient } from '../appointments/appointments.client';
 import { PrivacyClient, ServiceExport } from './privacy.client';
 
 type Row = Record<string, unknown>;
@@ -30,6 +31,7 @@ export class CustomerPrivacyService {
     private readonly outbox: Outbox,
     private readonly audit: AuditService,
     private readonly calls: CallsClient,
+    private readonly booking: AppointmentsClient,
   ) {}
 
   /** The identifiers every service finds the caller by, and what booking and voice-agent hold. */
@@ -170,9 +172,12 @@ export class CustomerPrivacyService {
     };
   }
 
-  async requireLatest(companyId: string, customerId: string) {
+  /** The latest erasure, or `status: none` for a customer of the company never erased (another company's: 404). */
+  async latestOrNone(companyId: string, customerId: string) {
     const e = await this.latest(companyId, customerId);
-    if (!e) throw new NotFoundException('no erasure of this customer');
-    return e;
+    if (e) return e;
+    if (!UUID_RE.test(customerId)) throw new NotFoundException('customer not found');
+    await this.booking.ask({ operation: 'customer.get', companyId, callId: null, customerId });
+    return { erasureId: null, customerId, status: 'none' as const, requestedAt: null, completedAt: null, services: [] };
   }
 }
