@@ -185,6 +185,8 @@ describe('customer data: export, erasure, retention', () => {
   });
 
   it('erasure: personal data gone in every service and the store, accounting kept, audited, done only when all are, repeatable', async () => {
+    expect((await call('GET', `${base(A)}/customers/${ids.erika}/erasure`, A.admin)).body).toMatchObject({ status: 'none', services: [] });
+    expect((await call('GET', `${base(A)}/customers/${ids.erikaAtB}/erasure`, A.admin)).status).toBe(404);
     const started = await call('POST', `${base(A)}/customers/${ids.erika}/erasure`, A.admin);
     expect(started.status).toBe(202);
     expect(started.body.services.map((s: { service: string }) => s.service).sort()).toEqual(['billing', 'booking', 'gateway', 'notification', 'sync', 'voice-agent']);
