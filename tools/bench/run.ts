@@ -23,9 +23,10 @@ import type { OtelOverheadResult } from './otel-overhead';
 import type { CallbackBenchResult } from './callback-deliveries';
 import type { SelfServiceBenchResult } from './self-service';
 import type { RetentionBenchResult } from './messaging-retention';
+import type { PlanCloseBenchResult } from './plan-period-close';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'messaging-retention', 'self-service'] as const;
+const BENCHMARKS = ['outbox-latency', 'request-reply', 'admin-api', 'retell-webhooks', 'voice-chain', 'notification-burst', 'understanding', 'billing-usage', 'otel-overhead', 'callback-deliveries', 'messaging-retention', 'self-service', 'plan-period-close'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 interface Outcome {
@@ -133,6 +134,12 @@ function printSummary(outcomes: Outcome[]): void {
         console.log(row(`${q.label}, API`, q.api, `${q.rows} rows; p99 target < ${r.targetP99Ms} ms: ${q.api.p99 < r.targetP99Ms ? 'ok' : 'OVER'}`));
       }
       notes.push(`self-service: ${r.appointments} appointments and ${r.customers} customers per company (two companies), seeded in ${fmt(r.seedSeconds, 0)} s`);
+    } else if (o.name === 'plan-period-close') {
+      const r = o.result as PlanCloseBenchResult;
+      notes.push(
+        `plan period close, ${r.companies} companies (${r.postpaid} postpaid with overage): ${fmt(r.seconds, 2)} s and ${r.stripeRequests} Stripe requests; ` +
+          `floor ${fmt(r.floorSeconds, 2)} s and ${r.floorStripeRequests} requests (bulk UPDATE ${fmt(r.bulkUpdateMs, 0)} ms + raw requests 8 at a time, p50 ${fmt(r.rawStripeP50Ms, 2)} ms); items exact ${r.itemsExact}`,
+      );
     } else if (o.name === 'otel-overhead') {
       const r = o.result as OtelOverheadResult;
       notes.push(

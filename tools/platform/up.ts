@@ -68,6 +68,9 @@ const SIMULATOR_ENV: NodeJS.ProcessEnv = {
   RECORDING_URL_HOSTS: 'http://127.0.0.1:4020',
   // Frankfurter's v1 shape; without simulators billing asks the real Frankfurter API (its default, no key needed).
   EXCHANGE_RATES_URL: 'http://127.0.0.1:4060/v1',
+  // E-mail (invitations, password resets, alerts) goes to the SMTP simulator's mail port; read it at :4100/__sim/smtp/messages.
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: '2525',
 };
 
 async function main() {
@@ -109,7 +112,7 @@ async function main() {
       `Platform up: six services healthy in ${(total / 1000).toFixed(1)} s (migrations + start).`,
       ...lines,
       `  kafka         127.0.0.1:${(process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(':')[1]}`,
-      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4090 (calcom, retell, stripe, twilio, samedi, rates, translate, slack, s3)' : '  simulators    off (API keys set)',
+      simulatorsStarted ? '  simulators    http://127.0.0.1:4010-4100 (calcom, retell, stripe, twilio, samedi, rates, translate, slack, s3, smtp; mail on :2525, read at :4100/__sim/smtp/messages)' : '  simulators    off (API keys set)',
       `  logs          ${path.relative(process.cwd(), path.join(RUN, 'logs'))}/<service>.log`,
       demo,
       demoCall,

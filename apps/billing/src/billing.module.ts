@@ -14,8 +14,12 @@ import { StripeClient } from './stripe/stripe.client';
 import { TopUpsService } from './topups/topups.service';
 import { BillingJobs, UsageHandler } from './usage/usage.handler';
 import { UsageService } from './usage/usage.service';
+import { PlanJobs } from './plans/plan-jobs.service';
+import { PlanUsage } from './plans/plan-usage';
+import { PlansService } from './plans/plans.service';
+import { SubscriptionsService } from './plans/subscriptions.service';
 
-/** Ledger, usage debits, top-ups (also automatic), invoices (also partners' aggregate ones), credit notes, Stripe events and the `billing.request` responder. */
+/** Ledger, usage debits, top-ups (also automatic), invoices (also partners' aggregate ones), credit notes, plans and subscriptions (Stripe Billing, dunning), Stripe events and the `billing.request` responder. */
 @Module({
   imports: [PricingModule],
   providers: [
@@ -34,6 +38,10 @@ import { UsageService } from './usage/usage.service';
     StripeEventsHandler,
     BillingRequestsHandler,
     ExchangeRatesService,
+    PlansService,
+    PlanUsage,
+    SubscriptionsService,
+    PlanJobs,
   ],
 })
 export class BillingModule {}

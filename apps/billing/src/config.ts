@@ -1,4 +1,31 @@
 import { z } from 'zod';
+import { planDefinitionSchema } from '@receptionist/contracts';
+
+/** BILLING_PLANS: a JSON array of plan definitions (the admin API's `POST /api/v1/plans` body), upserted at start-up. */
+const plansSetting = z
+  .string()
+  .default('[]')
+  .transform((s, ctx) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(s);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of plans' });
+      return z.NEVER;
+    }
+    const parsed = z.array(planDefinitionSchema).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      ctx.addIssue({ code: 'custom', message: `[${issue.path.join('.')}]: ${issue.message}` });
+      return z.NEVER;
+    }
+    const codes = parsed.data.map((p) => p.code);
+    if (new Set(codes).size !== codes.length) {
+      ctx.addIssue({ code: 'custom', message: 'plan codes must be unique' });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
 
 /** `5000:5,10000:10` → a top-up of at least 50.00 earns 5 % bonus credit, of at least 100.00 10 %. */
 const bonusTiers = z
@@ -50,5 +77,13 @@ export const billingEnvSchema = z.object({
    * for each other. Never set in production.
    */
   BILLING_SERVE_COMPANIES: z.string().optional(),
+  /** Plans the operator offers, upserted at every start (the admin API can add and change plans too). */
+  BILLING_PLANS: plansSetting,
+  /** After a failed subscription payment, how long calls are still taken (reminders meanwhile) before they are refused. */
+  BILLING_DUNNING_GRACE_MS: z.coerce.number().int().min(1000).max(60 * 86_400_000).default(7 * 86_400_000),
+  /** How often the company's admins are reminded during the grace period. */
+  BILLING_DUNNING_REMINDER_MS: z.coerce.number().int().min(500).max(30 * 86_400_000).default(2 * 86_400_000),
+  /** How often grace periods and ended plan periods are looked at (reminders, refusals, postpaid overage invoicing). */
+  BILLING_PLAN_JOBS_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
 });
 export type BillingEnv = z.infer<typeof billingEnvSchema>;

@@ -17,6 +17,7 @@ import { CalcomWebhookModule } from './webhooks/calcom/calcom-webhook.module';
 import { TwilioWebhooksModule } from './webhooks/twilio/twilio-webhooks.module';
 import { CallsModule } from './calls/calls.module';
 import { PortalModule } from './portal/portal.module';
+import { TeamModule } from './team/team.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbackRequestsModule } from './callback-requests/callback-requests.module';
 import { CallbackSubscriptionsModule } from './callback-subscriptions/callback-subscriptions.module';
@@ -25,6 +26,7 @@ import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { CustomersModule } from './customers/customers.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { SetupModule } from './setup/setup.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
 @Module({})
@@ -47,6 +49,7 @@ export class AppModule {
         TwilioWebhooksModule,
         CallsModule,
         PortalModule,
+        TeamModule,
         BillingModule,
         CallbackRequestsModule,
         CallbackSubscriptionsModule,
@@ -55,6 +58,7 @@ export class AppModule {
         AppointmentsModule,
         CustomersModule,
         PrivacyModule,
+        SetupModule,
       ],
       controllers: [PublicHealthController],
     };

@@ -38,6 +38,15 @@ export const gatewayEnvSchema = z.object({
   PLATFORM_ADMIN_PASSWORD: newPasswordSchema.optional(),
   /** Lifetime of the personal access token handed out by POST /api/v1/auth/login. */
   LOGIN_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(720),
+  // Team (apps/gateway/src/team)
+  /** How long a team invitation link (sent by e-mail or SMS) stays usable. */
+  TEAM_INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+  /** How long a password-reset link stays usable; short, since whoever reads the mail may use it. */
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(1440).default(30),
+  /** Reset links sent per account and hour; further requests get the same answer and send nothing. */
+  PASSWORD_RESET_PER_HOUR: z.coerce.number().int().min(1).max(100).default(3),
+  /** Where the console's pages live; links are `<CONSOLE_URL>/accept-invitation#token=…` and `/reset-password#token=…`. Default `<APP_URL>/console`. */
+  CONSOLE_URL: z.url().optional(),
   // Customer portal (apps/gateway/src/portal)
   /** Lifetime of a portal token handed out by POST /api/portal/login. */
   PORTAL_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
@@ -52,6 +61,8 @@ export const gatewayEnvSchema = z.object({
   RATE_LIMIT_BOOKING: perWindow(30),
   RATE_LIMIT_SENSITIVE: perWindow(10),
   RATE_LIMIT_PORTAL: perWindow(60),
+  /** A portal customer's cancellations and reschedules (per customer), within the portal's own limit. */
+  RATE_LIMIT_PORTAL_CHANGE: perWindow(10),
   /** Prefix of the Redis keys; all gateway instances of one deployment must share it. */
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]+$/).default('gateway:rl'),
   /** Redis hash holding the last heartbeat of every service instance; one per deployment sharing a broker. */

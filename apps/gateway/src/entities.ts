@@ -2,6 +2,7 @@ import { AuditLogEntity } from './audit/audit-log.entity';
 import { BranchEntity, CompanyEntity, PhoneNumberEntity, RetellAgentEntity } from './companies/entities';
 import { AccessTokenEntity, RolePermissionEntity, UserEntity } from './identity/entities';
 import { PortalCustomerEntity, PortalInvitationEntity, PortalTokenEntity } from './portal/entities';
+import { CompanyRoleEntity, PasswordResetEntity, UserInvitationEntity } from './team/entities';
 
 /** Every TypeORM entity of the gateway's own database. */
 export const gatewayEntities = [
@@ -16,4 +17,7 @@ export const gatewayEntities = [
   PortalInvitationEntity,
   PortalCustomerEntity,
   PortalTokenEntity,
+  CompanyRoleEntity,
+  UserInvitationEntity,
+  PasswordResetEntity,
 ];

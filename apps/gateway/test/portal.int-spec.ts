@@ -396,6 +396,19 @@ describe('customer portal', () => {
     expect([list.status, list.body.data]).toEqual([200, []]);
   });
 
+  it("limits each customer's cancellations and reschedules to 10 per minute, apart from the portal's 60", async () => {
+    const changer = await signUp('B', { email: 'changer@portal.test' }, 'changer portal password');
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = i % 2 ? await call('POST', '/api/portal/appointments/not-a-uuid/reschedule', changer.token, { start: at('15:00') }) : await call('POST', '/api/portal/appointments/not-a-uuid/cancel', changer.token, {});
+      statuses.push(res.status);
+      if (i === 10) expect([res.headers.get('ratelimit-limit'), Number(res.headers.get('retry-after')) > 0]).toEqual(['10', true]);
+    }
+    expect(statuses).toEqual([...Array(10).fill(404), 429]);
+    // Reading is still within the portal's own allowance.
+    expect((await call('GET', '/api/portal/me', changer.token)).status).toBe(200);
+  });
+
   it('counts invitations as sensitive operations: 10 per minute, then 429', async () => {
     // A second instance on the same database with the production sensitive limit, counting in a keyspace of its own.
     const strict = await startGateway({ RATE_LIMIT_SENSITIVE: '10', RATE_LIMIT_KEY_PREFIX: `rl-portal-strict-${uniqueName('p')}:` }, { database: gw.database });

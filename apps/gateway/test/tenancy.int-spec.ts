@@ -75,6 +75,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/billing/invoices': { period: new Date().toISOString().slice(0, 7) },
   'PATCH /api/v1/companies/:companyId/billing/prices': { perMinuteMinor: 0 },
   'POST /api/v1/companies/:companyId/billing/invoices/:invoiceId/credit-notes': { amount: 1, reason: 'Refund taken by B' },
+  'POST /api/v1/companies/:companyId/billing/subscription': { planCode: 'basic', currency: 'EUR' },
+  'PATCH /api/v1/companies/:companyId/billing/subscription': { cancelAtPeriodEnd: true },
+  'POST /api/v1/companies/:companyId/billing/portal-session': {},
   'PATCH /api/v1/companies/:companyId/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
   'PATCH /api/v1/callback-requests/:callbackRequestId': { status: 'closed', note: 'closed by B' },
   'POST /api/v1/companies/:companyId/callback-subscriptions': { url: 'http://127.0.0.1:9/hooks/intruder', events: ['booking.created'] },
@@ -88,6 +91,18 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/v1/companies/:companyId/appointments/:appointmentId/outcome': { outcome: 'no_show' },
   'PATCH /api/v1/companies/:companyId/customers/:customerId': { name: 'Renamed by B' },
   'POST /api/v1/companies/:companyId/customers/:customerId/merge': { duplicateId: '00000000-0000-4000-8000-000000000000' },
+  'POST /api/v1/companies/:companyId/roles': { name: 'Role by B', abilities: ['calls.read'] },
+  'PATCH /api/v1/companies/:companyId/roles/:roleId': { name: 'Renamed by B', abilities: ['billing.manage'] },
+  'POST /api/v1/companies/:companyId/invitations': { name: 'Invited by B', email: 'intruder-invitee@b.test', role: 'company_admin' },
+  'POST /api/v1/companies/:companyId/services': { key: 'intruder', name: 'Intruder', calcomEventTypeId: 9999, durationMinutes: 30 },
+  'PUT /api/v1/companies/:companyId/services/:serviceKey': { name: 'Renamed by B', calcomEventTypeId: 1001, durationMinutes: 30 },
+  'POST /api/v1/companies/:companyId/staff': { key: 'intruder', name: 'Intruder' },
+  'PUT /api/v1/companies/:companyId/staff/:staffKey': { name: 'Renamed by B' },
+  'PUT /api/v1/companies/:companyId/opening-hours': { weekly: {} },
+  'PUT /api/v1/companies/:companyId/booking-policies': { minNoticeMinutes: 0 },
+  'PUT /api/v1/companies/:companyId/agent-settings': { greeting: { de: 'Hier ist B' } },
+  'PUT /api/v1/companies/:companyId/notification-settings': { channels: ['sms'] },
+  'POST /api/v1/companies/:companyId/notification-settings/preview': { kind: 'confirmation', language: 'de' },
 };
 
 /** Reads that need a query parameter to answer 200. */
@@ -131,11 +146,15 @@ describe('tenant isolation of the admin API', () => {
       const registered = await gw.call('POST', '/api/portal/register', { body: { token: used.body.token, password: `${key} customer password` } });
       const pending = await call('POST', `${base}/portal-invitations`, login.body.token, { name: `${key} invitee`, phone: key === 'A' ? '+4915111111111' : '+4915122222222' });
       expect([used.status, registered.status, pending.status]).toEqual([201, 201, 201]);
+      // A custom role and a pending team invitation (team management).
+      const role = await call('POST', `${base}/roles`, login.body.token, { name: `${key} reception`, abilities: ['calls.read', 'appointments.read'] });
+      const teamInvitation = await call('POST', `${base}/invitations`, login.body.token, { name: `${key} colleague`, email: `colleague@${key.toLowerCase()}.test`, customRoleId: role.body.id });
+      expect([role.status, teamInvitation.status]).toEqual([201, 201]);
       tenants[key] = {
         companyId,
         token: login.body.token,
         tokenId: login.body.tokenId,
-        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId, invitationId: pending.body.id, portalCustomerId: registered.body.id },
+        ids: { companyId, branchId: branch.body.id, phoneNumberId: phone.body.id, agentRecordId: agent.body.id, userId: user.body.id, tokenId: login.body.tokenId, invitationId: pending.body.id, portalCustomerId: registered.body.id, roleId: role.body.id, teamInvitationId: teamInvitation.body.id },
       };
     }
     // One call per company, recorded by the real voice-agent from signed Retell webhooks.
@@ -196,6 +215,17 @@ describe('tenant isolation of the admin API', () => {
       expect(booked.ok).toBe(true);
       tenants[key].ids.appointmentId = String((booked.data!.appointment as { appointmentId: string }).appointmentId);
       tenants[key].ids.customerId = String((booked.data!.customer as { customerId: string }).customerId);
+      // The set-up API's records (a company created without an import starts from an empty set-up); keys are
+      // per company, so each company's own are distinct (the booked service stays offered).
+      const setup = `/api/v1/companies/${companyId}`;
+      const own = `only-${key.toLowerCase()}`;
+      const made = [
+        await call('POST', `${setup}/services`, tenants[key].token, { key: 'beratung', name: 'Beratung', aliases: ['Consultation'], calcomEventTypeId: 1001, durationMinutes: 30, priceMinor: 5000 }),
+        await call('POST', `${setup}/services`, tenants[key].token, { key: own, name: `Only ${key}`, calcomEventTypeId: 1003, durationMinutes: 30 }),
+        await call('POST', `${setup}/staff`, tenants[key].token, { key: own, name: `Staff ${key}`, services: ['beratung', own] }),
+      ];
+      expect(made.map((r) => r.status)).toEqual([201, 201, 201]);
+      Object.assign(tenants[key].ids, { serviceKey: own, staffKey: own });
     }
     await producer.disconnect();
     // One callback subscription per company with one (test) delivery, kept by the real sync.

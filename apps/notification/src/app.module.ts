@@ -5,8 +5,9 @@ import { migrations } from './migrations';
 import { NotificationSettingsModule } from './settings/settings.module';
 import { MessagesModule } from './messages/messages.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { TeamLinksModule } from './team/team.module';
 
-/** Owns messages, templates, reminders and opt-outs; sends through Twilio. */
+/** Owns messages, templates, reminders and opt-outs; sends through Twilio (SMS, WhatsApp) and SMTP (e-mail). */
 @Module({})
 export class AppModule {
   static forRoot(ctx: ServiceContext<ServiceEnv>): DynamicModule {
@@ -17,6 +18,7 @@ export class AppModule {
         NotificationSettingsModule,
         MessagesModule,
         AlertsModule.forService(ctx.service),
+        TeamLinksModule,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boolFlag, port } from '@receptionist/config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -63,6 +64,22 @@ export const notificationEnvSchema = z.object({
     .optional()
     .refine((v) => v === undefined || firebaseCredentials(v) !== null, 'must be a Firebase service-account JSON with project_id, client_email and private_key'),
   FIREBASE_API_BASE: z.url().default('https://fcm.googleapis.com'),
+  /**
+   * SMTP relay for e-mail (invitations, password resets, alerts to contacts with an address). The defaults are the
+   * local SMTP simulator (apps/simulators, mail port 2525); in production set the provider's relay. SMTP_SECURE:
+   * TLS from the first byte (port 465); otherwise STARTTLS is used whenever the server offers it.
+   */
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: port(2525),
+  SMTP_SECURE: boolFlag(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  /** The From of every e-mail, `Name <address>` or a bare address. */
+  SMTP_FROM: z
+    .string()
+    .default('Receptionist <no-reply@receptionist.local>')
+    .refine((v) => /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(v.trim()), 'must be an e-mail address or "Name <address>"'),
+  SMTP_TIMEOUT_MS: ms(10_000),
   /** This many permanent delivery failures in a row for one company, within the window, alert its admins once. */
   ALERT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
   ALERT_FAILURE_WINDOW_MS: ms(60 * 60_000),

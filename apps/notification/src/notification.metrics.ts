@@ -52,3 +52,14 @@ export const notificationEventToSend = () =>
       registers: [registry],
     }),
   );
+
+export const emailRequestDuration = () =>
+  getOrCreateMetric('smtp_request_duration_seconds', () =>
+    new Histogram({
+      name: 'smtp_request_duration_seconds',
+      help: 'SMTP send duration, by outcome (accepted, the SMTP reply code, or network)',
+      labelNames: ['status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  );

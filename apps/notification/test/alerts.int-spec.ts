@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { registry } from '@receptionist/observability';
-import { RunningSimulator, SlackState, slackSimulator, startSimulator, translateSimulator, TranslateState, twilioSimulator, TwilioState } from '@receptionist/simulators';
+import { createSmtpSimulator, RunningSimulator, SlackState, slackSimulator, SmtpState, startSimulator, translateSimulator, TranslateState, twilioSimulator, TwilioState } from '@receptionist/simulators';
 import { testInfra, uniqueName, waitFor } from '@receptionist/testing';
 import { DeadLetterWatcher } from '../src/alerts/dead-letter-watcher';
 import { startNotification, TestNotification, TestPublisher, TEST_FROM } from './notification-app';
@@ -22,6 +22,7 @@ describe('notification alerts (Kafka, MariaDB, Twilio and Slack simulators)', ()
   let twilio: RunningSimulator<TwilioState>;
   let slack: RunningSimulator<SlackState>;
   let translate: RunningSimulator<TranslateState>;
+  let smtp: RunningSimulator<SmtpState>;
   let service: TestNotification;
   let withoutSlack: TestNotification;
   let publisher: TestPublisher;
@@ -38,7 +39,15 @@ describe('notification alerts (Kafka, MariaDB, Twilio and Slack simulators)', ()
     twilio = await startSimulator(twilioSimulator, { port: 0 });
     slack = await startSimulator(slackSimulator, { port: 0 });
     translate = await startSimulator(translateSimulator, { port: 0 });
-    const common = { TWILIO_API_BASE: twilio.url, TRANSLATE_BASE_URL: translate.url, ALERT_POLL_MS: '100', ALERT_RETRY_BASE_MS: '100' };
+    smtp = await startSimulator(createSmtpSimulator({ user: 'alerts', password: 'smtp-secret' }), { port: 0 });
+    const common = {
+      TWILIO_API_BASE: twilio.url,
+      TRANSLATE_BASE_URL: translate.url,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.state.mailPort),
+      SMTP_USER: 'alerts',
+      SMTP_PASSWORD: 'smtp-secret',
+      SMTP_FROM: 'Receptionist Alerts <alerts@receptionist.test>', ALERT_POLL_MS: '100', ALERT_RETRY_BASE_MS: '100' };
     service = await startNotification({ ...common, SLACK_WEBHOOK_URL: `${slack.url}${webhook}`, ALERT_FAILURE_THRESHOLD: '3' }, { companies: [`${prefix}*`] });
     withoutSlack = await startNotification(common, { companies: [`${quietPrefix}*`] });
     publisher = await new TestPublisher().start();
@@ -55,6 +64,7 @@ describe('notification alerts (Kafka, MariaDB, Twilio and Slack simulators)', ()
     await twilio?.close();
     await slack?.close();
     await translate?.close();
+    await smtp?.close();
   });
 
   let n = 0;
@@ -101,7 +111,12 @@ describe('notification alerts (Kafka, MariaDB, Twilio and Slack simulators)', ()
     await setup(db, companyId, [{ name: 'Anna Berg', phone: admin, email: 'anna@example.com' }]);
     const id = await balanceLow(companyId, 850);
 
-    await waitFor(() => smsTo(admin).length === 1 && slackAbout(companyId).length === 1, { message: 'alert SMS and Slack post' });
+    await waitFor(() => smsTo(admin).length === 1 && slackAbout(companyId).length === 1 && smtp.state.to('anna@example.com').length === 1, {
+      message: 'alert SMS, e-mail and Slack post',
+    });
+    const [mail] = smtp.state.to('anna@example.com');
+    expect(mail).toMatchObject({ authUser: 'alerts', from: ['alerts@receptionist.test'], to: ['anna@example.com'], headers: expect.objectContaining({ 'auto-submitted': 'auto-generated' }) });
+    expect(mail.text?.trim()).toBe('Ihr Guthaben beträgt nur noch 8,50 € (Warnschwelle 10,00 €). Bitte laden Sie auf, damit Anrufe weiter angenommen werden.');
     const [sms] = smsTo(admin);
     expect(sms.from).toBe(TEST_FROM);
     expect(sms.body).toBe('Ihr Guthaben beträgt nur noch 8,50 € (Warnschwelle 10,00 €). Bitte laden Sie auf, damit Anrufe weiter angenommen werden.');
@@ -111,20 +126,22 @@ describe('notification alerts (Kafka, MariaDB, Twilio and Slack simulators)', ()
     // by company), which is handled after the redelivery: only the new crossing alerts.
     await balanceLow(companyId, 850, id);
     await balanceLow(companyId, 700);
-    await waitFor(() => smsTo(admin).length === 2 && slackAbout(companyId).length === 2, { message: 'second crossing alerted' });
+    await waitFor(() => smsTo(admin).length === 2 && slackAbout(companyId).length === 2 && smtp.state.to('anna@example.com').length === 2, {
+      message: 'second crossing alerted',
+    });
     expect(smsTo(admin)[1].body).toContain('7,00 €');
     expect(slackAbout(companyId)[1].text).toContain('€7.00');
 
     const rows = await deliveries(db, companyId);
     expect(rows.filter((r: { dedupeKey: string }) => r.dedupeKey === `balance.low:${id}`)).toEqual([
-      // E-mail has no SMTP client yet: recorded as skipped, never attempted.
-      { kind: 'balance_low', dedupeKey: `balance.low:${id}`, channel: 'email', recipient: 'anna@example.com', status: 'skipped', error: 'e-mail (SMTP) is not configured' },
+      { kind: 'balance_low', dedupeKey: `balance.low:${id}`, channel: 'email', recipient: 'anna@example.com', status: 'sent', error: null },
       { kind: 'balance_low', dedupeKey: `balance.low:${id}`, channel: 'push', recipient: expect.stringContaining(companyId), status: 'skipped', error: 'FIREBASE_CREDENTIALS not set' },
       { kind: 'balance_low', dedupeKey: `balance.low:${id}`, channel: 'slack', recipient: '', status: 'sent', error: null },
       { kind: 'balance_low', dedupeKey: `balance.low:${id}`, channel: 'sms', recipient: admin, status: 'sent', error: null },
     ]);
     expect(smsTo(admin)).toHaveLength(2);
     expect(slackAbout(companyId)).toHaveLength(2);
+    expect(smtp.state.to('anna@example.com')).toHaveLength(2);
   });
 
   it('a run of permanent delivery failures alerts the admins once, not once per failure', async () => {

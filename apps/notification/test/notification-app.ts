@@ -42,6 +42,8 @@ const CONSUMED = [
   Topics.twilioMessageInbound.name,
   Topics.balanceLow.name,
   Topics.notificationFailed.name,
+  Topics.teamInvitationCreated.name,
+  Topics.passwordResetRequested.name,
 ];
 
 export interface StartNotificationOptions {

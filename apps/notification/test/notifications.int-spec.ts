@@ -169,15 +169,14 @@ describe('notification (Kafka, MariaDB, Twilio simulator)', () => {
     }
   });
 
-  it("a company's own template for a kind and language replaces the built-in one", async () => {
+  it("a company's own template for a kind and language (from its set-up) replaces the built-in one", async () => {
     const companyId = company();
-    await db.query('INSERT INTO notification_template (company_id, kind, language, body, updated_at) VALUES (?, ?, ?, ?, NOW(3))', [
-      companyId,
-      'confirmation',
-      'de',
-      'Moin {{customer_name}}! {{service_name}} am {{date}}, {{time}} Uhr.{{#company_name}} Ihr {{company_name}}{{/company_name}}',
-    ]);
+    const body = 'Moin {{customer_name}}! {{service_name}} am {{date}}, {{time}} Uhr.{{#company_name}} Ihr {{company_name}}{{/company_name}}';
+    await setup(companyId, { templates: [{ kind: 'confirmation', language: 'de', body }] });
+    expect(await db.query('SELECT kind, language, body FROM notification_template WHERE company_id = ?', [companyId])).toEqual([{ kind: 'confirmation', language: 'de', body }]);
+    // A later set-up without the list leaves the company's texts as they are.
     await setup(companyId);
+    expect(await db.query('SELECT body FROM notification_template WHERE company_id = ?', [companyId])).toHaveLength(1);
     const to = phone();
     const data = appointment(companyId, to, tomorrowAt(8, 45));
     await publisher.publish(Topics.bookingCreated.name, data.appointmentId, companyId, data);

@@ -13,3 +13,5 @@ export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
 export * from './messages/privacy';
+export * from './messages/team';
+export * from './messages/message-templates';

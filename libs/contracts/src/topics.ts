@@ -17,6 +17,9 @@ import {
   invoicePaidSchema,
   paymentFailedSchema,
   paymentSucceededSchema,
+  planPaymentOverdueSchema,
+  planReinstatedSchema,
+  planSuspendedSchema,
   stripeEventReceivedSchema,
 } from './messages/billing';
 import { billingRequestSchema } from './messages/billing-requests';
@@ -27,6 +30,7 @@ import { bookingRequestSchema } from './messages/booking-requests';
 import { voiceCallsRequestSchema } from './messages/call-requests';
 import { syncRequestSchema } from './messages/sync-requests';
 import { privacyErasedSchema, privacyErasureRequestedSchema, privacyExportRequestSchema } from './messages/privacy';
+import { passwordResetRequestedSchema, teamInvitationCreatedSchema } from './messages/team';
 import type { ServiceName } from './envelope';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
@@ -81,6 +85,9 @@ export const Topics = {
   invoicePaid: topic({ name: 'invoice.paid', kind: 'event', producer: 'billing', key: 'companyId', schema: invoicePaidSchema, schemaVersion: 1, partitions: 3 }),
   balanceLow: topic({ name: 'balance.low', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceLowSchema, schemaVersion: 1, partitions: 3 }),
   balanceExhausted: topic({ name: 'balance.exhausted', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceExhaustedSchema, schemaVersion: 1, partitions: 3 }),
+  planPaymentOverdue: topic({ name: 'plan.payment.overdue', kind: 'event', producer: 'billing', key: 'companyId', schema: planPaymentOverdueSchema, schemaVersion: 1, partitions: 3 }),
+  planSuspended: topic({ name: 'plan.suspended', kind: 'event', producer: 'billing', key: 'companyId', schema: planSuspendedSchema, schemaVersion: 1, partitions: 3 }),
+  planReinstated: topic({ name: 'plan.reinstated', kind: 'event', producer: 'billing', key: 'companyId', schema: planReinstatedSchema, schemaVersion: 1, partitions: 3 }),
   balanceRestored: topic({ name: 'balance.restored', kind: 'event', producer: 'billing', key: 'companyId', schema: balanceRestoredSchema, schemaVersion: 1, partitions: 3 }),
   notificationSent: topic({ name: 'notification.sent', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationSentSchema, schemaVersion: 1, partitions: 3 }),
   notificationFailed: topic({ name: 'notification.failed', kind: 'event', producer: 'notification', key: 'messageId', schema: notificationFailedSchema, schemaVersion: 1, partitions: 3 }),
@@ -110,6 +117,8 @@ export const Topics = {
   privacyErasedNotification: topic({ name: 'privacy.erased.notification', kind: 'event', producer: 'notification', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
   privacyErasedBilling: topic({ name: 'privacy.erased.billing', kind: 'event', producer: 'billing', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
   privacyErasedSync: topic({ name: 'privacy.erased.sync', kind: 'event', producer: 'sync', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
+  teamInvitationCreated: topic({ name: 'team.invitation.created', kind: 'event', producer: 'gateway', key: 'invitationId', schema: teamInvitationCreatedSchema, schemaVersion: 1, partitions: 3 }),
+  passwordResetRequested: topic({ name: 'team.password-reset.requested', kind: 'event', producer: 'gateway', key: 'userId', schema: passwordResetRequestedSchema, schemaVersion: 1, partitions: 3 }),
   serviceHeartbeat: topic({ name: 'platform.service.heartbeat', kind: 'platform', producer: 'gateway', key: 'service', schema: serviceHeartbeatSchema, schemaVersion: 1, partitions: 1, retentionHours: 1 }),
 } as const;
 

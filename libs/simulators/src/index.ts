@@ -8,3 +8,4 @@ export * from './providers/stripe';
 export * from './providers/twilio';
 export * from './providers/slack';
 export * from './providers/s3';
+export * from './providers/smtp';

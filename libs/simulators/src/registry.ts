@@ -4,6 +4,7 @@ import { retellSimulator } from './providers/retell';
 import { s3Simulator } from './providers/s3';
 import { samediSimulator } from './providers/samedi';
 import { slackSimulator } from './providers/slack';
+import { smtpSimulator } from './providers/smtp';
 import { stripeSimulator } from './providers/stripe';
 import { translateSimulator } from './providers/translate';
 import { twilioSimulator } from './providers/twilio';
@@ -20,6 +21,7 @@ export const SIMULATORS: readonly Simulator<any>[] = [
   translateSimulator,
   slackSimulator,
   s3Simulator,
+  smtpSimulator,
 ];
 
 /** `SIM_<NAME>_PORT`, e.g. SIM_CALCOM_PORT. */

@@ -37,6 +37,22 @@ export interface Simulator<S extends SimulatorState = SimulatorState> {
   register(app: FastifyInstance, state: S): void | Promise<void>;
   /** The provider's own error body for a status code, so clients exercise their real error parsing. */
   error(statusCode: number, message: string, request: FastifyRequest): ProviderError;
+  /**
+   * A second, non-HTTP listener (the SMTP simulator's mail port), started after the HTTP API listens and closed
+   * with it. `httpPort` is the port asked for: 0 (tests) means the side listener also takes a free port.
+   */
+  listen?(state: S, options: SideListenOptions): Promise<SideListener>;
+}
+
+export interface SideListenOptions {
+  host: string;
+  httpPort: number;
+  /** The current fault setting, so a side listener can refuse work while 'down' like the HTTP routes do. */
+  fault(): FaultSetting;
+}
+
+export interface SideListener {
+  close(): Promise<void>;
 }
 
 export type FaultMode = 'normal' | 'down' | 'slow';
@@ -116,7 +132,7 @@ function isControl(url: string): boolean {
 /** Builds the Fastify app for one simulator (not listening yet): controls, fault injection, request log, routes. */
 export async function buildSimulator<S extends SimulatorState>(
   definition: Simulator<S>,
-): Promise<Omit<RunningSimulator<S>, 'port' | 'url' | 'close'> & { shutdown: AbortController }> {
+): Promise<Omit<RunningSimulator<S>, 'port' | 'url' | 'close'> & { shutdown: AbortController; fault(): FaultSetting }> {
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
   const state = definition.createState();
   const log: RecordedRequest[] = [];
@@ -197,7 +213,7 @@ export async function buildSimulator<S extends SimulatorState>(
 
   await definition.register(app, state);
 
-  return { name: definition.name, app, state, requests: () => [...log], setFault, reset, shutdown };
+  return { name: definition.name, app, state, requests: () => [...log], setFault, reset, shutdown, fault: () => fault };
 }
 
 /** Starts one simulator. `port: 0` picks a free port (tests); the bound port is in the result. */
@@ -207,12 +223,15 @@ export async function startSimulator<S extends SimulatorState>(
 ): Promise<RunningSimulator<S>> {
   const host = options.host ?? '127.0.0.1';
   const built = await buildSimulator(definition);
-  const { shutdown, app, ...rest } = built;
+  const { shutdown, app, fault, ...rest } = built;
+  const httpPort = options.port ?? definition.defaultPort;
+  let side: SideListener | null = null;
   try {
-    await app.listen({ port: options.port ?? definition.defaultPort, host });
+    await app.listen({ port: httpPort, host });
+    if (definition.listen) side = await definition.listen(built.state, { host, httpPort, fault });
   } catch (error) {
     await app.close().catch(() => undefined);
-    throw new Error(`${definition.name} simulator could not listen on ${host}:${options.port ?? definition.defaultPort}: ${(error as Error).message}`);
+    throw new Error(`${definition.name} simulator could not listen on ${host}:${httpPort}: ${(error as Error).message}`);
   }
   const port = (app.server.address() as AddressInfo).port;
   // 0.0.0.0 (containers) is reachable as 127.0.0.1 from the same host; print something one can paste.
@@ -224,7 +243,7 @@ export async function startSimulator<S extends SimulatorState>(
     url: `http://${urlHost}:${port}`,
     close: async () => {
       shutdown.abort();
-      await app.close();
+      await Promise.all([app.close(), side?.close()]);
     },
   };
 }

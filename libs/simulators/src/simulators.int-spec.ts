@@ -38,7 +38,7 @@ beforeEach(() => sims.forEach((s) => s.reset()));
 
 describe('shared controls', () => {
   it('every simulator answers its health check', async () => {
-    expect(sims.map((s) => s.name)).toEqual(['calcom', 'retell', 'stripe', 'twilio', 'samedi', 'rates', 'translate', 'slack', 's3']);
+    expect(sims.map((s) => s.name)).toEqual(['calcom', 'retell', 'stripe', 'twilio', 'samedi', 'rates', 'translate', 'slack', 's3', 'smtp']);
     for (const s of sims) {
       const { status, body } = await getJson(`${s.url}/__sim/health`);
       expect(status).toBe(200);
@@ -65,6 +65,7 @@ describe('shared controls', () => {
       translate: (b) => expect(b).toEqual({ error: 'Cannot GET /v2/nope' }),
       slack: (b) => expect(b).toBe('no_service'),
       s3: (b) => expect(b).toMatch(/<Error><Code>NoSuchBucket<\/Code>/), // path-style: "v2" is read as a bucket
+      smtp: (b) => expect(b).toEqual({ error: 'Cannot GET /v2/nope' }),
     };
     for (const s of sims) {
       const { status, body } = await getJson(`${s.url}/v2/nope`);

@@ -9,7 +9,7 @@ import type { EffectivePrices } from '../prices/prices.service';
 export type Currency = 'EUR' | 'USD' | 'GBP';
 export type BalanceState = 'ok' | 'low' | 'exhausted';
 /** `partner_settlement`: a managed (postpaid) company's usage paid by its partner's aggregate invoice. */
-export type LedgerKind = 'usage' | 'top_up' | 'bonus' | 'refund' | 'adjustment' | 'fee' | 'partner_settlement';
+export type LedgerKind = 'usage' | 'top_up' | 'bonus' | 'refund' | 'adjustment' | 'fee' | 'partner_settlement' | 'plan_settlement';
 
 /** The account row, locked for the rest of the transaction, with the balance as of its last ledger row. */
 export interface LockedAccount {

@@ -14,6 +14,8 @@ import { PricesService } from '../prices/prices.service';
 import type { DisplayCurrency } from '../rates/conversion';
 import { DisplayConversion, ExchangeRatesService } from '../rates/exchange-rates.service';
 import { TopUpsService } from '../topups/topups.service';
+import { PlansService } from '../plans/plans.service';
+import { SubscriptionsService } from '../plans/subscriptions.service';
 
 type Parsed = z.output<typeof billingRequestSchema>;
 type Op<K extends Parsed['operation']> = Extract<Parsed, { operation: K }>;
@@ -37,6 +39,8 @@ export class BillingRequestsHandler {
     private readonly invoices: InvoicesService,
     private readonly exchangeRates: ExchangeRatesService,
     private readonly creditNotes: CreditNotesService,
+    private readonly plans: PlansService,
+    private readonly subscriptions: SubscriptionsService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) config: BillingEnv,
   ) {
@@ -161,6 +165,20 @@ export class BillingRequestsHandler {
         return { invoice: await this.invoices.createForPeriod(companyId, (request as Op<'invoice.create'>).period) };
       case 'creditNote.create':
         return this.creditNotes.create(request as Op<'creditNote.create'>);
+      case 'plans.list':
+        return { plans: await this.plans.list((request as Op<'plans.list'>).includeInactive) };
+      case 'plan.upsert':
+        return { plan: await this.plans.upsert((request as Op<'plan.upsert'>).plan) };
+      case 'subscription.get':
+        return this.subscriptions.view(companyId);
+      case 'subscription.create':
+        return this.subscriptions.create(request as Op<'subscription.create'>);
+      case 'subscription.update':
+        return this.subscriptions.update(request as Op<'subscription.update'>);
+      case 'portal.create':
+        return { portal: await this.subscriptions.portal(companyId, (request as Op<'portal.create'>).returnUrl) };
+      case 'planUsage.list':
+        return this.subscriptions.periods(companyId, (request as Op<'planUsage.list'>).limit);
     }
   }
 }

@@ -11,6 +11,8 @@ import { CreditNotesService } from '../invoices/credit-notes.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TopUpsService } from '../topups/topups.service';
 import { CustomersService } from './customers.service';
+import { PaymentProviderUnavailable } from './stripe.client';
+import { SubscriptionsService, subscriptionIdOf } from '../plans/subscriptions.service';
 
 type Received = z.output<typeof stripeEventReceivedSchema>;
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'unmatched';
@@ -30,6 +32,7 @@ export class StripeEventsHandler {
     private readonly invoices: InvoicesService,
     private readonly creditNotes: CreditNotesService,
     private readonly customers: CustomersService,
+    private readonly subscriptions: SubscriptionsService,
     private readonly runtime: MessagingRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -37,10 +40,16 @@ export class StripeEventsHandler {
   @OnEvent(Topics.stripeEventReceived.name)
   async onStripeEvent(envelope: Envelope<Received>): Promise<void> {
     const received = envelope.data;
+    // Subscription events come in any order: the subscription as Stripe has it now (read before the transaction) is
+    // what is applied, so an older event handled last cannot undo a newer state. Stripe down: the message is retried.
+    const fresh = received.type.startsWith('customer.subscription.') && received.objectId ? await this.subscriptions.fetch(received.objectId).catch((error) => {
+      if (error instanceof PaymentProviderUnavailable) throw error;
+      return null;
+    }) : null;
     const handled = await this.inbox.handleOnce(CONSUMER, envelope, async (manager) => {
       const [seen] = await manager.query('SELECT outcome FROM stripe_event WHERE event_id = ? FOR UPDATE', [received.eventId]);
       if (seen) return { outcome: 'duplicate' as Outcome, companyId: null };
-      const { outcome, companyId, detail } = await this.apply(manager, received);
+      const { outcome, companyId, detail } = await this.apply(manager, received, fresh);
       await manager.query(
         'INSERT INTO stripe_event (event_id, type, company_id, outcome, detail, stripe_created_at, handled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         [received.eventId, received.type, companyId, outcome, detail?.slice(0, 500) ?? null, new Date(received.created * 1000), new Date()],
@@ -55,10 +64,32 @@ export class StripeEventsHandler {
     }
   }
 
-  private async apply(manager: EntityManager, received: Received): Promise<{ outcome: Outcome; companyId: string | null; detail?: string }> {
+  private async apply(manager: EntityManager, received: Received, fresh: Stripe.Subscription | null): Promise<{ outcome: Outcome; companyId: string | null; detail?: string }> {
     const object = (received.event.data as { object?: Record<string, unknown> } | undefined)?.object ?? {};
     const metadata = (object.metadata ?? {}) as Record<string, string>;
     const type = received.type;
+
+    if (type.startsWith('customer.subscription.')) {
+      const sub = fresh ?? (object as unknown as Stripe.Subscription);
+      const companyId = await this.subscriptions.companyOfSubscription(manager, sub);
+      if (!companyId) return this.unmatchedOrIgnored(manager, received, 'no company for this subscription');
+      await this.subscriptions.applySubscription(manager, companyId, sub);
+      return { outcome: 'applied', companyId };
+    }
+
+    if (type.startsWith('invoice.') && subscriptionIdOf(object as unknown as Stripe.Invoice)) {
+      const invoice = object as unknown as Stripe.Invoice;
+      const [row] = await manager.query('SELECT company_id FROM subscription WHERE stripe_subscription_id = ?', [subscriptionIdOf(invoice)]);
+      // Before the subscription row exists (the webhook beat the API's answer): the company its metadata names, if the customer is that company's.
+      const named = invoice.parent?.subscription_details?.metadata?.company_id;
+      const byCustomer = received.customerId ? await this.customers.companyForCustomer(received.customerId) : null;
+      const companyId = (row?.company_id as string | undefined) ?? (named && named === byCustomer ? named : null);
+      if (!companyId) return this.unmatchedOrIgnored(manager, received, 'no subscription for this invoice');
+      if (type === 'invoice.upcoming') await this.subscriptions.applyUpcoming(manager, companyId, invoice);
+      else if (['invoice.finalized', 'invoice.paid', 'invoice.payment_failed', 'invoice.voided'].includes(type)) await this.subscriptions.applyInvoice(manager, companyId, invoice, type);
+      else return { outcome: 'ignored', companyId };
+      return { outcome: 'applied', companyId };
+    }
 
     if (type.startsWith('checkout.session.') || type.startsWith('payment_intent.')) {
       const topUpId = metadata.top_up_id ?? (type.startsWith('checkout.session.') ? await this.topUps.findBySession(manager, object.id as string) : null);

@@ -10,6 +10,7 @@ import { LedgerService, LockedAccount, thresholdsOf } from '../ledger/ledger.ser
 import { EffectivePrices, PricesService } from '../prices/prices.service';
 import { freeSecondsFor, periodOf, rateTalkTime } from './rating';
 import { TopUpsService } from '../topups/topups.service';
+import { PlanUsage } from '../plans/plan-usage';
 
 type CallCompleted = z.output<typeof callCompletedSchema>;
 const CONSUMER = 'billing.usage';
@@ -59,6 +60,7 @@ export class UsageService {
     private readonly ledger: LedgerService,
     private readonly prices: PricesService,
     private readonly topUps: TopUpsService,
+    private readonly planUsage: PlanUsage,
     private readonly runtime: MessagingRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -183,7 +185,27 @@ export class UsageService {
     }
     const defer = { deferAccountUpdate: !!batch };
     let charged = false;
+    // A plan in force: its allowance first, then its overage rates (instead of the company's per-minute prices).
+    const plan = status.get('talk_time') !== 'charged' || (input.bookings > 0 && status.get('booking_fee') !== 'charged') ? await this.planUsage.forCharge(manager, input.companyId, account.currency) : null;
 
+    if (status.get('talk_time') !== 'charged' && plan) {
+      const { free, amount } = plan.talk(input.billableSeconds);
+      const entry = amount > 0
+        ? await this.ledger.post(manager, account, {
+            kind: 'usage',
+            amount: -amount,
+            reference: `call:${input.callId}:talk_time`,
+            referenceChecked: true,
+            description: `Talk time ${input.billableSeconds} s, ${input.billableSeconds - free} s beyond plan ${plan.planCode} (call ${input.callId})`,
+            occurredAt: input.endedAt,
+          }, defer)
+        : null;
+      await this.recordCharge(manager, input, 'talk_time', period, input.billableSeconds, free, { ...prices, billingMode: 'per_second' }, plan.overagePerMinute, 0, amount, entry?.seq ?? null, status.has('talk_time'));
+      status.set('talk_time', 'charged');
+      billedSeconds().inc({ currency: prices.currency }, input.billableSeconds - free);
+      if (entry) ledgerPostings().inc({ kind: 'usage' });
+      charged = true;
+    }
     if (status.get('talk_time') !== 'charged') {
       let free = 0;
       if (prices.freeSecondsPerMonth > 0) {
@@ -216,6 +238,23 @@ export class UsageService {
       if (entry) ledgerPostings().inc({ kind: 'usage' });
       charged = true;
     }
+    if (input.bookings > 0 && plan && status.get('booking_fee') !== 'charged') {
+      const { free, amount } = plan.bookings(input.bookings);
+      const entry = amount > 0
+        ? await this.ledger.post(manager, account, {
+            kind: 'fee',
+            amount: -amount,
+            reference: `call:${input.callId}:booking_fee`,
+            description: `Bookings × ${input.bookings}, ${input.bookings - free} beyond plan ${plan.planCode} (call ${input.callId})`,
+            occurredAt: input.endedAt,
+          }, defer)
+        : null;
+      await this.recordCharge(manager, input, 'booking_fee', period, input.bookings, free, prices, plan.overagePerBooking, 0, amount, entry?.seq ?? null, status.has('booking_fee'));
+      status.set('booking_fee', 'charged');
+      if (entry) ledgerPostings().inc({ kind: 'fee' });
+      charged = true;
+    }
+    await plan?.save(manager);
     if (input.bookings > 0 && prices.perBookingMinor > 0 && status.get('booking_fee') !== 'charged') {
       const amount = input.bookings * prices.perBookingMinor;
       const entry = await this.ledger.post(manager, account, {
@@ -234,8 +273,8 @@ export class UsageService {
     const { from, to } = await this.ledger.settleState(
       manager,
       account,
-      // Postpaid (managed by a partner): no crossing, so no balance.low/exhausted and no automatic top-up.
-      thresholdsOf(prices),
+      // Postpaid (managed by a partner, or a postpaid plan's overage): no crossing, so no balance.low/exhausted and no automatic top-up.
+      plan?.postpaid ? { ...thresholdsOf(prices), postpaid: true } : thresholdsOf(prices),
       (event) => this.outbox.add(manager, event),
     );
     const crossedDown = from === 'ok' && to !== 'ok';

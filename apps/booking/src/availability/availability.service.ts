@@ -13,7 +13,7 @@ import { effectivePolicies } from '../appointments/policy';
 import { DAY_MS, MINUTE_MS, addDays, formatInZone, localDate, localToInstant } from '../common/zoned-time';
 import type { BookingEnv } from '../config';
 import { availabilityCacheLookups } from './availability.metrics';
-import { bookable } from './booking-rules';
+import { bookable, withinOpeningHours } from './booking-rules';
 
 export interface SlotContext {
   company: BookingCompanyEntity;
@@ -105,6 +105,7 @@ export class AvailabilityService {
       options.excludeAppointmentId,
     );
     let free = candidates.filter((s) => !clashes(booked, s, s + duration * MINUTE_MS));
+    free = await this.withinWorkingHours(ctx, free, duration);
     if (ctx.staff && free.length) {
       const busy = await this.appointments.staffBusy(ctx.company.companyId, ctx.staff.id, new Date(free[0]), new Date(free[free.length - 1] + duration * MINUTE_MS), options.excludeAppointmentId);
       free = free.filter((s) => !clashes(busy, s, s + duration * MINUTE_MS));
@@ -168,6 +169,23 @@ export class AvailabilityService {
       if (plan.length === layout.length) plans.push(plan);
     }
     return { plans, cached };
+  }
+
+  /**
+   * Staff working hours: with a preferred person, only their hours; otherwise, when everyone who performs the
+   * service has hours set, a start at which at least one of them works (nobody with hours: the opening hours rule).
+   */
+  private async withinWorkingHours(ctx: SlotContext, starts: number[], duration: number): Promise<number[]> {
+    if (!starts.length) return starts;
+    const tz = ctx.company.timeZone;
+    const works = (hours: StaffEntity['workingHours'], s: number) => !hours || withinOpeningHours(hours, s, duration, tz, false);
+    if (ctx.staff) return starts.filter((s) => works(ctx.staff!.workingHours, s));
+    const companyId = ctx.company.companyId;
+    const performers = new Set((await this.catalogueRepo.listStaffServices(companyId)).filter((l) => l.serviceId === ctx.service.id).map((l) => l.staffId));
+    if (!performers.size) return starts;
+    const staff = (await this.catalogueRepo.listStaff(companyId, { activeOnly: true })).filter((st) => performers.has(st.id));
+    if (!staff.length || staff.some((st) => !st.workingHours)) return starts;
+    return starts.filter((s) => staff.some((st) => works(st.workingHours, s)));
   }
 
   /** Fresh from Cal.com (not the cache) plus our own bookings: may `startMs` be booked right now? */

@@ -15,6 +15,12 @@ export interface BookingPolicies {
 /** A service's own overrides of the company's policies (any subset). */
 export type ServicePolicies = Partial<Omit<BookingPolicies, 'rescheduleNoticeHours'> & { rescheduleNoticeHours: number }>;
 
+export interface Closure {
+  from: string;
+  to: string;
+  reason?: string | null;
+}
+
 /** One step of a composite service. */
 export interface ServiceStep {
   serviceId: string;
@@ -41,6 +47,14 @@ export class BookingCompanyEntity {
 
   @Column({ type: 'simple-json' })
   policies: BookingPolicies;
+
+  /** Local days the business is closed although its week says open (`from`..`to` inclusive). */
+  @Column({ type: 'simple-json', nullable: true })
+  closures?: Closure[] | null;
+
+  /** `DE-BY`: public holidays of that region close the business; null: holidays are ordinary days. */
+  @Column({ name: 'holiday_region', type: 'varchar', length: 10, nullable: true })
+  holidayRegion?: string | null;
 
   @Column({ type: 'varchar', length: 200 })
   revision: string;
@@ -114,6 +128,10 @@ export class StaffEntity {
 
   @Column({ name: 'calcom_user_id', type: 'int', nullable: true })
   calcomUserId: number | null;
+
+  /** When this person works (company time zone); null: whenever the business is open. */
+  @Column({ name: 'working_hours', type: 'simple-json', nullable: true })
+  workingHours?: OpeningHours | null;
 
   @Column({ type: 'boolean' })
   active: boolean;

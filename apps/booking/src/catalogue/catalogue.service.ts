@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { bookingSetupSchema } from '@receptionist/contracts';
 import { PermanentMessageError } from '@receptionist/messaging';
 import { BookingFailure } from '../common/booking-failure';
-import { isTimeZone } from '../common/zoned-time';
+import { addDays, isTimeZone, localDate, localToInstant } from '../common/zoned-time';
+import { closedDay } from '../availability/booking-rules';
 import { BookingCompanyEntity, BranchHoursEntity, ServiceEntity, StaffEntity, StaffServiceEntity } from './catalogue.entities';
 import { CatalogueRepository } from './catalogue.repository';
 
@@ -41,6 +42,19 @@ export interface CatalogueView {
     steps?: { serviceId: string; name: string; durationMinutes: number; staffIds: string[] }[];
   }[];
   staff: { staffId: string; key: string; name: string; serviceIds: string[] }[];
+  /** Local dates within the booking horizon closed by a closure or a public holiday (the agent says "closed"). */
+  closedDays: string[];
+}
+
+/** Local dates from today to the horizon (at most a year) that a closure or a public holiday closes. */
+function closedDaysAhead(company: BookingCompanyEntity, now = Date.now()): string[] {
+  if (!company.closures?.length && !company.holidayRegion) return [];
+  const days: string[] = [];
+  const horizon = Math.min(366, company.policies.bookingHorizonDays ?? 60);
+  for (let i = 0, day = localDate(now, company.timeZone); i <= horizon; i++, day = addDays(day, 1)) {
+    if (closedDay(company, localToInstant(day, 12 * 60, company.timeZone))) days.push(day);
+  }
+  return days;
 }
 
 @Injectable()
@@ -90,6 +104,10 @@ export class CatalogueService {
       }
     };
     hours(doc.openingHours, 'openingHours');
+    doc.staff.forEach((s, i) => s.workingHours && hours(s.workingHours, `staff[${i}].workingHours`));
+    (doc.closures ?? []).forEach((c, i) => {
+      if (c.from > c.to) problems.push(`closures[${i}].from: ${c.from} is after ${c.to}`);
+    });
     doc.branches.forEach((b, i) => hours(b.openingHours, `branches[${i}].openingHours`));
     if (problems.length) throw new PermanentMessageError(`invalid booking set-up: ${problems.join('; ')}`, 'invalid_setup');
   }
@@ -111,6 +129,8 @@ export class CatalogueService {
       calcomTeamSlug: doc.calcomTeamSlug,
       openingHours: doc.openingHours,
       policies: doc.policies,
+      closures: doc.closures?.length ? doc.closures : null,
+      holidayRegion: doc.holidays ? `${doc.holidays.country}-${doc.holidays.state}` : null,
       revision: doc.revision,
       appliedAt: now,
       createdAt: existing?.createdAt ?? now,
@@ -129,6 +149,7 @@ export class CatalogueService {
       name: s.name,
       calcomUserId: s.calcomUserId,
       active: s.active,
+      workingHours: s.workingHours ?? null,
     }));
 
     // Steps name services and staff by key; stored by id once both are upserted.
@@ -228,6 +249,7 @@ export class CatalogueService {
       openingHours: company.openingHours,
       branches: branches.map((b) => ({ branchId: b.branchId, key: b.key, openingHours: b.openingHours })),
       policies: company.policies,
+      closedDays: closedDaysAhead(company),
       services: services.map((s) => ({
         serviceId: s.id,
         key: s.key,

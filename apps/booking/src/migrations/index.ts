@@ -1,3 +1,4 @@
+import { ClosuresHolidaysWorkingHours1734420000000 } from './1734420000000-closures-holidays-working-hours';
 import { MessagingRetention1734200000000, MessagingTables1732400000000 } from '@receptionist/messaging';
 import { Catalogue1732600000000 } from './1732600000000-catalogue';
 import { Appointments1732600100000 } from './1732600100000-appointments';
@@ -24,4 +25,5 @@ export const migrations = [
   PendingCalcomCreates1733700000000,
   SelfServiceAppointments1734300000000,
   CustomerSearch1734300100000,
+  ClosuresHolidaysWorkingHours1734420000000,
 ];

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n';
 import { useLocation } from '../router';
 import { Alert, Field, Loaded, useLoad } from '../ui';
 import { useLive } from './live';
+import { PlanCard } from './Plan';
 import { useConsole } from './session';
 import type { Balance, Invoice, LedgerEntry, Page } from './views';
 
@@ -82,6 +83,7 @@ export function Billing() {
             )}
           </Loaded>
         </section>
+        <PlanCard />
         <section className="card" aria-labelledby="topup-h">
           <h2 id="topup-h">{t('topUp')}</h2>
           {error && !error.fields.amount && <Alert>{error.message}</Alert>}

@@ -13,6 +13,7 @@ import { Dashboard } from './Dashboard';
 import { LoginPage } from './LoginPage';
 import { ConsoleContext, loadSession, saveSession, type Session } from './session';
 import { Settings } from './Settings';
+import { Setup } from './Setup';
 
 const BASE = '/console';
 
@@ -95,6 +96,7 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
     [`${BASE}/appointments`, t('navAppointments')],
     [`${BASE}/customers`, t('navCustomers')],
     [`${BASE}/billing`, t('navBilling')],
+    [`${BASE}/setup`, t('navSetup')],
     [`${BASE}/settings`, t('navSettings')],
   ];
   const sub = path.slice(BASE.length).replace(/\/+$/, '') || '/';
@@ -109,6 +111,7 @@ function SignedIn({ api, session, onSignOut }: { api: ReturnType<typeof apiClien
   else if (sub.startsWith('/customers/')) page = <CustomerDetail customerId={decodeURIComponent(sub.slice('/customers/'.length))} />;
   else if (sub === '/billing') page = <Billing />;
   else if (sub === '/settings') page = <Settings />;
+  else if (sub === '/setup') page = <Setup />;
   else page = <NotFound />;
 
   return (

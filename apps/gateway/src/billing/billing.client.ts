@@ -36,6 +36,8 @@ export class BillingClient {
         throw new NotFoundException('billing is not set up for this company');
       case 'not_found':
         throw new NotFoundException(notFound);
+      case 'conflict':
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: refusedField(detail, 'body') });
       case 'nothing_to_invoice':
       case 'usage_not_rated':
         throw new ConflictException({ statusCode: 409, error: 'Conflict', message: detail ?? code, field: refusedField(detail, 'period') });

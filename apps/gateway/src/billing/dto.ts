@@ -58,3 +58,38 @@ export const setPricesSchema = z
   // Only when the keys were all known: an unknown one is the whole story (`perMinute: is not a known field`).
   .refine((o) => Object.keys(o).length > 0, { message: 'name at least one override to change', when: (payload) => payload.issues.length === 0 });
 export type SetPricesDto = z.infer<typeof setPricesSchema>;
+
+/** `POST /api/v1/plans`: a plan as the operator defines it (the same document as BILLING_PLANS' entries). */
+export { planDefinitionSchema as upsertPlanSchema } from '@receptionist/contracts';
+
+export const plansQuery = z.object({
+  /** Also plans no longer on offer (`true`); platform operators. */
+  includeInactive: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+});
+
+const refusalMessage = z.string().trim().min(1, 'must not be empty').max(500).nullable();
+
+/** `POST …/billing/subscription`: subscribe to a plan, in the company's account currency. */
+export const createSubscriptionSchema = z.strictObject({
+  planCode: z.string().min(1).max(40),
+  currency,
+  /** What callers hear while calls are refused for an unpaid plan; null or absent: the platform's default words. */
+  refusalMessage: refusalMessage.optional(),
+});
+export type CreateSubscriptionDto = z.infer<typeof createSubscriptionSchema>;
+
+/** `PATCH …/billing/subscription`: another plan (Stripe prorates), cancel at period end (or not), the refusal message. */
+export const updateSubscriptionSchema = z
+  .strictObject({
+    planCode: z.string().min(1).max(40).optional(),
+    cancelAtPeriodEnd: z.boolean().optional(),
+    refusalMessage: refusalMessage.optional(),
+  })
+  .refine((o) => Object.keys(o).length > 0, { message: 'name at least one of planCode, cancelAtPeriodEnd, refusalMessage', when: (payload) => payload.issues.length === 0 });
+export type UpdateSubscriptionDto = z.infer<typeof updateSubscriptionSchema>;
+
+/** `POST …/billing/portal-session`: where Stripe's customer portal sends the business back to. */
+export const portalSessionSchema = z.strictObject({ returnUrl: z.url().max(2000).optional() });
+export type PortalSessionDto = z.infer<typeof portalSessionSchema>;
+
+export const planUsageQuery = z.object({ limit: z.coerce.number().int().min(1).max(60).default(12) });

@@ -6,7 +6,7 @@ export const callAcceptanceChanges = () =>
   getOrCreateMetric('gateway_call_acceptance_changes_total', () =>
     new Counter({
       name: 'gateway_call_acceptance_changes_total',
-      help: 'balance.exhausted / balance.restored applied to the call-acceptance state, by resulting state',
+      help: 'balance.exhausted / balance.restored and plan.suspended / plan.reinstated applied to the call-acceptance state, by resulting state',
       labelNames: ['state', 'applied'],
       registers: [registry],
     }),

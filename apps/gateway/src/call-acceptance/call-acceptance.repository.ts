@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** Why a company's new calls are refused. */
-export type RefusalReason = 'balance_exhausted';
+export type RefusalReason = 'balance_exhausted' | 'plan_unpaid';
 
 export interface CallAcceptance {
   refusing: boolean;
   reason: RefusalReason | null;
+  /** The company's own words for callers (an unpaid plan's refusal); null: the platform's default. */
+  message?: string | null;
 }
 
 export interface AcceptanceChange extends CallAcceptance {
@@ -29,8 +31,15 @@ export class CallAcceptanceRepository {
    */
   async of(companyId: string): Promise<CallAcceptance & { unknown?: true }> {
     try {
-      const rows: { refusing: number; reason: RefusalReason | null }[] = await this.dataSource.query('SELECT refusing, reason FROM call_acceptance WHERE company_id = ?', [companyId]);
-      return rows[0] ? { refusing: !!rows[0].refusing, reason: rows[0].reason } : { refusing: false, reason: null };
+      const rows: { refusing: number; reason: RefusalReason | null; plan_refusing: number; plan_message: string | null }[] = await this.dataSource.query(
+        'SELECT refusing, reason, plan_refusing, plan_message FROM call_acceptance WHERE company_id = ?',
+        [companyId],
+      );
+      const r = rows[0];
+      if (!r) return { refusing: false, reason: null };
+      // An unpaid plan is named first: paying it (not a top-up) is what the company has to do.
+      if (r.plan_refusing) return { refusing: true, reason: 'plan_unpaid', message: r.plan_message };
+      return { refusing: !!r.refusing, reason: r.reason };
     } catch {
       return { refusing: false, reason: null, unknown: true };
     }
@@ -53,6 +62,21 @@ export class CallAcceptanceRepository {
          updated_at = IF(VALUES(event_time) >= event_time, VALUES(updated_at), updated_at),
          event_time = GREATEST(VALUES(event_time), event_time)`,
       [change.companyId, change.refusing ? 1 : 0, change.reason, change.balance, change.currency, change.eventId, change.eventTime, new Date()],
+    );
+    return (result.affectedRows ?? 0) > 0;
+  }
+
+  /** Records an unpaid plan's refusal (or its end) unless a later plan fact already decided. True if applied. */
+  async applyPlan(manager: EntityManager, change: { companyId: string; refusing: boolean; message: string | null; eventId: string; eventTime: Date }): Promise<boolean> {
+    const result: { affectedRows?: number } = await manager.query(
+      `INSERT INTO call_acceptance (company_id, refusing, reason, balance_minor, currency, event_id, event_time, updated_at, plan_refusing, plan_message, plan_event_time)
+       VALUES (?, 0, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE
+         plan_refusing = IF(plan_event_time IS NULL OR VALUES(plan_event_time) >= plan_event_time, VALUES(plan_refusing), plan_refusing),
+         plan_message = IF(plan_event_time IS NULL OR VALUES(plan_event_time) >= plan_event_time, VALUES(plan_message), plan_message),
+         plan_event_time = IF(plan_event_time IS NULL, VALUES(plan_event_time), GREATEST(VALUES(plan_event_time), plan_event_time))`,
+      // A row made by a plan fact carries the epoch as its balance fact's time: any balance fact is newer.
+      [change.companyId, change.eventId, new Date(0), new Date(), change.refusing ? 1 : 0, change.message, change.eventTime],
     );
     return (result.affectedRows ?? 0) > 0;
   }

@@ -2,10 +2,10 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 
 /**
  * Every secret the gateway hands out (personal access tokens `rcp_`, portal tokens `rpt_`, invitation links
- * `rpi_`) has one shape: `<prefix>_<row id>.<secret>`. The id finds the row; only the secret's SHA-256 is
+ * `rpi_`, team invitation links `rti_`, password-reset links `rpr_`) has one shape: `<prefix>_<row id>.<secret>`. The id finds the row; only the secret's SHA-256 is
  * stored, so a database leak yields nothing that authenticates.
  */
-export type BearerPrefix = 'rcp' | 'rpt' | 'rpi';
+export type BearerPrefix = 'rcp' | 'rpt' | 'rpi' | 'rti' | 'rpr';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** 32 random bytes in base64url. */
@@ -15,7 +15,7 @@ export function bearerSecretPattern(prefix: BearerPrefix): RegExp {
   return new RegExp(`^${prefix}_(${UUID})\\.(${SECRET})$`);
 }
 
-const patterns = new Map<BearerPrefix, RegExp>((['rcp', 'rpt', 'rpi'] as const).map((p) => [p, bearerSecretPattern(p)]));
+const patterns = new Map<BearerPrefix, RegExp>((['rcp', 'rpt', 'rpi', 'rti', 'rpr'] as const).map((p) => [p, bearerSecretPattern(p)]));
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -6,7 +6,7 @@ import { Actor, auditBy } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { mintBearerSecret, parseBearerSecret, secretMatches } from '../common/bearer-secret';
 import { AccessTokenEntity, UserEntity } from './entities';
-import { RolesRepository } from './roles.repository';
+import { customRoleAbilities, RolesRepository } from './roles.repository';
 import { TokenCache } from './token-cache';
 
 /** last_used_at is written at most this often per token (one write per request would cost every request). */
@@ -24,6 +24,7 @@ interface TokenRow {
   company_id: string | null;
   role: Role;
   disabled_at: Date | null;
+  custom_abilities: string | string[] | null;
 }
 
 export const tokenView = (t: AccessTokenEntity) => ({
@@ -84,6 +85,21 @@ export class AccessTokensService {
     return this.dataSource.getRepository(AccessTokenEntity).find({ where: { userId: actor.principal.userId }, order: { createdAt: 'DESC' } });
   }
 
+  /**
+   * Revokes every live token of a user (a new password or role: whoever held the old sessions keeps nothing),
+   * except `keepTokenId` (the caller's own token when users change their own password). Returns how many.
+   */
+  async revokeAllOf(manager: EntityManager, userId: string, keepTokenId?: string): Promise<number> {
+    const params: unknown[] = [new Date(), userId];
+    let sql = 'UPDATE personal_access_token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL';
+    if (keepTokenId) {
+      sql += ' AND id <> ?';
+      params.push(keepTokenId);
+    }
+    const result: { affectedRows?: number } = await manager.query(sql, params);
+    return result.affectedRows ?? 0;
+  }
+
   async revokeOwn(actor: Actor, tokenId: string): Promise<void> {
     const revoked = await this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(AccessTokenEntity);
@@ -105,15 +121,17 @@ export class AccessTokensService {
     if (!parsed) return null;
     const { id, secret } = parsed;
     const rows: TokenRow[] = await this.dataSource.query(
-      `SELECT t.id, t.token_hash, t.abilities, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.company_id, u.role, u.disabled_at
-         FROM personal_access_token t JOIN app_user u ON u.id = t.user_id WHERE t.id = ?`,
+      `SELECT t.id, t.token_hash, t.abilities, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.company_id, u.role, u.disabled_at,
+              r.abilities AS custom_abilities
+         FROM personal_access_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN company_role r ON r.id = u.custom_role_id WHERE t.id = ?`,
       [id],
     );
     const row = rows[0];
     if (!secretMatches(secret, row?.token_hash) || !row) return null;
     const now = Date.now();
     if (row.revoked_at || row.disabled_at || new Date(row.expires_at).getTime() <= now) return null;
-    const granted = await this.roles.permissionsOf(row.role);
+    // A custom role's abilities come with the same row, so a narrowed role binds its holders at once.
+    const granted = row.role === 'company_custom' ? customRoleAbilities(row.custom_abilities) : await this.roles.permissionsOf(row.role);
     const tokenAbilities = typeof row.abilities === 'string' ? (JSON.parse(row.abilities) as string[]) : row.abilities;
     const abilities = tokenAbilities.filter((a) => granted.has(a));
     if (!row.last_used_at || now - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) {

@@ -42,7 +42,7 @@ export class AuthService {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     if (needsRehash(user.passwordHash)) await this.rehash(user, password);
-    const abilities = [...(await this.roles.permissionsOf(user.role))];
+    const abilities = [...(await this.roles.permissionsOfUser(user))];
     const expiresAt = new Date(Date.now() + this.config.LOGIN_TOKEN_TTL_MINUTES * 60_000);
     const { token, entity } = await this.tokens.issue(
       user,

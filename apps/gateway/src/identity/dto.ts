@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PERMISSIONS, ROLES } from '../auth/permissions';
+import { PERMISSIONS, Role, ROLES } from '../auth/permissions';
 import { newPasswordSchema } from '../auth/password';
 
 export const email = z
@@ -41,20 +41,39 @@ export const createTokenSchema = z
   }));
 export type CreateTokenDto = z.infer<typeof createTokenSchema>;
 
-export const createUserSchema = z.strictObject({
-  email,
-  name: z.string().trim().min(1).max(200),
-  password,
-  role: z.enum(ROLES),
-});
+const customRoleId = z.uuid('must be the id of one of the company\'s roles').transform((v) => v.toLowerCase());
+const NAMED_ROLES = ROLES.filter((r) => r !== 'company_custom') as [Exclude<Role, 'company_custom'>, ...Exclude<Role, 'company_custom'>[]];
+
+/** `customRoleId` gives the user a company role of the company's own (role `company_custom`); `role` a built-in one. */
+function oneRole(v: { role?: string; customRoleId?: string }, ctx: z.RefinementCtx, required: boolean) {
+  if (v.role && v.customRoleId) ctx.addIssue({ code: 'custom', path: ['customRoleId'], message: 'give role or customRoleId, not both' });
+  if (required && !v.role && !v.customRoleId) ctx.addIssue({ code: 'custom', path: ['role'], message: 'give a role or a customRoleId' });
+}
+
+export const createUserSchema = z
+  .strictObject({
+    email,
+    name: z.string().trim().min(1).max(200),
+    password,
+    role: z.enum(NAMED_ROLES).optional(),
+    customRoleId: customRoleId.optional(),
+  })
+  .superRefine((v, ctx) => oneRole(v, ctx, true))
+  .transform(({ customRoleId: id, role, ...rest }) => ({ ...rest, role: (id ? 'company_custom' : role!) as Role, customRoleId: id ?? null }));
 export type CreateUserDto = z.infer<typeof createUserSchema>;
 
 export const updateUserSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
-    role: z.enum(ROLES).optional(),
+    role: z.enum(NAMED_ROLES).optional(),
+    customRoleId: customRoleId.optional(),
     disabled: z.boolean().optional(),
     password: password.optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update')
+  .superRefine((v, ctx) => oneRole(v, ctx, false))
+  .transform(({ customRoleId: id, role, ...rest }): { name?: string; disabled?: boolean; password?: string; role?: Role; customRoleId?: string | null } => ({
+    ...rest,
+    ...(id ? { role: 'company_custom' as Role, customRoleId: id } : role ? { role: role as Role, customRoleId: null } : {}),
+  }));
 export type UpdateUserDto = z.infer<typeof updateUserSchema>;

@@ -25,6 +25,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 50 })
   role: Role;
 
+  /** The company role whose abilities a `company_custom` user holds; null for every other role. */
+  @Column({ name: 'custom_role_id', type: 'char', length: 36, nullable: true })
+  customRoleId: string | null;
+
   @Column({ name: 'disabled_at', type: 'datetime', precision: 3, nullable: true })
   disabledAt: Date | null;
 

@@ -29,6 +29,6 @@ import { UsersService } from './users.service';
     PlatformAdminBootstrap,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccessTokensService, TokenCache, UsersRepository],
+  exports: [AccessTokensService, TokenCache, UsersRepository, RolesRepository],
 })
 export class IdentityModule {}

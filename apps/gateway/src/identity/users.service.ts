@@ -1,6 +1,6 @@
-import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ASSIGNABLE_ROLES, Role } from '../auth/permissions';
 import { hashPassword } from '../auth/password';
 import { tenantScope } from '../auth/principal';
@@ -12,6 +12,15 @@ import type { CreateUserDto, UpdateUserDto } from './dto';
 import { AccessTokenEntity, UserEntity } from './entities';
 import { TokenCache } from './token-cache';
 import { UsersRepository } from './users.repository';
+import { AccessTokensService } from './access-tokens.service';
+import { CompanyRoleEntity } from '../team/entities';
+
+/** Company users are never platform admins; nobody hands out (or changes a holder of) a role above their own. */
+export function assertMayAssign(actor: Actor, role: Role): void {
+  if (role === 'platform_admin' || !ASSIGNABLE_ROLES[actor.principal.role].includes(role)) {
+    throw new ForbiddenException({ statusCode: 403, message: `role: may not assign ${role}`, field: 'role', fields: [{ field: 'role', message: 'not assignable by you' }] });
+  }
+}
 
 export const userView = (u: UserEntity) => ({
   id: u.id,
@@ -19,6 +28,7 @@ export const userView = (u: UserEntity) => ({
   email: u.email,
   name: u.name,
   role: u.role,
+  customRoleId: u.customRoleId ?? null,
   disabled: !!u.disabledAt,
   createdAt: u.createdAt.toISOString(),
 });
@@ -30,13 +40,19 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly companies: CompaniesRepository,
     private readonly audit: AuditService,
+    private readonly tokens: AccessTokensService,
     private readonly tokenCache: TokenCache,
   ) {}
 
   private assertMayAssign(actor: Actor, role: Role) {
-    // Company users are never platform admins; nobody hands out a role above their own.
-    if (role === 'platform_admin' || !ASSIGNABLE_ROLES[actor.principal.role].includes(role)) {
-      throw new ForbiddenException({ statusCode: 403, message: `role: may not assign ${role}`, field: 'role', fields: [{ field: 'role', message: 'not assignable by you' }] });
+    assertMayAssign(actor, role);
+  }
+
+  /** A custom role must be one of this company's; otherwise the field is invalid (400), as an unknown id would be. */
+  private async assertCustomRole(m: EntityManager, companyId: string, customRoleId: string | null | undefined) {
+    if (!customRoleId) return;
+    if (!(await m.getRepository(CompanyRoleEntity).existsBy({ id: customRoleId, companyId }))) {
+      throw new BadRequestException({ statusCode: 400, message: 'customRoleId: no such role in this company', field: 'customRoleId', fields: [{ field: 'customRoleId', message: 'no such role in this company' }] });
     }
   }
 
@@ -64,14 +80,16 @@ export class UsersService {
       name: dto.name,
       passwordHash: await hashPassword(dto.password),
       role: dto.role,
+      customRoleId: dto.customRoleId,
       disabledAt: null,
       createdAt: now,
       updatedAt: now,
     });
     try {
       await this.dataSource.transaction(async (m) => {
+        await this.assertCustomRole(m, company.id, user.customRoleId);
         await m.getRepository(UserEntity).insert(user);
-        await this.audit.record({ ...auditBy(actor), action: 'user.created', companyId: company.id, targetType: 'user', targetId: user.id, changes: { email: user.email, role: user.role } }, m);
+        await this.audit.record({ ...auditBy(actor), action: 'user.created', companyId: company.id, targetType: 'user', targetId: user.id, changes: { email: user.email, role: user.role, customRoleId: user.customRoleId } }, m);
       });
     } catch (error) {
       if (isDuplicateKey(error)) throw new ConflictException({ statusCode: 409, message: 'email: already registered', field: 'email', fields: [{ field: 'email', message: 'already registered' }] });
@@ -88,10 +106,13 @@ export class UsersService {
     const updated = await this.dataSource.transaction(async (m) => {
       const user = await this.users.findInCompany(tenantScope(actor.principal), companyId, userId, m);
       if (!user) throw new NotFoundException();
-      if (user.role === 'company_admin' && actor.principal.role !== 'platform_admin') this.assertMayAssign(actor, user.role);
+      // Only someone who may hand out the user's current role changes them (an admin never touches an owner).
+      if (actor.principal.role !== 'platform_admin' && user.id !== actor.principal.userId) this.assertMayAssign(actor, user.role);
+      await this.assertCustomRole(m, user.companyId ?? '', dto.customRoleId);
       const patch: Partial<UserEntity> = {};
       if (dto.name !== undefined) patch.name = dto.name;
       if (dto.role !== undefined) patch.role = dto.role;
+      if (dto.customRoleId !== undefined) patch.customRoleId = dto.customRoleId;
       if (dto.disabled !== undefined) patch.disabledAt = dto.disabled ? (user.disabledAt ?? new Date()) : null;
       const changes: Record<string, unknown> = diff(user, patch);
       if (passwordHash) {
@@ -99,27 +120,21 @@ export class UsersService {
         changes.password = 'changed';
       }
       if (Object.keys(changes).length === 0) return user;
-      credentialsChanged = 'role' in changes || 'disabledAt' in changes || !!passwordHash;
+      credentialsChanged = 'role' in changes || 'customRoleId' in changes || 'disabledAt' in changes || !!passwordHash;
       patch.updatedAt = new Date();
       await m.getRepository(UserEntity).update({ id: user.id }, patch);
+      const roleChanged = Boolean(changes.role || changes.customRoleId);
       if (patch.disabledAt) await m.getRepository(AccessTokenEntity).update({ userId: user.id, revokedAt: null as never }, { revokedAt: new Date() });
-      else if (passwordHash) changes.tokensRevoked = await this.revokeAfterPasswordChange(m, user.id, actor.principal.tokenId);
+      // A new role, like a new password, ends the sessions opened under the old one; the caller keeps theirs when
+      // it is their own change.
+      else if (passwordHash || roleChanged) changes.tokensRevoked = await this.tokens.revokeAllOf(m, user.id, actor.principal.tokenId);
       const by = { ...auditBy(actor), companyId: user.companyId, targetType: 'user', targetId: user.id };
-      if (changes.role) await this.audit.record({ ...by, action: 'user.role_changed', changes: { role: changes.role } }, m);
-      const rest = Object.fromEntries(Object.entries(changes).filter(([k]) => k !== 'role'));
+      if (roleChanged) await this.audit.record({ ...by, action: 'user.role_changed', changes: { role: changes.role ?? { from: user.role, to: user.role }, customRoleId: changes.customRoleId ?? null, tokensRevoked: changes.tokensRevoked } }, m);
+      const rest = Object.fromEntries(Object.entries(changes).filter(([k]) => k !== 'role' && k !== 'customRoleId'));
       if (Object.keys(rest).length) await this.audit.record({ ...by, action: 'user.updated', changes: rest }, m);
       return Object.assign(user, patch);
     });
     if (credentialsChanged) await this.tokenCache.revoked({ userId: updated.id });
     return updated;
-  }
-
-  /**
-   * A new password ends every session the old one opened (whoever learnt it keeps nothing): all the user's live
-   * tokens are revoked, except the one making this change when the user changes their own password.
-   */
-  private async revokeAfterPasswordChange(m: EntityManager, userId: string, callerTokenId: string): Promise<number> {
-    const result = await m.getRepository(AccessTokenEntity).update({ userId, revokedAt: IsNull(), id: Not(callerTokenId) }, { revokedAt: new Date() });
-    return result.affected ?? 0;
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import yaml from 'js-yaml';
-import { bookingSetupSchema, billingSetupSchema, channel, notificationSetupSchema, setupKey, weekdays } from '@receptionist/contracts';
+import { bookingSetupSchema, billingSetupSchema, channel, closureSchema, holidayRegionSchema, messageKinds, notificationSetupSchema, setupKey, weekdays } from '@receptionist/contracts';
 import { CURRENCIES } from '../companies/entities';
 import { normalisePhoneNumber, timeZone } from '../companies/dto';
 import type { FieldProblem } from '../common/zod-body';
@@ -18,11 +18,11 @@ const day = z.array(interval).refine((ranges) => {
   return sorted.every((r, i) => i === 0 || sorted[i - 1][1] <= r[0]);
 }, 'intervals must not overlap');
 /** `{ mon: [["09:00", "18:00"]], sat: [["09:00", "13:00"]] }`; a day left out is closed. */
-const openingHours = z.strictObject(Object.fromEntries(weekdays.map((d) => [d, day.optional()])) as Record<(typeof weekdays)[number], z.ZodOptional<typeof day>>);
+export const openingHours = z.strictObject(Object.fromEntries(weekdays.map((d) => [d, day.optional()])) as Record<(typeof weekdays)[number], z.ZodOptional<typeof day>>);
 
 const name = z.string().trim().min(1).max(200);
-const language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as de or en-GB');
-const phone = z.string().transform((v, ctx) => {
+export const language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as de or en-GB');
+export const phone = z.string().transform((v, ctx) => {
   const n = normalisePhoneNumber(v);
   if (!n) {
     ctx.addIssue({ code: 'custom', message: 'must be a phone number in E.164 form such as +4930123456' });
@@ -40,11 +40,78 @@ const alertContact = z
   })
   .refine((c) => c.phone !== null || c.email !== null, { message: 'needs a phone or an email', path: ['phone'] });
 
+/** One service of the set-up (also the body of `PUT …/services/:serviceKey`). */
+export const serviceSchema = z.strictObject({
+  key: setupKey,
+  name,
+  /** Other words callers use for it ("Herrenschnitt", "men's cut"); the voice agent matches them. */
+  aliases: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
+  /** Required unless the service has `steps` (then the first step's is used). */
+  calcomEventTypeId: z.number().int('must be a whole number').positive().optional(),
+  /** Required unless the service has `steps` (then the sum of the steps'). */
+  durationMinutes: z.number().int().min(5).max(24 * 60).optional(),
+  priceMinor: minor.nullable().default(null),
+  active: z.boolean().default(true),
+  /** A composite service: other services of this file, one after the other, booked as one appointment. */
+  steps: z
+    .array(z.strictObject({ service: setupKey, staff: z.array(setupKey).max(50).default([]) }))
+    .min(2, 'a composite service needs at least two steps')
+    .max(10)
+    .optional(),
+});
+
+/** One staff member (also the body of `PUT …/staff/:staffKey`). */
+export const staffSchema = z.strictObject({
+  key: setupKey,
+  name,
+  calcomUserId: z.number().int().positive().nullable().default(null),
+  /** Keys of the services this person performs. */
+  services: z.array(setupKey).default([]),
+  active: z.boolean().default(true),
+  /** When this person works; left out: whenever the business is open. */
+  workingHours: openingHours.optional(),
+});
+
+/** Closed days although the weekly hours say open; `from`..`to` inclusive. */
+export const closure = z
+  .strictObject({ ...closureSchema.shape, reason: z.string().trim().max(200).nullable().default(null) })
+  .refine((c) => c.from <= c.to, { message: 'must not be after to', path: ['from'] });
+
+/** What the voice agent says and does (greeting per language, languages it speaks, hand-off to a human). */
+export const agentSettingsSchema = z.strictObject({
+  /** Greeting per language (`{ de: "Praxis Sonnenschein, guten Tag!" }`); missing: the built-in one. */
+  greeting: z.record(language, z.string().trim().min(1).max(500)).refine((g) => Object.keys(g).length <= 20, 'at most 20 languages').default({}),
+  /** Languages the agent speaks, the first the default. */
+  languages: z.array(language).min(1).max(20).default(['de']),
+  /** A human to hand the caller to, and when (company time zone); null: no hand-off. */
+  transfer: z
+    .strictObject({ number: phone, hours: openingHours.default({}) })
+    .nullable()
+    .default(null),
+});
+
+const template = z.strictObject({ kind: z.enum(messageKinds), language, body: z.string().trim().min(1).max(1600) });
+
 const policies = bookingSetupSchema.shape.policies;
 const pricing = billingSetupSchema.shape.pricing;
 const notifications = notificationSetupSchema.shape.settings;
 
-export const importDocumentSchema = z
+/** Channels, reminders, quiet hours, sender, alert contacts and own message texts (also `PUT …/notification-settings`). */
+export const notificationSettingsSchema = z.strictObject({
+  ...notifications.shape,
+  channels: z.array(channel).min(1).default(['sms']),
+  senderId: z.string().trim().min(1).max(32).nullable().default(null),
+  /** Admins alerted on a low balance or failing messages; left out (not `[]`) when absent, so revisions stay put. */
+  alertContacts: z.array(alertContact).max(20).optional(),
+  /** The company's own message texts (`{{customer_name}}`, `{{service_name}}`, `{{date}}`, `{{time}}`, `{{company_name}}`). */
+  templates: z.array(template).max(200).optional(),
+});
+
+/** Booking rules (also `PUT …/booking-policies`). */
+export const policiesSchema = z.strictObject(policies.shape);
+
+/** A company's whole set-up as the gateway keeps it (`company_setup_document`); the file format adds two musts. */
+export const setupDocumentSchema = z
   .strictObject({
     /** Format version of this document; only 1 exists. */
     version: z.literal(1).default(1),
@@ -85,52 +152,17 @@ export const importDocumentSchema = z
       )
       .max(100)
       .default([]),
-    services: z
-      .array(
-        z.strictObject({
-          key: setupKey,
-          name,
-          aliases: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-          /** Required unless the service has `steps` (then the first step's is used). */
-          calcomEventTypeId: z.number().int('must be a whole number').positive().optional(),
-          /** Required unless the service has `steps` (then the sum of the steps'). */
-          durationMinutes: z.number().int().min(5).max(24 * 60).optional(),
-          priceMinor: minor.nullable().default(null),
-          active: z.boolean().default(true),
-          /** A composite service: other services of this file, one after the other, booked as one appointment. */
-          steps: z
-            .array(z.strictObject({ service: setupKey, staff: z.array(setupKey).max(50).default([]) }))
-            .min(2, 'a composite service needs at least two steps')
-            .max(10)
-            .optional(),
-        }),
-      )
-      .min(1, 'at least one service is needed')
-      .max(500),
-    staff: z
-      .array(
-        z.strictObject({
-          key: setupKey,
-          name,
-          calcomUserId: z.number().int().positive().nullable().default(null),
-          /** Keys of the services this person performs. */
-          services: z.array(setupKey).default([]),
-          active: z.boolean().default(true),
-        }),
-      )
-      .max(500)
-      .default([]),
+    services: z.array(serviceSchema).max(500),
+    staff: z.array(staffSchema).max(500).default([]),
     openingHours,
-    policies: z.strictObject(policies.shape).default(policies.parse({})),
-    pricing: z.strictObject({ ...pricing.shape, perMinuteMinor: minor, perBookingMinor: minor.default(0), lowBalanceThresholdMinor: minor.default(1000), topUpMinor: minor.default(5000) }),
-    notifications: z
-      .strictObject({
-        ...notifications.shape,
-        channels: z.array(channel).min(1).default(['sms']),
-        senderId: z.string().trim().min(1).max(32).nullable().default(null),
-        /** Admins alerted on a low balance or failing messages; left out (not `[]`) when absent, so revisions stay put. */
-        alertContacts: z.array(alertContact).max(20).optional(),
-      })
+    /** Left out (not `[]`) when none, so revisions of files without them stay put. */
+    closures: z.array(closure).max(500).optional(),
+    holidays: holidayRegionSchema.strict().nullable().optional(),
+    policies: policiesSchema.default(policies.parse({})),
+    /** Required in an imported file; a company set up only through the API has none until one is imported. */
+    pricing: z.strictObject({ ...pricing.shape, perMinuteMinor: minor, perBookingMinor: minor.default(0), lowBalanceThresholdMinor: minor.default(1000), topUpMinor: minor.default(5000) }).optional(),
+    agent: agentSettingsSchema.optional(),
+    notifications: notificationSettingsSchema
       .default(notifications.parse({ senderId: null })),
   })
   .superRefine((doc, ctx) => {
@@ -143,6 +175,9 @@ export const importDocumentSchema = z
       });
     };
     unique(doc.branches, 'branches', 'key', 'key');
+    (doc.notifications.templates ?? []).forEach((t, i, all) => {
+      if (all.findIndex((o) => o.kind === t.kind && o.language === t.language) !== i) ctx.addIssue({ code: 'custom', path: ['notifications', 'templates', i, 'language'], message: `duplicate template for ${t.kind} in ${t.language}` });
+    });
     unique(doc.services, 'services', 'key', 'key');
     // Composite services book their steps' event types; the others may not share one.
     const ownEventTypes = doc.services.map((sv) => (sv.steps ? { calcomEventTypeId: Symbol('composite') } : sv));
@@ -183,7 +218,15 @@ export const importDocumentSchema = z
     });
   });
 
-export type ImportDocument = z.output<typeof importDocumentSchema>;
+/** The onboarding file: a set-up document with at least one service and the pricing. */
+export const importDocumentSchema = setupDocumentSchema.superRefine((doc, ctx) => {
+  if (doc.services.length === 0) ctx.addIssue({ code: 'custom', path: ['services'], message: 'at least one service is needed' });
+  if (!doc.pricing) ctx.addIssue({ code: 'custom', path: ['pricing'], message: 'is required' });
+});
+
+export type ImportDocument = z.output<typeof setupDocumentSchema>;
+export type ServiceDoc = z.output<typeof serviceSchema>;
+export type StaffDoc = z.output<typeof staffSchema>;
 
 /** `['services', 2, 'calcomEventTypeId']` → `services[2].calcomEventTypeId`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -251,12 +294,12 @@ export function parseYaml(text: string): unknown {
 }
 
 /** Validates parsed data; every problem names its field as `services[2].calcomEventTypeId`. */
-export function validateImportDocument(value: unknown): ImportDocument {
+export function validateImportDocument(value: unknown, schema: z.ZodType<ImportDocument, unknown> = importDocumentSchema): ImportDocument {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ImportDocumentError([{ field: 'document', message: 'must be an object with company, services, openingHours, pricing, …' }]);
   }
   checkSize(value);
-  const result = importDocumentSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ImportDocumentError(
     result.error.issues.flatMap((issue) =>

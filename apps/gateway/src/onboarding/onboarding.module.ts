@@ -13,6 +13,7 @@ import { SetupStatusRepository } from './setup-status.repository';
   imports: [CompaniesModule],
   controllers: [OnboardingController],
   providers: [OnboardingService, SetupStatusRepository, SetupAppliedHandler],
+  exports: [OnboardingService],
 })
 export class OnboardingModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -10,6 +10,8 @@ import { isDuplicateKey } from '../common/zod-body';
 import { CompaniesRepository } from '../companies/companies.repository';
 import { BranchEntity, CompanyEntity, PhoneNumberEntity, RetellAgentEntity } from '../companies/entities';
 import type { ImportDocument } from './import-document';
+
+type Publish = Parameters<Parameters<Outbox['transaction']>[0]>[1];
 import { buildParts } from './setup-parts';
 import { PartStatus, SetupStatusRepository } from './setup-status.repository';
 
@@ -136,18 +138,8 @@ export class OnboardingService {
       const phoneNumbers = await this.syncPhoneNumbers(m, company.id, doc, branches.ids, now);
       const retellAgents = await this.syncAgents(m, company.id, doc, branches.ids, now);
 
-      const before = await this.statuses.forCompany(company.id, m, true);
-      const parts = {} as Record<SetupPart, ImportedPart>;
-      for (const command of buildParts(company.id, doc, branches.ids)) {
-        const last = before.get(command.part);
-        if (!options.resend && last?.revision === command.revision) {
-          parts[command.part] = { ...last, change: 'unchanged' };
-          continue;
-        }
-        await publish({ topic: command.topic, key: company.id, companyId: company.id, subject: company.id, data: command.data });
-        await this.statuses.markSent(m, company.id, command.part, command.revision, now);
-        parts[command.part] = { part: command.part, revision: command.revision, sentAt: now.toISOString(), status: 'pending', outcome: null, appliedAt: null, change: 'sent' };
-      }
+      const parts = (await this.sendParts(m, publish, company.id, doc, branches.ids, options.resend, now)) as Record<SetupPart, ImportedPart>;
+      await this.storeDocument(m, company.id, { ...doc, company: { ...doc.company, key } }, now);
 
       const routing = { branches: branches.counts, phoneNumbers, retellAgents };
       await this.audit.record(
@@ -169,6 +161,36 @@ export class OnboardingService {
       const pending = setupParts.filter((p) => parts[p].status !== 'applied');
       return { companyId: company.id, key, company: change, routing, parts, applied: pending.length === 0, pending };
     });
+  }
+
+  /**
+   * The one way set-up reaches its owners (the import and every edit through the set-up API): each part whose
+   * revision differs from the last one sent (or every part, `resend`) goes out through the outbox in the caller's
+   * transaction and is recorded as sent, pending until its owner answers. A part the document cannot build yet
+   * (billing without pricing) is left out.
+   */
+  async sendParts(m: EntityManager, publish: Publish, companyId: string, doc: ImportDocument, branchIds: Map<string, string>, resend: boolean, now: Date): Promise<Partial<Record<SetupPart, ImportedPart>>> {
+    const before = await this.statuses.forCompany(companyId, m, true);
+    const parts: Partial<Record<SetupPart, ImportedPart>> = {};
+    for (const command of buildParts(companyId, doc, branchIds)) {
+      const last = before.get(command.part);
+      if (!resend && last?.revision === command.revision) {
+        parts[command.part] = { ...last, change: 'unchanged' };
+        continue;
+      }
+      await publish({ topic: command.topic, key: companyId, companyId, subject: companyId, data: command.data });
+      await this.statuses.markSent(m, companyId, command.part, command.revision, now);
+      parts[command.part] = { part: command.part, revision: command.revision, sentAt: now.toISOString(), status: 'pending', outcome: null, appliedAt: null, change: 'sent' };
+    }
+    return parts;
+  }
+
+  /** Keeps the document the parts were built from: the set-up API reads and edits it. */
+  async storeDocument(m: EntityManager, companyId: string, doc: ImportDocument, now: Date): Promise<void> {
+    await m.query(
+      'INSERT INTO company_setup_document (company_id, document, updated_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE document = VALUES(document), updated_at = VALUES(updated_at)',
+      [companyId, JSON.stringify(doc), now],
+    );
   }
 
   private async upsertCompany(m: EntityManager, key: string, doc: ImportDocument, now: Date): Promise<{ company: CompanyEntity; change: Change }> {

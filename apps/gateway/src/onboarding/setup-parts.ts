@@ -56,14 +56,17 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
         ...(s.steps ? { steps: s.steps.map((st) => ({ serviceKey: st.service, staffKeys: st.staff })) } : {}),
       };
     }),
-    staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active })),
+    // Working hours, closures and holidays only when set, so the revisions of set-ups without them stay put.
+    staff: doc.staff.map((s) => ({ key: s.key, name: s.name, calcomUserId: s.calcomUserId, serviceKeys: s.services, active: s.active, ...(s.workingHours ? { workingHours: s.workingHours } : {}) })),
     branches: doc.branches
       .filter((b) => b.active)
       .map((b) => ({ branchId: branchIds.get(b.key)!, key: b.key, openingHours: b.openingHours ?? doc.openingHours })),
     openingHours: doc.openingHours,
+    ...(doc.closures?.length ? { closures: doc.closures } : {}),
+    ...(doc.holidays ? { holidays: doc.holidays } : {}),
     policies: doc.policies,
   };
-  const billing: Omit<BillingSetup, 'revision'> = { companyId, currency: doc.company.currency, pricing: doc.pricing };
+  const billing: Omit<BillingSetup, 'revision'> | null = doc.pricing ? { companyId, currency: doc.company.currency, pricing: doc.pricing } : null;
   const notification: Omit<NotificationSetup, 'revision'> = {
     companyId,
     companyName: doc.company.name,
@@ -71,9 +74,10 @@ export function buildParts(companyId: string, doc: ImportDocument, branchIds: Ma
     language: doc.company.language,
     settings: doc.notifications,
   };
+  // A company set up only through the API has no pricing yet: billing keeps whatever it has.
   const parts: [SetupPart, string, Record<string, unknown>][] = [
     ['booking', Topics.bookingSetup.name, booking],
-    ['billing', Topics.billingSetup.name, billing],
+    ...(billing ? [['billing', Topics.billingSetup.name, billing] as [SetupPart, string, Record<string, unknown>]] : []),
     ['notification', Topics.notificationSetup.name, notification],
   ];
   return parts.map(([part, topic, content]) => {

@@ -8,6 +8,8 @@ import { HEADER_PARAMETERS, HeaderParameter, QUERY_SCHEMA } from './describe';
 
 /** Portal routes a customer calls without a portal token. */
 const PORTAL_PUBLIC = new Set(['/api/portal/register', '/api/portal/login']);
+/** Admin-API routes called without a token: sign-in and what a team member does with a one-time link. */
+const V1_PUBLIC = new Set(['/api/v1/auth/login', '/api/v1/auth/password-reset', '/api/v1/auth/password-reset/confirm', '/api/v1/team/invitations/accept']);
 
 /** An RFC 9457 problem as the gateway's exception filter writes it (hardening/exception.filter.ts). */
 const PROBLEM_SCHEMA = {
@@ -104,13 +106,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         ...(query ? queryParameters(query) : []),
         ...described.map((h) => ({ name: h.name, in: 'header', required: h.required, description: h.description, schema: { type: 'string' } })),
       ];
-      if (path.startsWith('/api/v1/') && !path.startsWith('/api/v1/auth/login')) operation.security = [{ bearer: [] }];
+      if (path.startsWith('/api/v1/') && !V1_PUBLIC.has(path)) operation.security = [{ bearer: [] }];
       if (path.startsWith('/api/portal/') && !PORTAL_PUBLIC.has(path)) operation.security = [{ portal: [] }];
       operation.responses = {
         ...operation.responses,
         ...(schema || query || described.length ? { '400': problem('Invalid input: one entry per invalid field') } : {}),
         ...(operation.security ? { '401': problem('No valid token'), '403': problem('The token lacks the ability') } : {}),
         ...(path.includes('{') ? { '404': problem("Unknown, or another company's, record") } : {}),
+        ...(described.some((h) => h.name === 'If-Match')
+          ? { '409': problem('If-Match names an older version (read it again), or the change would strand appointments'), '428': problem('If-Match is missing') }
+          : {}),
         '429': problem('Rate limit reached (Retry-After)'),
         default: problem('Any other error'),
       };

@@ -89,6 +89,7 @@ export class PortalController {
 
   @Post('appointments/:appointmentId/cancel')
   @HttpCode(200)
+  @RateLimit('portal_change')
   async cancel(
     @CurrentPortalPrincipal() principal: PortalPrincipal,
     @Param('appointmentId') appointmentId: string,
@@ -106,6 +107,7 @@ export class PortalController {
   /** `{start}`: the new start instant. `Idempotency-Key` makes a retried request return the first answer. */
   @Post('appointments/:appointmentId/reschedule')
   @HttpCode(200)
+  @RateLimit('portal_change')
   async reschedule(
     @CurrentPortalPrincipal() principal: PortalPrincipal,
     @Param('appointmentId') appointmentId: string,

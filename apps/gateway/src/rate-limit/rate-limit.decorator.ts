@@ -7,9 +7,10 @@ import type { FastifyRequest } from 'fastify';
  * - booking: booking operations (per company)
  * - sensitive: login, token creation, invitations (per client IP and, where known, per account)
  * - portal: customer-portal API (per customer)
+ * - portal_change: a portal customer cancelling or rescheduling (per customer; 10/min as in the system replaced)
  */
-export type RateLimitCategory = 'general' | 'voice' | 'booking' | 'sensitive' | 'portal';
-export const RATE_LIMIT_CATEGORIES: readonly RateLimitCategory[] = ['general', 'voice', 'booking', 'sensitive', 'portal'];
+export type RateLimitCategory = 'general' | 'voice' | 'booking' | 'sensitive' | 'portal' | 'portal_change';
+export const RATE_LIMIT_CATEGORIES: readonly RateLimitCategory[] = ['general', 'voice', 'booking', 'sensitive', 'portal', 'portal_change'];
 
 export interface RateLimitOptions {
   /**

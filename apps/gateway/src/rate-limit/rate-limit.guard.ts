@@ -39,6 +39,7 @@ export function policiesFromConfig(config: Partial<GatewayEnv>): Record<RateLimi
     voice: { limit: config.RATE_LIMIT_VOICE ?? 100, windowMs, onBackendError: 'open' },
     booking: { limit: config.RATE_LIMIT_BOOKING ?? 30, windowMs, onBackendError: 'open' },
     portal: { limit: config.RATE_LIMIT_PORTAL ?? 60, windowMs, onBackendError: 'open' },
+    portal_change: { limit: config.RATE_LIMIT_PORTAL_CHANGE ?? 10, windowMs, onBackendError: 'open' },
     sensitive: { limit: config.RATE_LIMIT_SENSITIVE ?? 10, windowMs, onBackendError: 'closed' },
   };
 }
@@ -155,7 +156,7 @@ export class RateLimitGuard implements CanActivate {
       const account = meta?.account ? meta.account(request) : defaultAccount(request, principal);
       return account ? [ip, key('account', hash(account.trim().toLowerCase()))] : [ip];
     }
-    if (category === 'portal' && principal?.customerId) return [key('customer', principal.customerId)];
+    if ((category === 'portal' || category === 'portal_change') && principal?.customerId) return [key('customer', principal.customerId)];
     if (principal?.companyId) return [key('company', principal.companyId)];
     if (principal?.customerId) return [key('customer', principal.customerId)];
     if (principal?.userId) return [key('user', principal.userId)];

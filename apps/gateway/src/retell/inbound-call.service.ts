@@ -15,7 +15,7 @@ const REFUSAL = {
  * Retell's inbound call webhook, while the phone rings (10 s budget): the caller's context as
  * `dynamic_variables`. Unknown number → 404, so Retell falls back to the number's default agent.
  *
- * A company that must refuse calls (prepaid balance exhausted, see call-acceptance) is answered with
+ * A company that must refuse calls (prepaid balance exhausted or plan unpaid, see call-acceptance) is answered with
  * `call_accepted: "false"` and `call_refusal_message` in its language, which the agent's prompt says and then
  * ends the call (Retell's answer cannot hang up by itself: without an agent it would fall back to the number's
  * own agent). voice-agent is not asked; the refused call never reaches a function. Calls already running go on.
@@ -37,7 +37,8 @@ export class InboundCallService {
     if (acceptance.refusing) {
       const reason = acceptance.reason ?? 'refused';
       inboundCallsRefused().inc({ reason });
-      const message = (routed.company.language.startsWith('en') ? REFUSAL.en : REFUSAL.de)(routed.company.name);
+      // The company's own words when it chose some (an unpaid plan's refusal), else the platform's in its language.
+      const message = acceptance.message ?? (routed.company.language.startsWith('en') ? REFUSAL.en : REFUSAL.de)(routed.company.name);
       return {
         call_inbound: {
           dynamic_variables: { ...local, call_accepted: 'false', call_refused_reason: reason, call_refusal_message: message },

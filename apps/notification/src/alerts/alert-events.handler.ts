@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { balanceLowSchema, Envelope, notificationFailedSchema, Topics } from '@receptionist/contracts';
+import { balanceLowSchema, Envelope, notificationFailedSchema, planPaymentOverdueSchema, Topics } from '@receptionist/contracts';
 import { Inbox } from '@receptionist/messaging';
 import { LOGGER, OnEvent, SERVICE_CONFIG } from '@receptionist/service-runtime';
 import { CompanyFilter } from '../common/company-filter';
@@ -12,7 +12,8 @@ import { AlertsService, RaisedAlert } from './alerts.service';
 const CONSUMER = 'notification.alerts';
 
 /**
- * Alerts from events: `balance.low` (billing publishes it once per crossing of the threshold) and a run of
+ * Alerts from events: `balance.low` (billing publishes it once per crossing of the threshold), `plan.payment.overdue`
+ * (a failed plan payment's notice and reminders during the grace period) and a run of
  * permanent delivery failures (our own `notification.failed`): ALERT_FAILURE_THRESHOLD of them for one company
  * within ALERT_FAILURE_WINDOW_MS, with no message accepted by Twilio in between, alert once per run.
  */
@@ -34,6 +35,18 @@ export class AlertEventsHandler {
     const { balance, threshold, currency } = envelope.data;
     const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) =>
       this.alerts.raise(manager, { companyId, dedupeKey: `balance.low:${envelope.id}`, facts: { kind: 'balance_low', balance, threshold, currency } }),
+    );
+    if (!handled.duplicate) this.alerts.raised(handled.result, { companyId, event: envelope.id });
+  }
+
+  /** A failed plan payment: the first notice and each reminder of the grace period (billing sends them), once each. */
+  @OnEvent(Topics.planPaymentOverdue.name)
+  async onPlanPaymentOverdue(envelope: Envelope<z.output<typeof planPaymentOverdueSchema>>): Promise<void> {
+    const companyId = envelope.companyId;
+    if (!companyId || !this.filter.serves(companyId)) return;
+    const { amountDue, currency, graceEndsAt, reminder, planCode } = envelope.data;
+    const handled = await this.inbox.handleOnce(CONSUMER, envelope, (manager) =>
+      this.alerts.raise(manager, { companyId, dedupeKey: `plan.payment.overdue:${envelope.data.stripeInvoiceId}:${reminder}`, facts: { kind: 'plan_payment_overdue', amountDue, currency, graceEndsAt, reminder, planCode } }),
     );
     if (!handled.duplicate) this.alerts.raised(handled.result, { companyId, event: envelope.id });
   }

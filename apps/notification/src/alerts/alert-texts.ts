@@ -1,7 +1,8 @@
 export type AlertFacts =
   | { kind: 'balance_low'; balance: number; threshold: number; currency: string }
   | { kind: 'delivery_failures'; failures: number; windowMinutes: number; lastError: string }
-  | { kind: 'dead_letter'; topic: string; reason: string; messageId: string | null };
+  | { kind: 'dead_letter'; topic: string; reason: string; messageId: string | null }
+  | { kind: 'plan_payment_overdue'; amountDue: number; currency: string; graceEndsAt: string; reminder: number; planCode: string };
 
 export interface AlertTexts {
   subject: string;
@@ -45,6 +46,17 @@ export function composeAlert(facts: AlertFacts, company: { id: string; name: str
           : `${facts.failures} messages to your customers failed in a row (last: ${facts.lastError}). Please check your sender and settings.`,
         operatorText: `:rotating_light: ${facts.failures} permanent delivery failures in a row within ${facts.windowMinutes} min for ${who}; last: ${facts.lastError}`,
       };
+    case 'plan_payment_overdue': {
+      const m = (v: number) => money(v, facts.currency, de ? 'de' : 'en');
+      const until = new Date(facts.graceEndsAt).toISOString().slice(0, 16).replace('T', ' ');
+      return {
+        subject: de ? `Zahlung fehlgeschlagen (Erinnerung ${facts.reminder})` : `Payment failed (reminder ${facts.reminder})`,
+        body: de
+          ? `Die Zahlung für Ihren Tarif ${facts.planCode} (${m(facts.amountDue)}) ist fehlgeschlagen. Bitte zahlen Sie bis ${until} UTC im Kundenportal, sonst werden Anrufe abgewiesen.`
+          : `The payment for your plan ${facts.planCode} (${m(facts.amountDue)}) failed. Please pay by ${until} UTC in the billing portal, or calls will be refused.`,
+        operatorText: `:credit_card: plan payment overdue for ${who}: ${money(facts.amountDue, facts.currency, 'en')} (${facts.planCode}), reminder ${facts.reminder}, calls refused from ${until} UTC.`,
+      };
+    }
     case 'dead_letter':
       return {
         subject: de ? 'Nachricht nicht verarbeitet' : 'Message not processed',

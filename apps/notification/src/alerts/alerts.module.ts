@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CompanyFilter } from '../common/company-filter';
+import { EmailModule } from '../email/email.module';
 import { NotificationSettingsModule } from '../settings/settings.module';
 import { TwilioMessenger } from '../twilio/twilio.messenger';
 import { ALERT_CHANNELS, AlertChannel } from './alert-channel';
@@ -18,7 +19,7 @@ import { DeadLetterWatcher, SERVICE_NAME } from './dead-letter-watcher';
  * admins (SMS, e-mail, push) and the platform operators (Slack), on whichever channels are configured.
  */
 @Module({
-  imports: [NotificationSettingsModule, DiscoveryModule],
+  imports: [NotificationSettingsModule, DiscoveryModule, EmailModule],
   providers: [
     CompanyFilter,
     TwilioMessenger,

@@ -29,6 +29,17 @@ describe('alert texts', () => {
   });
 });
 
+describe('plan payment reminders', () => {
+  it('tell the admins what failed, how much, and until when calls are still taken', () => {
+    const facts = { kind: 'plan_payment_overdue' as const, amountDue: 7900, currency: 'EUR', graceEndsAt: '2026-12-14T09:30:00.000Z', reminder: 2, planCode: 'pro' };
+    const de = composeAlert(facts, { id: 'c1', name: 'Praxis Tarif', language: 'de' });
+    expect(de.subject).toBe('Zahlung fehlgeschlagen (Erinnerung 2)');
+    expect(de.body).toContain('79,00 €');
+    expect(de.body).toContain('2026-12-14 09:30 UTC');
+    expect(composeAlert(facts, { id: 'c1', name: 'Praxis Tarif', language: 'en' }).operatorText).toContain('Praxis Tarif (c1)');
+  });
+});
+
 describe('Firebase push channel', () => {
   it('is disabled without FIREBASE_CREDENTIALS, and the setting refuses anything but a service account', () => {
     expect(new PushAlertChannel(env()).disabledReason).toBe('FIREBASE_CREDENTIALS not set');

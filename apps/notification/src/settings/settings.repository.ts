@@ -96,5 +96,12 @@ export class NotificationSettingsRepository {
         JSON.stringify(s.alertContacts ?? []),
       ],
     );
+    // The company's own texts: the set-up's list replaces them all; a set-up without the list leaves them as they are.
+    if (s.templates) {
+      await manager.query('DELETE FROM notification_template WHERE company_id = ?', [setup.companyId]);
+      for (const t of s.templates) {
+        await manager.query('INSERT INTO notification_template (company_id, kind, language, body, updated_at) VALUES (?, ?, ?, ?, ?)', [setup.companyId, t.kind, t.language, t.body, at]);
+      }
+    }
   }
 }

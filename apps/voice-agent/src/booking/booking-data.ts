@@ -29,6 +29,8 @@ const catalogueSchema = z.object({
   policies: z.record(z.string(), z.unknown()).optional(),
   /** Weekday → [['09:00','17:00']] in the company's zone; settles "halb drei" (02:30 or 14:30). */
   openingHours: z.record(z.string(), z.array(z.tuple([z.string(), z.string()]))).optional(),
+  /** Local dates (`YYYY-MM-DD`) the business is closed although its week says open: closures, public holidays. */
+  closedDays: z.array(z.string()).optional(),
 });
 export type Catalogue = z.infer<typeof catalogueSchema>;
 export type CatalogueService = Catalogue['services'][number];

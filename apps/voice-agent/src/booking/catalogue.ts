@@ -7,7 +7,7 @@ const TTL_MS = 60_000;
 
 /**
  * The company's services and staff as booking knows them, kept in memory for a minute per company: every
- * voice function needs them and they change only on a new set-up.
+ * voice function needs them and they change only on a new set-up (which drops the entry: CatalogueInvalidation).
  */
 @Injectable()
 export class CatalogueCache {
@@ -24,6 +24,10 @@ export class CatalogueCache {
     const value = readCatalogue(reply.data);
     if (value) this.entries.set(companyId, { at: Date.now(), value });
     return value;
+  }
+
+  forget(companyId: string): void {
+    this.entries.delete(companyId);
   }
 }
 

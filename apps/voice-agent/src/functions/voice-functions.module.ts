@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module';
 import { BookingClient } from '../booking/booking.client';
 import { CatalogueCache } from '../booking/catalogue';
+import { CatalogueInvalidation } from '../booking/catalogue-invalidation';
 import { CallbackWishes } from '../callbacks/callback-wishes.service';
 import { DraftsRepository } from '../drafts/drafts.repository';
 import { AppointmentBookingHandler } from '../handlers/appointment-booking.handler';
@@ -18,6 +19,7 @@ import { VoiceFunctionsResponder } from './voice-functions.responder';
   providers: [
     BookingClient,
     CatalogueCache,
+    CatalogueInvalidation,
     CallbackWishes,
     DraftsRepository,
     BookingDesk,

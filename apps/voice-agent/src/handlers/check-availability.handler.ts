@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isoInZone, openAt } from '@receptionist/dates';
+import { isoDate, isoInZone, openAt } from '@receptionist/dates';
 import { BookingDesk, describeArgs, openingHoursOf } from './booking-desk';
 import { CallContext, VoiceFunctionReply, ok } from './context';
 import { phrases } from './phrases';
@@ -49,7 +49,8 @@ export class CheckAvailabilityHandler {
     if (wish.kind === 'exact') {
       // Closed then (by the company's hours) is said as such, not as "taken".
       const hours = openingHoursOf(catalogue);
-      if (hours && !openAt(hours, wish.date, wish.minuteOfDay)) return ok(phrases.closedWithAlternatives(ctx, wish.start, result.options), data, 'outside_opening_hours');
+      const closedDay = catalogue.closedDays?.includes(isoDate(wish.date)) ?? false;
+      if (closedDay || (hours && !openAt(hours, wish.date, wish.minuteOfDay))) return ok(phrases.closedWithAlternatives(ctx, wish.start, result.options), data, 'outside_opening_hours');
       if (!result.alternatives) return ok(phrases.nearWish(ctx, service.name, wish.start, result.options[0]), data);
       return ok(phrases.takenWithAlternatives(ctx, wish.start, result.options), data, 'slot_taken');
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { currency, minorUnits } from './common';
+import { planCode, planDefinitionSchema } from './billing';
 
 /**
  * The gateway's admin/portal API asks billing over request-reply on `billing.request` (billing owns the data).
@@ -65,11 +66,39 @@ export const billingRequestSchema = z.discriminatedUnion('operation', [
     reason: z.string().trim().min(1).max(500),
     idempotencyKey: z.string().min(1).max(200).optional(),
   }),
+  /** The plans on offer (`includeInactive`: also withdrawn ones; operators). */
+  z.object({ operation: z.literal('plans.list'), ...base, includeInactive: z.boolean().default(false) }),
+  /** Creates or changes a plan (platform operators). Existing subscriptions keep their Stripe price until changed. */
+  z.object({ operation: z.literal('plan.upsert'), ...base, plan: planDefinitionSchema }),
+  /** The company's subscription (null when none), its dunning state and the current period's usage. */
+  z.object({ operation: z.literal('subscription.get'), ...base }),
+  /** Subscribes the company to a plan in its account currency (Stripe subscription; trial when the plan has one). */
+  z.object({
+    operation: z.literal('subscription.create'),
+    ...base,
+    planCode,
+    currency,
+    /** What callers hear while calls are refused for an unpaid plan (null: the platform's default words). */
+    refusalMessage: z.string().trim().min(1).max(500).nullable().optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  }),
+  /** Upgrade or downgrade (Stripe prorates), cancel at period end (or take that back), or change the refusal message. */
+  z.object({
+    operation: z.literal('subscription.update'),
+    ...base,
+    planCode: planCode.optional(),
+    cancelAtPeriodEnd: z.boolean().optional(),
+    refusalMessage: z.string().trim().min(1).max(500).nullable().optional(),
+  }),
+  /** A Stripe customer portal session (payment methods, invoices); answers its URL. */
+  z.object({ operation: z.literal('portal.create'), ...base, returnUrl: z.url().optional() }),
+  /** Usage against the plan per period, newest first: included, used, overage and what it cost. */
+  z.object({ operation: z.literal('planUsage.list'), ...base, limit: z.number().int().min(1).max(60).default(12) }),
 ]);
 export type BillingRequest = z.input<typeof billingRequestSchema>;
 export type BillingOperation = BillingRequest['operation'];
 
-export const billingErrorCodes = ['invalid_request', 'unknown_company', 'not_found', 'payment_provider_unavailable', 'nothing_to_invoice', 'usage_not_rated', 'rates_unavailable'] as const;
+export const billingErrorCodes = ['invalid_request', 'unknown_company', 'not_found', 'payment_provider_unavailable', 'nothing_to_invoice', 'usage_not_rated', 'rates_unavailable', 'conflict'] as const;
 export type BillingErrorCode = (typeof billingErrorCodes)[number];
 
 export const billingReplySchema = z.object({

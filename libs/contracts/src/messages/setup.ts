@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel, currency, e164, isoInstant, language, minorUnits } from './common';
+import { messageKinds } from './message-templates';
 
 /**
  * Onboarding: the gateway imports a company's whole set-up from one file and sends each owner its part as a
@@ -9,6 +10,13 @@ import { channel, currency, e164, isoInstant, language, minorUnits } from './com
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const openingHoursSchema = z.partialRecord(z.enum(weekdays), z.array(z.tuple([hhmm, hhmm])));
+/** A closed stretch of local days (`from`..`to` inclusive, `YYYY-MM-DD`): holidays of the business, renovation. */
+const isoDay = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date YYYY-MM-DD');
+export const closureSchema = z.object({ from: isoDay, to: isoDay, reason: z.string().max(200).nullable().default(null) });
+/** German states (ISO 3166-2 subdivision codes without `DE-`), for public holidays (npm `date-holidays`). */
+export const germanStates = ['BW', 'BY', 'BE', 'BB', 'HB', 'HH', 'HE', 'MV', 'NI', 'NW', 'RP', 'SL', 'SN', 'ST', 'SH', 'TH'] as const;
+export const holidayRegionSchema = z.object({ country: z.literal('DE'), state: z.enum(germanStates) });
+
 /** Stable key chosen by the business (`haircut-women`), unique per company; the import matches by it. */
 export const setupKey = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lower-case letters, digits, . _ - (max 64)');
 
@@ -45,10 +53,16 @@ export const bookingSetupSchema = z.object({
       calcomUserId: z.number().int().positive().nullable(),
       serviceKeys: z.array(setupKey).default([]),
       active: z.boolean().default(true),
+      /** When this person works (inside the opening hours); absent: whenever the business is open. */
+      workingHours: openingHoursSchema.optional(),
     }),
   ),
   branches: z.array(z.object({ branchId: z.string().min(1), key: setupKey, openingHours: openingHoursSchema })).default([]),
   openingHours: openingHoursSchema,
+  /** Days the business is closed although its weekly hours say open (absent: none). */
+  closures: z.array(closureSchema).optional(),
+  /** Public holidays of this region close the business (absent: holidays are ordinary days). */
+  holidays: holidayRegionSchema.nullable().optional(),
   policies: z.object({
     /** A booking must start at least this far ahead. */
     minNoticeMinutes: z.number().int().min(0).default(15),
@@ -123,6 +137,8 @@ export const notificationSetupSchema = z.object({
      * e-mail. Optional and left out when empty, so set-ups without it keep their revision.
      */
     alertContacts: z.array(alertContactSchema).max(20).optional(),
+    /** The company's own message texts per kind and language (absent: the built-in ones); see message-templates. */
+    templates: z.array(z.object({ kind: z.enum(messageKinds), language, body: z.string().min(1).max(1600) })).max(200).optional(),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
+import { afterSubscriptionInvoice, registerStripeBilling } from './stripe-billing';
 
 /**
  * Stripe API simulator (`/v1/...`), the part billing uses (../shared/reference/domain.md §5), stateful and in the
@@ -13,6 +14,7 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  *   POST /v1/tax_rates, POST /v1/invoiceitems, POST /v1/invoices, GET /v1/invoices[/:id],
  *   POST /v1/invoices/:id/finalize|send|pay|void, POST /v1/credit_notes, POST /v1/refunds (→ charge.refunded)
  *   POST /v1/webhook_endpoints, GET /v1/events[/:id]
+ *   Billing (products, prices, subscriptions, portal sessions, the clock): ./stripe-billing.ts
  *
  * Requests are form-encoded (`metadata[k]=v`, `line_items[0][price_data][currency]=eur`), authenticated with
  * `Authorization: Bearer sk_test_…` (any `sk_test_` key, or exactly SIM_STRIPE_API_KEY when set). Errors are
@@ -35,8 +37,8 @@ import { CONTROL_PREFIX, Simulator, SimulatorState } from '../simulator';
  * attaching a payment method `payment_method.attached`.
  */
 
-type Dict = Record<string, unknown>;
-type StripeObject = Dict & { id: string; object: string };
+export type Dict = Record<string, unknown>;
+export type StripeObject = Dict & { id: string; object: string };
 
 export interface StripeWebhookEndpoint {
   id: string;
@@ -79,6 +81,14 @@ export interface StripeState extends SimulatorState {
   answerDelayMs: number;
   pending: Set<Promise<void>>;
   invoiceCounter: number;
+  /** Seconds Stripe's clock runs ahead of the wall clock (a simulated month: POST /__sim/stripe/clock). */
+  clockOffset: number;
+  products: Map<string, StripeObject>;
+  prices: Map<string, StripeObject>;
+  subscriptions: Map<string, StripeObject>;
+  portalSessions: Map<string, StripeObject>;
+  /** Requests answered on /v1 (figures: Stripe requests per operation). */
+  requestCount: number;
   /** Resolves once every webhook delivery started so far has finished (tests). */
   flushWebhooks(): Promise<void>;
   /** Completes a checkout session as if the customer paid on Stripe's page; emits the events. */
@@ -95,12 +105,14 @@ const DECLINING = new Set(['pm_card_chargeDeclined']);
 /** Stripe's test card 4000 0000 0000 0341: attaches to a customer fine, every later charge is declined. */
 const DECLINES_AFTER_ATTACH = new Set(['pm_card_chargeCustomerFail']);
 
-const now = () => Math.floor(Date.now() / 1000);
-const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+const wallNow = () => Math.floor(Date.now() / 1000);
+/** Stripe's clock as this simulator sees it: the wall clock moved by `clockOffset` (POST /__sim/stripe/clock). */
+export const clock = (state: { clockOffset: number }) => wallNow() + state.clockOffset;
+export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 // ---- errors -----------------------------------------------------------------------------------------------------
 
-class StripeFailure extends Error {
+export class StripeFailure extends Error {
   constructor(
     readonly statusCode: number,
     readonly body: { type: string; code?: string; param?: string; message: string; decline_code?: string; [k: string]: unknown },
@@ -108,11 +120,11 @@ class StripeFailure extends Error {
     super(body.message);
   }
 }
-const missing = (param: string) =>
+export const missing = (param: string) =>
   new StripeFailure(400, { type: 'invalid_request_error', code: 'parameter_missing', param, message: `Missing required param: ${param}.` });
-const invalid = (param: string, message: string) =>
+export const invalid = (param: string, message: string) =>
   new StripeFailure(400, { type: 'invalid_request_error', code: 'parameter_invalid_integer', param, message });
-const noSuch = (what: string, id: string, param = 'id') =>
+export const noSuch = (what: string, id: string, param = 'id') =>
   new StripeFailure(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${what}: '${id}'` });
 
 // ---- form decoding ----------------------------------------------------------------------------------------------
@@ -151,7 +163,7 @@ function compactArrays(value: unknown): unknown {
   return value;
 }
 
-const str = (body: Dict, param: string, required = false): string | undefined => {
+export const str = (body: Dict, param: string, required = false): string | undefined => {
   const v = body[param];
   if (v === undefined || v === '') {
     if (required) throw missing(param);
@@ -160,28 +172,28 @@ const str = (body: Dict, param: string, required = false): string | undefined =>
   if (typeof v !== 'string') throw invalid(param, `Invalid string: ${param}`);
   return v;
 };
-const int = (body: Dict, param: string, required = false): number | undefined => {
+export const int = (body: Dict, param: string, required = false): number | undefined => {
   const v = str(body, param, required);
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw invalid(param, `Invalid integer: ${v}`);
   return Number(v);
 };
-const bool = (body: Dict, param: string): boolean | undefined => {
+export const bool = (body: Dict, param: string): boolean | undefined => {
   const v = str(body, param);
   return v === undefined ? undefined : v === 'true';
 };
-const metadataOf = (body: Dict): Record<string, string> => {
+export const metadataOf = (body: Dict): Record<string, string> => {
   const m = body.metadata;
   if (m === undefined || m === '') return {};
   if (typeof m !== 'object' || Array.isArray(m)) throw invalid('metadata', 'Invalid hash');
   return Object.fromEntries(Object.entries(m as Dict).map(([k, v]) => [k, String(v)]));
 };
-const currencyOf = (body: Dict, param = 'currency', required = true): string | undefined => {
+export const currencyOf = (body: Dict, param = 'currency', required = true): string | undefined => {
   const c = str(body, param, required)?.toLowerCase();
   if (c !== undefined && !CURRENCIES.has(c)) throw invalid(param, `Invalid currency: ${c}. Stripe currencies are three-letter ISO codes; the simulator knows eur, usd, gbp.`);
   return c;
 };
-const list = (data: unknown[], url: string) => ({ object: 'list', data, has_more: false, url });
+export const list = (data: unknown[], url: string) => ({ object: 'list', data, has_more: false, url });
 
 // ---- state ------------------------------------------------------------------------------------------------------
 
@@ -192,7 +204,7 @@ function envEndpoint(env: NodeJS.ProcessEnv): StripeWebhookEndpoint[] {
 }
 
 /** `t=<unix>,v1=<hex>` exactly as Stripe signs (stripe-node `Webhooks.ts`). */
-export function signStripePayload(payload: string, secret: string, timestamp = now()): string {
+export function signStripePayload(payload: string, secret: string, timestamp = wallNow()): string {
   const v1 = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
   return `t=${timestamp},v1=${v1}`;
 }
@@ -216,6 +228,12 @@ export function createStripeState(env: NodeJS.ProcessEnv = process.env): StripeS
     answerDelayMs: 0,
     pending: new Set(),
     invoiceCounter: 0,
+    clockOffset: 0,
+    products: new Map(),
+    prices: new Map(),
+    subscriptions: new Map(),
+    portalSessions: new Map(),
+    requestCount: 0,
     async flushWebhooks() {
       while (state.pending.size) await Promise.allSettled([...state.pending]);
     },
@@ -228,7 +246,9 @@ export function createStripeState(env: NodeJS.ProcessEnv = process.env): StripeS
       for (let i = 0; i < times; i++) deliver(state, event);
     },
     reset() {
-      for (const m of [state.customers, state.paymentMethods, state.sessions, state.paymentIntents, state.taxRates, state.invoiceItems, state.invoices, state.creditNotes, state.idempotency]) m.clear();
+      for (const m of [state.customers, state.paymentMethods, state.sessions, state.paymentIntents, state.taxRates, state.invoiceItems, state.invoices, state.creditNotes, state.idempotency, state.products, state.prices, state.subscriptions, state.portalSessions]) m.clear();
+      state.clockOffset = 0;
+      state.requestCount = 0;
       state.events = [];
       state.endpoints = envEndpoint(env);
       state.deliveries = [];
@@ -243,13 +263,13 @@ export function createStripeState(env: NodeJS.ProcessEnv = process.env): StripeS
 
 // ---- events and webhooks ----------------------------------------------------------------------------------------
 
-function emit(state: StripeState, type: string, object: StripeObject, request?: { id: string; idempotencyKey: string | null }) {
+export function emit(state: StripeState, type: string, object: StripeObject, request?: { id: string; idempotencyKey: string | null }, previousAttributes?: Dict) {
   const event: StripeObject = {
     id: newId('evt'),
     object: 'event',
     api_version: STRIPE_API_VERSION,
-    created: now(),
-    data: { object: structuredClone(object) },
+    created: clock(state),
+    data: { object: structuredClone(object), ...(previousAttributes && Object.keys(previousAttributes).length ? { previous_attributes: structuredClone(previousAttributes) } : {}) },
     livemode: false,
     pending_webhooks: state.endpoints.length,
     request: { id: request?.id ?? null, idempotency_key: request?.idempotencyKey ?? null },
@@ -294,14 +314,14 @@ function deliver(state: StripeState, event: StripeObject) {
 
 // ---- domain -----------------------------------------------------------------------------------------------------
 
-function customerOr404(state: StripeState, id: string | undefined, param = 'customer'): StripeObject {
+export function customerOr404(state: StripeState, id: string | undefined, param = 'customer'): StripeObject {
   if (!id) throw missing(param);
   const c = state.customers.get(id);
   if (!c || c.deleted) throw noSuch('customer', id, param);
   return c;
 }
 
-function paymentMethodFrom(state: StripeState, id: string): StripeObject {
+export function paymentMethodFrom(state: StripeState, id: string): StripeObject {
   const existing = state.paymentMethods.get(id);
   if (existing) return existing;
   // Stripe's test payment methods exist without being created.
@@ -312,7 +332,7 @@ function paymentMethodFrom(state: StripeState, id: string): StripeObject {
       type: 'card',
       card: { brand: 'visa', last4: DECLINING.has(id) ? '0002' : DECLINES_AFTER_ATTACH.has(id) ? '0341' : '4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, country: 'DE' },
       customer: null,
-      created: now(),
+      created: clock(state),
       livemode: false,
       metadata: {},
     };
@@ -356,7 +376,7 @@ function completeCheckout(state: StripeState, sessionId: string, outcome: 'paid'
     payment_method: pmId,
     setup_future_usage: ((session.payment_intent_data as Dict | undefined)?.setup_future_usage as string) ?? null,
     status: 'requires_confirmation',
-    created: now(),
+    created: clock(state),
     livemode: false,
     last_payment_error: null,
     latest_charge: null,
@@ -375,7 +395,7 @@ function completeCheckout(state: StripeState, sessionId: string, outcome: 'paid'
   return session;
 }
 
-function invoiceTotals(state: StripeState, invoice: StripeObject) {
+export function invoiceTotals(state: StripeState, invoice: StripeObject) {
   const lines = (invoice.lines as { data: Dict[] }).data;
   let subtotal = 0;
   let exclusiveTaxes = 0;
@@ -406,7 +426,7 @@ function invoiceTotals(state: StripeState, invoice: StripeObject) {
   });
 }
 
-function attachPendingItems(state: StripeState, invoice: StripeObject, defaultTaxRates: StripeObject[]) {
+export function attachPendingItems(state: StripeState, invoice: StripeObject, defaultTaxRates: StripeObject[]) {
   const lines = (invoice.lines as { data: Dict[] }).data;
   for (const item of state.invoiceItems.values()) {
     if (item.customer !== invoice.customer || item.invoice) continue;
@@ -430,14 +450,16 @@ function attachPendingItems(state: StripeState, invoice: StripeObject, defaultTa
   (invoice.lines as Dict).total_count = lines.length;
 }
 
-function payInvoice(state: StripeState, invoice: StripeObject, req: RequestInfo, paymentMethodId?: string, outOfBand = false) {
+export function payInvoice(state: StripeState, invoice: StripeObject, req: RequestInfo, paymentMethodId?: string, outOfBand = false) {
   if (invoice.status === 'paid') throw new StripeFailure(400, { type: 'invalid_request_error', code: 'invoice_already_paid', message: 'Invoice is already paid' });
   if (invoice.status !== 'open') throw new StripeFailure(400, { type: 'invalid_request_error', code: 'invoice_not_open', message: `Invoice is ${invoice.status}; only open invoices can be paid.` });
   const customer = state.customers.get(invoice.customer as string)!;
   const pmId = paymentMethodId ?? ((customer.invoice_settings as Dict).default_payment_method as string | null);
   if ((invoice.amount_remaining as number) > 0 && !outOfBand) {
     if (!pmId) {
-      emit(state, 'invoice.payment_failed', { ...invoice, attempted: true, attempt_count: ((invoice.attempt_count as number) ?? 0) + 1 }, req);
+      Object.assign(invoice, { attempted: true, attempt_count: ((invoice.attempt_count as number) ?? 0) + 1 });
+      emit(state, 'invoice.payment_failed', invoice, req);
+      afterSubscriptionInvoice(state, invoice, false, req);
       throw new StripeFailure(402, { type: 'invalid_request_error', code: 'invoice_no_customer_payment_method', message: 'This customer has no attached payment source or default payment method.' });
     }
     const pm = paymentMethodFrom(state, pmId);
@@ -445,6 +467,7 @@ function payInvoice(state: StripeState, invoice: StripeObject, req: RequestInfo,
     invoice.attempted = true;
     if (DECLINING.has(pm.id) || DECLINES_AFTER_ATTACH.has(pm.id) || pm.sim_declines === true) {
       emit(state, 'invoice.payment_failed', invoice, req);
+      afterSubscriptionInvoice(state, invoice, false, req);
       throw new StripeFailure(402, { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' });
     }
   }
@@ -454,14 +477,15 @@ function payInvoice(state: StripeState, invoice: StripeObject, req: RequestInfo,
     paid_out_of_band: outOfBand,
     amount_paid: invoice.total,
     amount_remaining: 0,
-    status_transitions: { ...(invoice.status_transitions as Dict), paid_at: now() },
+    status_transitions: { ...(invoice.status_transitions as Dict), paid_at: clock(state) },
   });
   emit(state, 'invoice.paid', invoice, req);
+  afterSubscriptionInvoice(state, invoice, true, req);
 }
 
 // ---- routes -----------------------------------------------------------------------------------------------------
 
-interface RequestInfo {
+export interface RequestInfo {
   id: string;
   idempotencyKey: string | null;
 }
@@ -476,6 +500,7 @@ export const stripeSimulator: Simulator<StripeState> = {
     // After the shared fault hook (registered first), so a simulated outage answers 503 whatever the key.
     app.addHook('preHandler', async (request, reply) => {
       if (!request.url.startsWith('/v1/')) return;
+      state.requestCount += 1;
       reply.header('request-id', newId('req'));
       reply.header('stripe-version', STRIPE_API_VERSION);
       const auth = request.headers.authorization ?? '';
@@ -541,7 +566,7 @@ export const stripeSimulator: Simulator<StripeState> = {
       const customer: StripeObject = {
         id: newId('cus'),
         object: 'customer',
-        created: now(),
+        created: clock(state),
         email: str(body, 'email') ?? null,
         name: str(body, 'name') ?? null,
         description: str(body, 'description') ?? null,
@@ -585,7 +610,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         type: 'card',
         card: { brand: 'visa', last4: declines ? '0002' : '4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, country: 'DE' },
         customer: null,
-        created: now(),
+        created: clock(state),
         livemode: false,
         metadata: metadataOf(body),
         sim_declines: declines,
@@ -634,11 +659,11 @@ export const stripeSimulator: Simulator<StripeState> = {
         amount_total: amountTotal,
         cancel_url: str(body, 'cancel_url') ?? null,
         client_reference_id: str(body, 'client_reference_id') ?? null,
-        created: now(),
+        created: clock(state),
         currency,
         customer: customer ?? null,
         customer_email: str(body, 'customer_email') ?? null,
-        expires_at: now() + 24 * 3600,
+        expires_at: clock(state) + 24 * 3600,
         livemode: false,
         metadata: metadataOf(body),
         mode,
@@ -722,7 +747,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         setup_future_usage: str(body, 'setup_future_usage') ?? null,
         off_session: bool(body, 'off_session') ?? null,
         status: 'requires_payment_method',
-        created: now(),
+        created: clock(state),
         livemode: false,
         last_payment_error: null,
         latest_charge: null,
@@ -755,7 +780,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         id: newId('txr'),
         object: 'tax_rate',
         active: true,
-        created: now(),
+        created: clock(state),
         display_name: str(body, 'display_name', true),
         country: str(body, 'country') ?? null,
         inclusive: inclusive === 'true',
@@ -795,11 +820,11 @@ export const stripeSimulator: Simulator<StripeState> = {
         amount,
         currency,
         customer: customer.id,
-        date: now(),
+        date: clock(state),
         description: str(body, 'description') ?? null,
         invoice: null,
         metadata: metadataOf(body),
-        period: { start: period ? Number(period.start) : now(), end: period ? Number(period.end) : now() },
+        period: { start: period ? Number(period.start) : clock(state), end: period ? Number(period.end) : clock(state) },
         quantity: 1,
         tax_rates: taxRatesOf(body, 'tax_rates'),
         livemode: false,
@@ -831,14 +856,14 @@ export const stripeSimulator: Simulator<StripeState> = {
         attempted: false,
         auto_advance: bool(body, 'auto_advance') ?? false,
         collection_method: collection,
-        created: now(),
+        created: clock(state),
         currency,
         customer: customer.id,
         customer_email: customer.email,
         customer_name: customer.name,
         default_tax_rates: defaultTaxRates,
         description: str(body, 'description') ?? null,
-        due_date: int(body, 'days_until_due') !== undefined ? now() + int(body, 'days_until_due')! * 86400 : null,
+        due_date: int(body, 'days_until_due') !== undefined ? clock(state) + int(body, 'days_until_due')! * 86400 : null,
         hosted_invoice_url: null,
         invoice_pdf: null,
         lines: { object: 'list', data: [], has_more: false, total_count: 0, url: '' },
@@ -847,8 +872,8 @@ export const stripeSimulator: Simulator<StripeState> = {
         // A number chosen by the caller (Stripe's `number` parameter) is kept; otherwise one is given at finalization.
         number: str(body, 'number') ?? null,
         paid: false,
-        period_start: now(),
-        period_end: now(),
+        period_start: clock(state),
+        period_end: clock(state),
         status: 'draft',
         status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
         subtotal: 0,
@@ -883,7 +908,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         number: (inv.number as string | null) ?? `${prefix}-${String(state.invoiceCounter).padStart(4, '0')}`,
         hosted_invoice_url: `${simUrl(request)}/i/${inv.id}`,
         invoice_pdf: `${simUrl(request)}/i/${inv.id}/pdf`,
-        status_transitions: { ...(inv.status_transitions as Dict), finalized_at: now() },
+        status_transitions: { ...(inv.status_transitions as Dict), finalized_at: clock(state) },
       });
       emit(state, 'invoice.finalized', inv, req);
       if ((inv.total as number) === 0) payInvoice(state, inv, req, undefined, true);
@@ -903,7 +928,7 @@ export const stripeSimulator: Simulator<StripeState> = {
     post<{ id: string }>('/v1/invoices/:id/void', (_b, { id }, req) => {
       const inv = invoiceOr404(id);
       if (inv.status !== 'open') throw new StripeFailure(400, { type: 'invalid_request_error', message: `You can only void an open invoice; this one is ${inv.status}.` });
-      Object.assign(inv, { status: 'void', status_transitions: { ...(inv.status_transitions as Dict), voided_at: now() } });
+      Object.assign(inv, { status: 'void', status_transitions: { ...(inv.status_transitions as Dict), voided_at: clock(state) } });
       emit(state, 'invoice.voided', inv, req);
       return inv;
     });
@@ -932,7 +957,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         currency: inv.currency,
         customer: inv.customer,
         invoice: inv.id,
-        created: now(),
+        created: clock(state),
         memo: str(body, 'memo') ?? null,
         reason: str(body, 'reason') ?? null,
         metadata: metadataOf(body),
@@ -961,7 +986,7 @@ export const stripeSimulator: Simulator<StripeState> = {
         throw new StripeFailure(400, { type: 'invalid_request_error', code: 'charge_already_refunded', param: 'amount', message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${(pi.amount as number) - refunded}).` });
       }
       pi.sim_amount_refunded = refunded + amount;
-      const refund: StripeObject = { id: newId('re'), object: 'refund', amount, currency: pi.currency, charge: pi.latest_charge, payment_intent: pi.id, status: 'succeeded', reason: str(body, 'reason') ?? null, created: now(), metadata: metadataOf(body) };
+      const refund: StripeObject = { id: newId('re'), object: 'refund', amount, currency: pi.currency, charge: pi.latest_charge, payment_intent: pi.id, status: 'succeeded', reason: str(body, 'reason') ?? null, created: clock(state), metadata: metadataOf(body) };
       const refunds = ((pi.sim_refunds as StripeObject[] | undefined) ?? []).concat(refund);
       pi.sim_refunds = refunds;
       const charge: StripeObject = {
@@ -985,6 +1010,9 @@ export const stripeSimulator: Simulator<StripeState> = {
       return refund;
     });
 
+    // -- Stripe Billing: products, prices, subscriptions, customer portal, the clock (./stripe-billing.ts)
+    registerStripeBilling(app, state, { post, get, simUrl });
+
     // -- webhook endpoints and events
     post('/v1/webhook_endpoints', (body) => {
       const url = str(body, 'url', true)!;
@@ -992,7 +1020,7 @@ export const stripeSimulator: Simulator<StripeState> = {
       if (!Array.isArray(events) || events.length === 0) throw missing('enabled_events');
       const endpoint: StripeWebhookEndpoint = { id: newId('we'), url, secret: `whsec_${randomBytes(24).toString('hex')}`, enabledEvents: events.map(String), fromEnv: false };
       state.endpoints.push(endpoint);
-      return { id: endpoint.id, object: 'webhook_endpoint', url, enabled_events: endpoint.enabledEvents, secret: endpoint.secret, status: 'enabled', api_version: STRIPE_API_VERSION, created: now(), livemode: false };
+      return { id: endpoint.id, object: 'webhook_endpoint', url, enabled_events: endpoint.enabledEvents, secret: endpoint.secret, status: 'enabled', api_version: STRIPE_API_VERSION, created: clock(state), livemode: false };
     });
     get<{ id: string }>('/v1/events/:id', ({ id }) => {
       const e = state.events.find((x) => x.id === id);
@@ -1033,7 +1061,12 @@ export const stripeSimulator: Simulator<StripeState> = {
       sessions: [...state.sessions.values()],
       paymentIntents: [...state.paymentIntents.values()],
       invoices: [...state.invoices.values()],
+      invoiceItems: [...state.invoiceItems.values()],
+      products: [...state.products.values()],
+      prices: [...state.prices.values()],
+      subscriptions: [...state.subscriptions.values()],
       events: state.events.map((e) => ({ id: e.id, type: e.type })),
+      requestCount: state.requestCount,
     }));
   },
   error: (statusCode, message, request) => {

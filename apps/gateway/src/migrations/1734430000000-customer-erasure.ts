@@ -7,8 +7,8 @@ const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci'
  * `open_key` is the customer id while the erasure is pending (unique: one open erasure per customer, so a repeated
  * request joins it) and NULL once every step is done.
  */
-export class CustomerErasure1734400000000 implements MigrationInterface {
-  name = 'CustomerErasure1734400000000';
+export class CustomerErasure1734430000000 implements MigrationInterface {
+  name = 'CustomerErasure1734430000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE customer_erasure (
