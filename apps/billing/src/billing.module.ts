@@ -1,3 +1,4 @@
+import { BillingPrivacyHandler } from './privacy/privacy.handler';
 import { Module } from '@nestjs/common';
 import { CreditNotesService } from './invoices/credit-notes.service';
 import { InvoicesService } from './invoices/invoices.service';
@@ -32,6 +33,7 @@ import { SubscriptionsService } from './plans/subscriptions.service';
     CreditNotesService,
     UsageService,
     UsageHandler,
+    BillingPrivacyHandler,
     BillingJobs,
     StripeEventsHandler,
     BillingRequestsHandler,

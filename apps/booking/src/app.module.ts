@@ -8,6 +8,7 @@ import { CalendarsModule } from './calendars/calendars.module';
 import { bookingEntities } from './entities';
 import { migrations } from './migrations';
 import { RequestsModule } from './requests/requests.module';
+import { BookingPrivacyModule } from './privacy/privacy.handler';
 
 /** Owns customers, services, staff and appointments; talks to Cal.com. */
 @Module({})
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(ctx: ServiceContext<ServiceEnv>): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule, CalendarsModule],
+      imports: [ServiceRuntimeModule.forRoot({ ...ctx, entities: bookingEntities, migrations }), BookingCommonModule, CalcomModule, CatalogueModule, RequestsModule, CalendarsModule, BookingPrivacyModule],
     };
   }
 }

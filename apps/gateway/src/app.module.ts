@@ -26,6 +26,7 @@ import { ConsoleModule } from './console/console.module';
 import { LiveEventsModule } from './live/live-events.module';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { CustomersModule } from './customers/customers.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { SetupModule } from './setup/setup.module';
 
 /** Public edge: Retell, Cal.com, Stripe and Twilio webhooks, admin and portal API; forwards over Kafka. */
@@ -58,6 +59,7 @@ export class AppModule {
         LiveEventsModule,
         AppointmentsModule,
         CustomersModule,
+        PrivacyModule,
         SetupModule,
       ],
       controllers: [PublicHealthController],

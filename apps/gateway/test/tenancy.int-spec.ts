@@ -21,6 +21,9 @@ import { BookingRequester, startBooking, startBookingRequester, TestBooking } fr
 import { berlinAt, sendSetup, setupDoc, startProducer, wednesdayAhead } from '../../booking/test/fixtures';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startSync, TestSync } from '../../sync/test/sync-app';
+// A customer's export asks notification too.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startNotification, TestNotification } from '../../notification/test/notification-app';
 import { calcomSimulator, CalcomState, ratesSimulator, RatesState, startSimulator, RunningSimulator, stripeSimulator, StripeState } from '@receptionist/simulators';
 
 jest.setTimeout(120000);
@@ -58,6 +61,8 @@ function registeredRoutes(gw: TestGateway): Route[] {
 
 /** A valid body for each writing route, so a 404 cannot hide behind a 400. A new writing route must add one. */
 const SAMPLE_BODIES: Record<string, unknown> = {
+  'POST /api/v1/companies/:companyId/customers/:customerId/erasure': {},
+  'PUT /api/v1/companies/:companyId/retention': { recordingsDays: 1, transcriptsDays: 1 },
   'PATCH /api/v1/companies/:companyId': { name: 'Taken over', settings: { evil: true } },
   'POST /api/v1/companies/:companyId/branches': { name: 'Intruder branch' },
   'PATCH /api/v1/companies/:companyId/branches/:branchId': { name: 'Renamed by B' },
@@ -109,6 +114,7 @@ describe('tenant isolation of the admin API', () => {
   let gw: TestGateway;
   let voice: TestVoiceAgent;
   let billing: TestBilling;
+  let notification: TestNotification;
   let stripe: RunningSimulator<StripeState>;
   let rates: RunningSimulator<RatesState>;
   let calcom: RunningSimulator<CalcomState>;
@@ -175,6 +181,7 @@ describe('tenant isolation of the admin API', () => {
     stripe = await startSimulator(stripeSimulator, { port: 0 });
     rates = await startSimulator(ratesSimulator, { port: 0 }); // GET …/billing/exchange-rates
     billing = await startBilling({ STRIPE_API_BASE: stripe.url, STRIPE_SECRET: 'sk_test_tenancy', EXCHANGE_RATES_URL: `${rates.url}/v1` }, { companies: [tenants.A.companyId, tenants.B.companyId] });
+    notification = await startNotification({}, { companies: [tenants.A.companyId, tenants.B.companyId] });
     publisher = await new TestPublisher().start();
     for (const key of ['A', 'B'] as const) {
       const { companyId, token } = tenants[key];
@@ -242,6 +249,7 @@ describe('tenant isolation of the admin API', () => {
     await sync?.close();
     await publisher?.stop();
     await billing?.close();
+    await notification?.close();
     await stripe?.close();
     await rates?.close();
     await voice?.close();

@@ -21,6 +21,8 @@ export const syncEnvSchema = z.object({
    * platform call into its own network (SSRF). On for a laptop, where receivers listen on 127.0.0.1.
    */
   CALLBACK_ALLOW_PRIVATE_URLS: boolFlag(false),
+  /** Which companies' privacy requests this instance handles (see companyScope; all when unset). */
+  SYNC_SERVE_COMPANIES: z.string().optional(),
   /** Due deliveries are looked for this often (and at once after an event). */
   CALLBACK_POLL_MS: ms(500),
   /** One attempt's whole time budget (connect, send, answer). */

@@ -42,6 +42,8 @@ export const voice_agentEnvSchema = z.object({
   RECORDING_RETRY_MS: z.coerce.number().int().min(100).default(30_000),
   RECORDING_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   RECORDING_MAX_BYTES: z.coerce.number().int().min(1).default(200 * 1024 * 1024),
+  /** How often the companies' retention of recordings and transcripts is enforced (one instance at a time). */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
 });
 export type VoiceAgentEnv = z.infer<typeof voice_agentEnvSchema>;
 

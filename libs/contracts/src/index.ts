@@ -12,6 +12,7 @@ export * from './messages/call-requests';
 export * from './messages/billing-requests';
 export * from './phone';
 export * from './messages/sync-requests';
+export * from './messages/privacy';
 export * from './messages/team';
 export * from './messages/message-templates';
 export * from './messages/calendar-requests';

@@ -29,6 +29,7 @@ import { billingSetupSchema, bookingSetupSchema, notificationSetupSchema, setupA
 import { bookingRequestSchema } from './messages/booking-requests';
 import { voiceCallsRequestSchema } from './messages/call-requests';
 import { syncRequestSchema } from './messages/sync-requests';
+import { privacyErasedSchema, privacyErasureRequestedSchema, privacyExportRequestSchema } from './messages/privacy';
 import { passwordResetRequestedSchema, teamInvitationCreatedSchema } from './messages/team';
 import { calendarRequestSchema } from './messages/calendar-requests';
 import type { ServiceName } from './envelope';
@@ -104,6 +105,20 @@ export const Topics = {
   billingSetup: topic({ name: 'company.setup.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: billingSetupSchema, schemaVersion: 1, partitions: 3 }),
   notificationSetup: topic({ name: 'company.setup.notification', kind: 'command', producer: 'gateway', key: 'companyId', schema: notificationSetupSchema, schemaVersion: 1, partitions: 3 }),
   setupApplied: topic({ name: 'company.setup.applied', kind: 'event', producer: 'booking', key: 'companyId', schema: setupAppliedSchema, schemaVersion: 1, partitions: 3 }),
+  // A caller's data (issue 16): export asked of each service by request-reply; erasure announced once, each
+  // service's completion a fact of its own (one producer per topic).
+  privacyExportBooking: topic({ name: 'privacy.export.booking', kind: 'command', producer: 'gateway', key: 'companyId', schema: privacyExportRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  privacyExportVoiceAgent: topic({ name: 'privacy.export.voice-agent', kind: 'command', producer: 'gateway', key: 'companyId', schema: privacyExportRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  privacyExportNotification: topic({ name: 'privacy.export.notification', kind: 'command', producer: 'gateway', key: 'companyId', schema: privacyExportRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  privacyExportBilling: topic({ name: 'privacy.export.billing', kind: 'command', producer: 'gateway', key: 'companyId', schema: privacyExportRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  privacyExportSync: topic({ name: 'privacy.export.sync', kind: 'command', producer: 'gateway', key: 'companyId', schema: privacyExportRequestSchema, schemaVersion: 1, partitions: 3, retentionHours: 1 }),
+  // Carries the caller's numbers and addresses (how services find them): kept 7 days, enough to survive an outage.
+  privacyErasureRequested: topic({ name: 'privacy.erasure.requested', kind: 'event', producer: 'gateway', key: 'customerId', schema: privacyErasureRequestedSchema, schemaVersion: 1, partitions: 3 }),
+  privacyErasedBooking: topic({ name: 'privacy.erased.booking', kind: 'event', producer: 'booking', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
+  privacyErasedVoiceAgent: topic({ name: 'privacy.erased.voice-agent', kind: 'event', producer: 'voice-agent', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
+  privacyErasedNotification: topic({ name: 'privacy.erased.notification', kind: 'event', producer: 'notification', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
+  privacyErasedBilling: topic({ name: 'privacy.erased.billing', kind: 'event', producer: 'billing', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
+  privacyErasedSync: topic({ name: 'privacy.erased.sync', kind: 'event', producer: 'sync', key: 'customerId', schema: privacyErasedSchema, schemaVersion: 1, partitions: 3 }),
   teamInvitationCreated: topic({ name: 'team.invitation.created', kind: 'event', producer: 'gateway', key: 'invitationId', schema: teamInvitationCreatedSchema, schemaVersion: 1, partitions: 3 }),
   passwordResetRequested: topic({ name: 'team.password-reset.requested', kind: 'event', producer: 'gateway', key: 'userId', schema: passwordResetRequestedSchema, schemaVersion: 1, partitions: 3 }),
   serviceHeartbeat: topic({ name: 'platform.service.heartbeat', kind: 'platform', producer: 'gateway', key: 'service', schema: serviceHeartbeatSchema, schemaVersion: 1, partitions: 1, retentionHours: 1 }),

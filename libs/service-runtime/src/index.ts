@@ -8,3 +8,4 @@ export * from './health.controller';
 export * from './migrate';
 export * from './company-scope';
 export * from './poll-loop';
+export * from './privacy';

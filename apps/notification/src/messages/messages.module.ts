@@ -1,3 +1,4 @@
+import { NotificationPrivacyHandler } from '../privacy/privacy.handler';
 import { Module } from '@nestjs/common';
 import { CompanyFilter } from '../common/company-filter';
 import { NotificationSettingsModule } from '../settings/settings.module';
@@ -13,7 +14,7 @@ import { TwilioEventsHandler } from './twilio-events.handler';
 /** Confirmations, change notices and reminders for customers: scheduled from booking events, sent through Twilio. */
 @Module({
   imports: [NotificationSettingsModule],
-  providers: [CompanyFilter, MessagesRepository, AppointmentStates, CompanyPolicies, MessageComposer, TwilioMessenger, Dispatcher, BookingEventsHandler, TwilioEventsHandler],
+  providers: [CompanyFilter, MessagesRepository, AppointmentStates, CompanyPolicies, MessageComposer, TwilioMessenger, Dispatcher, BookingEventsHandler, TwilioEventsHandler, NotificationPrivacyHandler],
   exports: [Dispatcher, MessagesRepository],
 })
 export class MessagesModule {}

@@ -1,3 +1,4 @@
+import { SyncPrivacyHandler } from '../privacy/privacy.handler';
 import { Module } from '@nestjs/common';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { CallbackDeliverer } from './callback-deliverer';
@@ -9,6 +10,6 @@ import { SyncRequestsHandler } from './sync-requests.handler';
 /** Outgoing callback webhooks: companies' subscriptions, deliveries from the platform's events, signed sending. */
 @Module({
   imports: [ReconciliationModule],
-  providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler],
+  providers: [CallbacksRepository, CallbackDeliverer, CallbackSubscriptionsService, CallbackEventsHandler, SyncRequestsHandler, SyncPrivacyHandler],
 })
 export class CallbacksModule {}

@@ -6,6 +6,7 @@ import type { VoiceAgentEnv } from '../config';
 import { CallRecordsService, InvalidCursorError } from './call-records.service';
 import { RecordingsService } from './recordings/recordings.service';
 import { servesCompany } from './serves-company';
+import { RetentionService } from '../privacy/retention.service';
 
 /**
  * Answers the gateway's admin API on `voice.calls.request`: list calls, one call, a piece of its recording.
@@ -19,6 +20,7 @@ export class CallsResponder {
   constructor(
     private readonly records: CallRecordsService,
     private readonly recordings: RecordingsService,
+    private readonly retention: RetentionService,
     @Inject(SERVICE_CONFIG) config: VoiceAgentEnv,
   ) {
     this.serves = servesCompany(config);
@@ -57,6 +59,10 @@ export class CallsResponder {
           data: { sizeBytes: size, sha256: rec.sha256, contentType: rec.content_type, offset: request.offset, base64: chunk.toString('base64') },
         };
       }
+      case 'retention.get':
+        return { ok: true, data: await this.retention.get(request.companyId) };
+      case 'retention.set':
+        return { ok: true, data: await this.retention.set(request.companyId, request.recordingsDays, request.transcriptsDays) };
     }
   }
 }

@@ -18,6 +18,9 @@ export type CallOutcome = (typeof callOutcomes)[number];
 /** Largest piece of a recording one reply carries (base64 in JSON stays well below Kafka's 1 MiB message limit). */
 export const RECORDING_CHUNK_MAX_BYTES = 512 * 1024;
 
+/** Days a company keeps recordings or transcripts (issue 16); null: no limit. */
+export const retentionDays = z.number().int().min(1).max(3650).nullable();
+
 export const voiceCallsRequestSchema = z.discriminatedUnion('operation', [
   /** Calls newest first; `cursor` is the `next` of the previous page. */
   z.object({
@@ -41,6 +44,9 @@ export const voiceCallsRequestSchema = z.discriminatedUnion('operation', [
     offset: z.number().int().min(0).default(0),
     length: z.number().int().min(1).max(RECORDING_CHUNK_MAX_BYTES).default(RECORDING_CHUNK_MAX_BYTES),
   }),
+  /** The company's retention of recordings and transcripts (days; null: kept). */
+  z.object({ operation: z.literal('retention.get'), ...base }),
+  z.object({ operation: z.literal('retention.set'), ...base, recordingsDays: retentionDays, transcriptsDays: retentionDays }),
 ]);
 export type VoiceCallsRequest = z.input<typeof voiceCallsRequestSchema>;
 

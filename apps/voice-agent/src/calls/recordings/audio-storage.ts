@@ -17,6 +17,8 @@ export interface AudioStorage {
   put(key: string, body: Readable, contentType: string, maxBytes: number): Promise<StoredObject>;
   /** `length` bytes from `offset` (fewer at the end). */
   read(key: string, offset: number, length: number): Promise<Buffer>;
+  /** Removes the object; nothing to remove is no error (erasure and retention repeat it after a crash). */
+  delete(key: string): Promise<void>;
 }
 
 export class TooLargeError extends Error {
@@ -86,6 +88,10 @@ export class LocalAudioStorage implements AudioStorage {
     } finally {
       await handle.close();
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
   }
 
   /** For tests and operators: the stored file's size, or null. */

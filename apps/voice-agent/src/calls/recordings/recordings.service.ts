@@ -29,7 +29,7 @@ export interface RecordingRow {
   call_id: string;
   company_id: string | null;
   source_url: string;
-  status: 'pending' | 'stored' | 'refused';
+  status: 'pending' | 'stored' | 'refused' | 'erased' | 'expired';
   attempts: number;
   storage_key: string | null;
   storage_driver: string | null;
