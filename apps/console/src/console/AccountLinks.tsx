@@ -39,10 +39,10 @@ function AuthShell({ title, children }: { title: string; children: ReactNode }) 
   );
 }
 
-/** Always in the page, so screen readers announce what is put into it (a success, the neutral answer). */
+/** Always in the page, so screen readers announce what is put into it (a success, the neutral answer; role=status inside). */
 function LiveStatus({ children }: { children: ReactNode }) {
   return (
-    <div role="status" aria-live="polite">
+    <div aria-live="polite" aria-atomic="true">
       {children}
     </div>
   );
