@@ -207,6 +207,9 @@ export function ResetPasswordPage({ api }: { api: Api }) {
               {busy ? t('savingPassword') : t('savePassword')}
             </button>
           </form>
+          <p>
+            <Link to="/console/login">{t('backToSignIn')}</Link>
+          </p>
         </>
       )}
     </AuthShell>
