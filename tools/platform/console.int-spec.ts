@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { calcomSimulator, ratesSimulator, retellSimulator, RunningSimulator, startSimulator, stripeSimulator, translateSimulator, twilioSimulator } from '@receptionist/simulators';
+import { calcomSimulator, ratesSimulator, retellSimulator, RunningSimulator, smtpSimulator, startSimulator, stripeSimulator, translateSimulator, twilioSimulator } from '@receptionist/simulators';
 import { ensureTopics } from '@receptionist/messaging';
 import { PrivateKafka, testInfra, testKafkaOn, uniqueName } from '@receptionist/testing';
 import { runCompanyImport } from '../company-import';
@@ -21,7 +21,7 @@ const SECRETS = { retell: 'key_console_e2e', calcomWebhook: 'calcom_console_e2e'
 /**
  * The web console and portal in Debian's chromium (Playwright test runner, apps/console/e2e) against the whole
  * platform started as `npm start` starts it: the six services as processes (offset ports, throwaway
- * databases), the simulators for Cal.com, Retell, Stripe, Twilio, the demo company imported and the demo call
+ * databases), the simulators for Cal.com, Retell, Stripe, Twilio, SMTP, the demo company imported and the demo call
  * placed. `E2E_SCREENSHOTS=docs/console` keeps the pages' screenshots.
  */
 describe('web console and portal in a browser', () => {
@@ -68,10 +68,12 @@ describe('web console and portal in a browser', () => {
       SIM_STRIPE_WEBHOOK_SECRET: SECRETS.stripeWebhook,
       SIM_TWILIO_AUTH_TOKEN: SECRETS.twilio,
     });
-    const [calcom, retell, stripe, twilio, rates, translate] = await Promise.all(
-      [calcomSimulator, retellSimulator, stripeSimulator, twilioSimulator, ratesSimulator, translateSimulator].map((d) => startSimulator(d as never, { port: 0 })),
+    const [calcom, retell, stripe, twilio, rates, translate, smtp] = await Promise.all(
+      [calcomSimulator, retellSimulator, stripeSimulator, twilioSimulator, ratesSimulator, translateSimulator, smtpSimulator].map((d) => startSimulator(d as never, { port: 0 })),
     );
-    sims.push(calcom, retell, stripe, twilio, rates, translate);
+    sims.push(calcom, retell, stripe, twilio, rates, translate, smtp);
+    // its mail port is a free one (HTTP port 0); invitations and password resets are read over its HTTP API
+    const smtpMailPort = (await (await fetch(`${smtp.url}/__sim/smtp/server`)).json()) as { mailPort: number };
 
     const opts = {
       databasePrefix: prefix,
@@ -97,6 +99,8 @@ describe('web console and portal in a browser', () => {
         TWILIO_API_BASE: twilio.url,
         EXCHANGE_RATES_URL: `${rates.url}/v1`,
         TRANSLATE_BASE_URL: translate.url,
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(smtpMailPort.mailPort),
         PLATFORM_ADMIN_EMAIL: ADMIN.email,
         PLATFORM_ADMIN_PASSWORD: ADMIN.password,
         RATE_LIMIT_KEY_PREFIX: `rl-${prefix}`,
@@ -127,6 +131,7 @@ describe('web console and portal in a browser', () => {
       E2E_CALCOM_URL: calcom.url,
       E2E_RETELL_URL: retell.url,
       E2E_TWILIO_URL: twilio.url,
+      E2E_SMTP_URL: smtp.url,
       E2E_OUTPUT_DIR: path.join(logDir, 'playwright'),
       PLAYWRIGHT_BROWSERS_PATH: path.join(logDir, 'no-browser-downloads'),
     };

@@ -18,6 +18,7 @@ const CALLER = env('E2E_CALLER');
 const CALCOM = env('E2E_CALCOM_URL');
 const RETELL = env('E2E_RETELL_URL');
 const TWILIO = env('E2E_TWILIO_URL');
+const SMTP = env('E2E_SMTP_URL');
 const SHOTS = process.env.E2E_SCREENSHOTS;
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -366,4 +367,89 @@ test('a business signs in, hears the demo call, tops up; a customer registers an
   });
 
   expect(refused).toEqual([]);
+});
+
+/** The newest link to `page` in what the simulators received for `to` (an SMS body or an e-mail's text). */
+async function linkIn(texts: () => Promise<string[]>, page: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/${page}#token=[A-Za-z0-9_.~%-]+`);
+  let link = '';
+  await expect
+    .poll(async () => (link = (await texts()).map((t) => pattern.exec(t)?.[0] ?? '').filter(Boolean).pop() ?? ''), { timeout: 30_000 })
+    .not.toBe('');
+  const url = new URL(link);
+  return url.pathname + url.hash;
+}
+
+test('a team member accepts an SMS invitation, forgets the password and sets a new one', async ({ page }) => {
+  const token = (await api('POST', '/api/v1/auth/login', null, ADMIN)).token as string;
+  const companies = (await api('GET', '/api/v1/companies', token)).data as { id: string; name: string }[];
+  const company = companies.find((c) => c.name === 'Salon Schnittpunkt')!;
+  const member = { name: 'Jonas Weber', phone: '+491701234599', email: 'jonas.weber@console-e2e.test' };
+  await api('POST', `/api/v1/companies/${company.id}/invitations`, token, { name: member.name, phone: member.phone, role: 'company_staff' });
+  const sms = async () => ((await (await fetch(`${TWILIO}/__sim/twilio/messages`)).json()) as { messages: { to: string; body: string }[] }).messages.filter((m) => m.to === member.phone).map((m) => m.body);
+  const mails = async () => ((await (await fetch(`${SMTP}/__sim/smtp/messages?to=${encodeURIComponent(member.email)}`)).json()) as { messages: { text: string | null }[] }).messages.map((m) => m.text ?? '');
+  const first = 'first password of jonas';
+  const second = 'second password of jonas';
+
+  await test.step('the invitation link asks for the e-mail (it came by SMS) and keeps what was typed', async () => {
+    await page.goto(await linkIn(sms, 'accept-invitation'));
+    await expect(page.getByRole('heading', { name: 'Join your team' })).toBeVisible();
+    await accessible(page, 'accept invitation');
+    await page.getByLabel('New password', { exact: true }).fill(first);
+    await page.getByLabel('Repeat the new password').fill('something else entirely');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByText('The two passwords are not the same.')).toBeVisible();
+    await page.getByLabel('Repeat the new password').fill(first);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const email = page.getByLabel('E-mail');
+    await expect(email).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByText('Please give the e-mail address you will sign in with')).toBeVisible();
+    await expect(page.getByLabel('New password', { exact: true })).toHaveValue(first);
+    await accessible(page, 'accept invitation (e-mail asked)');
+    await shot(page, 'console-accept-invitation');
+    await email.fill(member.email);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('status')).toContainText('Your account is ready');
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('E-mail').fill(member.email);
+    await page.getByLabel('Password').fill(first);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  });
+
+  await test.step('a forgotten password: the neutral answer, the e-mailed link, a new password, sign-in', async () => {
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
+    await accessible(page, 'forgot password');
+    await page.getByLabel('E-mail').fill('nobody@console-e2e.test');
+    await page.getByRole('button', { name: 'Send link' }).click();
+    const neutral = (await page.getByRole('status').textContent()) ?? '';
+    expect(neutral).toContain('If an account with this e-mail address exists');
+    await page.goto('/console/forgot-password');
+    await page.getByLabel('E-mail').fill(member.email);
+    await page.getByRole('button', { name: 'Send link' }).click();
+    // the same words whether or not the address has an account
+    await expect(page.getByRole('status')).toHaveText(neutral);
+
+    await page.goto(await linkIn(mails, 'reset-password'));
+    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await accessible(page, 'reset password');
+    await shot(page, 'console-reset-password');
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await expect(page.getByText('The password needs at least 12 characters.')).toBeVisible();
+    await page.getByLabel('New password', { exact: true }).fill(second);
+    await page.getByLabel('Repeat the new password').fill(second);
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await expect(page.getByRole('status')).toContainText('Your password has been changed');
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('E-mail').fill(member.email);
+    await page.getByLabel('Password').fill(first);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toContainText('E-mail or password is not right');
+    await page.getByLabel('Password').fill(second);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  });
 });

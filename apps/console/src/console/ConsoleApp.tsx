@@ -4,6 +4,7 @@ import { apiClient, data } from '../api/client';
 import { LanguageSwitch, useI18n } from '../i18n';
 import { BaseContext, Link, navigate, useLocation } from '../router';
 import { Alert, NotFound, useLoad } from '../ui';
+import { AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage } from './AccountLinks';
 import { AppointmentDetail } from './AppointmentDetail';
 import { Appointments } from './Appointments';
 import { Billing } from './Billing';
@@ -42,6 +43,16 @@ export default function ConsoleApp() {
     document.title = t('appConsole');
   }, [t]);
 
+  // Pages of links sent by e-mail or SMS: open with or without a session (a colleague's browser may be signed in).
+  const publicPage = { [`${BASE}/accept-invitation`]: AcceptInvitationPage, [`${BASE}/reset-password`]: ResetPasswordPage, [`${BASE}/forgot-password`]: ForgotPasswordPage }[path.replace(/\/+$/, '')];
+  if (publicPage) {
+    const Page = publicPage;
+    return (
+      <BaseContext.Provider value={BASE}>
+        <Page api={api} />
+      </BaseContext.Provider>
+    );
+  }
   if (!session || path === `${BASE}/login`) {
     return (
       <BaseContext.Provider value={BASE}>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, data, type Api } from '../api/client';
 import { LanguageSwitch, useI18n } from '../i18n';
+import { Link } from '../router';
 import { Alert, Field } from '../ui';
 import type { Session } from './session';
 
@@ -41,6 +42,9 @@ export function LoginPage({ api, expired, onSignedIn }: { api: Api; expired: boo
             {busy ? t('signingIn') : t('signIn')}
           </button>
         </form>
+        <p>
+          <Link to="/console/forgot-password">{t('forgotPassword')}</Link>
+        </p>
       </div>
     </main>
   );
