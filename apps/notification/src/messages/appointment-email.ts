@@ -56,6 +56,9 @@ export function emailSubject(kind: MessageKind, language: string, serviceName: s
   return [what[kind] ?? serviceName, serviceName, companyName].filter(Boolean).join(' · ').slice(0, 255);
 }
 
+/** The SMS texts end with how to opt out by SMS; an e-mail has its own unsubscribe link instead. */
+export const withoutSmsOptOut = (body: string): string => body.replace(/\s*(?:Abmelden: STOP|Reply STOP to opt out\.)\s*$/, '');
+
 /** Text under the message: how to stop these e-mails. */
 export function unsubscribeFooter(language: string, link: string): string {
   return language === 'de' ? `\n\n--\nKeine Termin-E-Mails mehr erhalten: ${link}` : `\n\n--\nStop receiving appointment e-mails: ${link}`;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EmailMessenger } from '../email/email.messenger';
-import { appointmentIcs, bareAddress, emailSubject, unsubscribeFooter, unsubscribeLink } from './appointment-email';
+import { appointmentIcs, bareAddress, emailSubject, unsubscribeFooter, unsubscribeLink, withoutSmsOptOut } from './appointment-email';
 import type { MessageRow, NewMessage } from './messages.repository';
 import { baseLanguage } from './templates';
 import type { SendOutcome } from '../twilio/twilio.messenger';
@@ -59,7 +59,7 @@ export class AppointmentEmails {
     const outcome = await this.email.send({
       to: row.toNumber,
       subject: row.subject ?? row.kind,
-      text: row.body + unsubscribeFooter(baseLanguage(row.language), link),
+      text: withoutSmsOptOut(row.body) + unsubscribeFooter(baseLanguage(row.language), link),
       headers: { 'List-Unsubscribe': `<${link}>`, 'Auto-Submitted': 'auto-generated' },
       ...(row.ics ? { attachments: [{ filename: 'invite.ics', content: row.ics, contentType: `text/calendar; charset=utf-8; method=${method}` }] } : {}),
     });
