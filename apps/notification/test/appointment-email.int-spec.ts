@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { createSmtpSimulator, RunningSimulator, SmtpState, startSimulator, TranslateState, translateSimulator, twilioSimulator, TwilioState } from '@receptionist/simulators';
 import { testInfra, uniqueName, waitFor } from '@receptionist/testing';
+import { NotificationPrivacyHandler } from '../src/privacy/privacy.handler';
 import { startNotification, TestNotification, TestPublisher } from './notification-app';
 
 jest.setTimeout(90_000);
@@ -141,6 +142,17 @@ describe('appointment e-mails (Kafka, MariaDB, SMTP simulator)', () => {
     expect(cancel.event.uid).toBe(created.event.uid);
     expect(cancel.sequence).toBe(1);
     expect(cancel.event.component.getFirstPropertyValue('status')).toBe('CANCELLED');
+
+    // Erasure by the customer's e-mail address also blanks the stored invitation and subject (they hold the address).
+    const privacy = service.app.get(NotificationPrivacyHandler);
+    const subject = { companyId, customerId: randomUUID(), phones: [] as string[], emails: [email], appointmentIds: [] as string[], callIds: [] as string[] };
+    expect((await privacy.export(subject)).sections.messages).toHaveLength(2);
+    await db.transaction((m) => privacy.erase(m, subject));
+    const erased = await db.query(`SELECT to_number AS toNumber, subject, ics FROM notification_message WHERE appointment_id = ? AND channel = 'email'`, [data.appointmentId]);
+    expect(erased).toEqual([
+      { toNumber: 'erased', subject: null, ics: null },
+      { toNumber: 'erased', subject: null, ics: null },
+    ]);
   });
 
   it('no e-mail when the company has e-mail off or the customer has no address; a customer with only an address gets the e-mail', async () => {
