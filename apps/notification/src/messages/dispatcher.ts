@@ -78,8 +78,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One claim-send-record round; returns how many messages it claimed. */
   async round(): Promise<number> {
-    if (!this.twilio.configured) return 0;
-    const rows = await this.messages.claimDue(this.runtime.instanceId, new Date(), this.config.NOTIFICATION_BATCH_SIZE, this.config.NOTIFICATION_CLAIM_TIMEOUT_MS);
+    // Without Twilio only e-mails can go; texts stay scheduled (and the check reports it).
+    const only = this.twilio.configured ? undefined : 'email';
+    const rows = await this.messages.claimDue(this.runtime.instanceId, new Date(), this.config.NOTIFICATION_BATCH_SIZE, this.config.NOTIFICATION_CLAIM_TIMEOUT_MS, only);
     if (rows.length === 0) return 0;
     const decisions = await this.decide(rows);
     const results: Result[] = new Array(rows.length);

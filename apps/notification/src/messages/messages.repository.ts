@@ -149,14 +149,14 @@ export class MessagesRepository {
    * without waiting on or taking each other's rows. A claim whose lease ran out (its instance died mid-send) is
    * due again, unless a status callback has told us meanwhile that Twilio has the message.
    */
-  async claimDue(instanceId: string, now: Date, limit: number, leaseMs: number): Promise<MessageRow[]> {
+  async claimDue(instanceId: string, now: Date, limit: number, leaseMs: number, onlyChannel?: MessageChannel): Promise<MessageRow[]> {
     // READ COMMITTED: locks only the rows claimed, no gap locks that would hold up the consumer's inserts.
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const ids: { id: string }[] = await manager.query(
         `SELECT id FROM notification_message
-          WHERE status IN ('scheduled', 'claimed') AND due_at <= ?
+          WHERE status IN ('scheduled', 'claimed') AND due_at <= ?${onlyChannel ? ' AND channel = ?' : ''}
           ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [now, limit],
+        onlyChannel ? [now, onlyChannel, limit] : [now, limit],
       );
       if (ids.length === 0) return [];
       const list = ids.map((r) => r.id);
