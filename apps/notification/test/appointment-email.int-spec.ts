@@ -95,7 +95,7 @@ describe('appointment e-mails (Kafka, MariaDB, SMTP simulator)', () => {
 
   const startAt = () => new Date(Math.ceil((Date.now() + 3 * 24 * 3600_000) / 3600_000) * 3600_000);
 
-  it('a booking yields exactly one e-mail with a valid .ics invitation; its cancellation a METHOD:CANCEL for the same UID', async () => {
+  it('a booking yields exactly one e-mail with a valid .ics invitation; a move a new REQUEST and its cancellation a CANCEL for the same UID', async () => {
     const companyId = company();
     await setup(companyId, ['sms', 'email']);
     const email = `max.${randomUUID().slice(0, 8)}@example.com`;
@@ -130,32 +130,41 @@ describe('appointment e-mails (Kafka, MariaDB, SMTP simulator)', () => {
     const recorded = await db.query(`SELECT channel, kind, status FROM notification_message WHERE appointment_id = ? AND channel = 'email'`, [data.appointmentId]);
     expect(recorded).toEqual([{ channel: 'email', kind: 'confirmation', status: 'sent' }]);
 
-    const cancelled = { ...data, version: 2, reason: null, cancelledBy: 'customer' };
+    // Moved: a new REQUEST for the same UID with the next SEQUENCE and the new time.
+    const movedStart = new Date(startsAt.getTime() + 2 * 3600_000);
+    const moved = { ...data, version: 2, startsAt: movedStart.toISOString(), endsAt: new Date(movedStart.getTime() + 45 * 60_000).toISOString(), previousStartsAt: data.startsAt, previousEndsAt: data.endsAt };
+    await publisher.publish(Topics.bookingRescheduled.name, data.appointmentId, companyId, moved);
+    await waitFor(() => smtp.state.to(email).length === 2, { message: 'change e-mail' });
+    expect(smtp.state.to(email)[1].subject).toBe('Termin verschoben · Herrenschnitt · Salon Sonne');
+    const change = invitation(smtp.state.to(email)[1]);
+    expect(change.method).toBe('REQUEST');
+    expect(change.event.uid).toBe(created.event.uid);
+    expect(change.sequence).toBe(1);
+    expect(change.event.startDate.toJSDate().toISOString()).toBe(movedStart.toISOString());
+
+    const cancelled = { ...moved, version: 3, reason: null, cancelledBy: 'customer' };
     await publisher.publish(Topics.bookingCancelled.name, data.appointmentId, companyId, cancelled);
-    await waitFor(() => smtp.state.to(email).length === 2, { message: 'cancellation e-mail' });
-    const cancel = invitation(smtp.state.to(email)[1]);
-    expect(smtp.state.to(email)[1].subject).toBe('Termin abgesagt · Herrenschnitt · Salon Sonne');
+    await waitFor(() => smtp.state.to(email).length === 3, { message: 'cancellation e-mail' });
+    const cancel = invitation(smtp.state.to(email)[2]);
+    expect(smtp.state.to(email)[2].subject).toBe('Termin abgesagt · Herrenschnitt · Salon Sonne');
     // The MIME part says what the calendar does (mailparser drops the parameter; the raw message has it).
-    expect(smtp.state.to(email)[1].raw).toMatch(/text\/calendar;[^]{0,80}method=CANCEL/i);
+    expect(smtp.state.to(email)[2].raw).toMatch(/text\/calendar;[^]{0,80}method=CANCEL/i);
     expect(mail.raw).toMatch(/text\/calendar;[^]{0,80}method=REQUEST/i);
     expect(cancel.method).toBe('CANCEL');
     expect(cancel.event.uid).toBe(created.event.uid);
-    expect(cancel.sequence).toBe(1);
+    expect(cancel.sequence).toBe(2);
     expect(cancel.event.component.getFirstPropertyValue('status')).toBe('CANCELLED');
 
     // Erasure by the customer's e-mail address also blanks the stored invitation and subject (they hold the address).
     const privacy = service.app.get(NotificationPrivacyHandler);
     const subject = { companyId, customerId: randomUUID(), phones: [] as string[], emails: [email], appointmentIds: [] as string[], callIds: [] as string[] };
-    expect((await privacy.export(subject)).sections.messages).toHaveLength(2);
+    expect((await privacy.export(subject)).sections.messages).toHaveLength(3);
     await db.transaction((m) => privacy.erase(m, subject));
     const erased = await db.query(`SELECT to_number AS toNumber, subject, ics FROM notification_message WHERE appointment_id = ? AND channel = 'email'`, [data.appointmentId]);
-    expect(erased).toEqual([
-      { toNumber: 'erased', subject: null, ics: null },
-      { toNumber: 'erased', subject: null, ics: null },
-    ]);
+    expect(erased).toEqual(Array.from({ length: 3 }, () => ({ toNumber: 'erased', subject: null, ics: null })));
   });
 
-  it('no e-mail when the company has e-mail off or the customer has no address; a customer with only an address gets the e-mail', async () => {
+  it('no e-mail when the company has e-mail off or the customer has no address; none to an opted-out address; a customer with only an address gets it', async () => {
     const off = company();
     const on = company();
     await setup(off, ['sms']);
@@ -168,12 +177,21 @@ describe('appointment e-mails (Kafka, MariaDB, SMTP simulator)', () => {
     const a = appointment(off, { phone: telOff, email: emailOff }, startsAt);
     const b = appointment(on, { phone: telNoAddress, email: null }, startsAt);
     const c = appointment(on, { phone: null, email: onlyEmail, language: 'en' }, startsAt);
+    // An address on the company's opt-out list gets nothing (the message is recorded as skipped).
+    const optedOut = `out.${randomUUID().slice(0, 8)}@example.com`;
+    await db.query(`INSERT INTO notification_opt_out (company_id, phone, keyword, opted_out_at) VALUES (?, ?, 'email', NOW(3))`, [on, optedOut]);
+    const d = appointment(on, { phone: null, email: optedOut }, startsAt);
+    await publisher.publish(Topics.bookingCreated.name, d.appointmentId, on, d);
     await publisher.publish(Topics.bookingCreated.name, a.appointmentId, off, a);
     await publisher.publish(Topics.bookingCreated.name, b.appointmentId, on, b);
     await publisher.publish(Topics.bookingCreated.name, c.appointmentId, on, c);
 
     // The later e-mail arriving shows the earlier facts were handled; their SMS confirmations went.
     await waitFor(() => smtp.state.to(onlyEmail).length === 1 && smsTo(telOff).length === 1 && smsTo(telNoAddress).length === 1, { message: 'messages of all three' });
+    await waitFor(async () => (await db.query(`SELECT status FROM notification_message WHERE appointment_id = ?`, [d.appointmentId]))[0]?.status === 'skipped', {
+      message: 'opted-out e-mail skipped',
+    });
+    expect(smtp.state.to(optedOut)).toHaveLength(0);
     expect(smtp.state.to(emailOff)).toHaveLength(0);
     expect(await db.query(`SELECT 1 FROM notification_message WHERE channel = 'email' AND appointment_id IN (?)`, [[a.appointmentId, b.appointmentId]])).toHaveLength(0);
     const [mail] = smtp.state.to(onlyEmail);
