@@ -10,6 +10,7 @@ import { CompanyFilter } from '../common/company-filter';
 import { AppointmentStates, BookingFact, IncomingFact, isNewer } from './appointment-states';
 import { notificationEventsRejected, notificationsSkipped } from '../notification.metrics';
 import { CompanyPolicies, CompanyPolicy } from './company-policy';
+import { AppointmentEmails } from './appointment-emails';
 import { Dispatcher } from './dispatcher';
 import { MessageComposer } from './message-composer';
 import { MessagesRepository, NewMessage } from './messages.repository';
@@ -35,6 +36,7 @@ export class BookingEventsHandler {
     private readonly policies: CompanyPolicies,
     private readonly composer: MessageComposer,
     private readonly dispatcher: Dispatcher,
+    private readonly emails: AppointmentEmails,
     private readonly filter: CompanyFilter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -65,7 +67,6 @@ export class BookingEventsHandler {
     const a = envelope.data;
     const companyId = envelope.companyId;
     if (!companyId) return this.reject(topic, 'company', 'companyId: missing on the envelope; the message cannot be attributed to a company');
-    if (!a.customer.phone) return this.reject(topic, 'no_phone', `customer.phone: missing for appointment ${a.appointmentId}; no message can be sent`);
     const startsAt = new Date(a.startsAt);
     const endsAt = new Date(a.endsAt);
     if (Number.isNaN(startsAt.getTime()) || !(endsAt.getTime() > startsAt.getTime())) {
@@ -74,29 +75,26 @@ export class BookingEventsHandler {
     if (!isTimeZone(a.timeZone)) return this.reject(topic, 'bad_time_zone', `timeZone: unknown time zone "${a.timeZone}"`);
 
     const policy = await this.policies.forCompany(companyId, a.timeZone);
+    const email = policy.email ? a.customer.email : null;
+    if (!a.customer.phone && !email) return this.reject(topic, 'no_phone', `customer.phone: missing for appointment ${a.appointmentId}; no message can be sent`);
     const eventAt = new Date(envelope.time);
     const now = new Date();
-    const phone = a.customer.phone;
-    const common = { companyId, appointmentId: a.appointmentId, channel: policy.channel, toNumber: phone, sender: policy.sender, timeZone: policy.timeZone };
     const vars = { customer_name: a.customer.name, service_name: a.serviceName, company_name: policy.companyName };
 
     const planned: NewMessage[] = [];
     const immediate = kind !== 'confirmation' || policy.confirmation;
-    if (immediate) {
-      const text = await this.composer.compose({ companyId, kind, language: a.customer.language, companyLanguage: policy.language, timeZone: policy.timeZone, startsAt, vars });
-      planned.push({
-        ...common,
-        id: randomUUID(),
-        kind,
-        dedupeKey: kind === 'reschedule' ? `${a.appointmentId}:reschedule:${startsAt.getTime()}` : `${a.appointmentId}:${kind}`,
-        language: text.language,
-        body: text.body,
-        dueAt: now,
-        appointmentStartsAt: startsAt,
-        eventAt,
-      });
+    const text = immediate
+      ? await this.composer.compose({ companyId, kind, language: a.customer.language, companyLanguage: policy.language, timeZone: policy.timeZone, startsAt, vars })
+      : null;
+    const dedupeKey = kind === 'reschedule' ? `${a.appointmentId}:reschedule:${startsAt.getTime()}` : `${a.appointmentId}:${kind}`;
+    const notice = { id: '', companyId, appointmentId: a.appointmentId, kind, dueAt: now, appointmentStartsAt: startsAt, eventAt, timeZone: policy.timeZone };
+    if (a.customer.phone) {
+      const common = { companyId, appointmentId: a.appointmentId, channel: policy.channel, toNumber: a.customer.phone, sender: policy.sender, timeZone: policy.timeZone };
+      if (text) planned.push({ ...notice, ...common, id: randomUUID(), dedupeKey, language: text.language, body: text.body });
+      if (plan.scheduleReminders) planned.push(...(await this.reminders(a, policy, common, vars, startsAt, now)));
     }
-    if (plan.scheduleReminders) planned.push(...(await this.reminders(a, policy, common, vars, startsAt, now)));
+    // The e-mail is the same notice with the calendar invitation; its own dedupe key keeps it once per fact too.
+    if (text && email) planned.push(this.emails.plan({ ...notice, id: randomUUID(), dedupeKey: `${dedupeKey}:email`, language: text.language, body: text.body }, a, email, endsAt, policy.companyName));
 
     // Idempotent without an inbox row: every message has its dedupe key, so a redelivered fact inserts nothing new.
     // Order: the three topics are consumed concurrently, so under the appointment's state row a fact is applied only

@@ -17,6 +17,11 @@ export interface CompanyPolicy {
   timeZone: string;
   language: string | null;
   channel: MessageChannel;
+  /**
+   * `email` among the company's channels: confirmations, changes and cancellations also go by e-mail (with an `.ics`)
+   * to customers with an address, besides the SMS/WhatsApp channel. Off unless the company lists it.
+   */
+  email: boolean;
   confirmation: boolean;
   remindersMinutesBefore: number[];
   quietHours: QuietHours | null;
@@ -54,6 +59,7 @@ export class CompanyPolicies {
       timeZone: s?.timeZone ?? appointmentTimeZone,
       language: s?.language ?? null,
       channel,
+      email: s?.channels.includes('email') ?? false,
       confirmation: s?.confirmation ?? true,
       remindersMinutesBefore: s ? s.remindersMinutesBefore : DEFAULT_REMINDERS_MINUTES,
       quietHours: s ? s.quietHours : DEFAULT_QUIET_HOURS,

@@ -7,6 +7,7 @@ import { LOGGER, MessagingRuntime, PollLoop, SERVICE_CONFIG } from '@receptionis
 import type { NotificationEnv } from '../config';
 import { notificationEventToSend, notificationRetries, notificationsFailed, notificationsSent, notificationsSkipped } from '../notification.metrics';
 import { SendOutcome, TwilioMessenger, UNSUBSCRIBED_RECIPIENT } from '../twilio/twilio.messenger';
+import { AppointmentEmails } from './appointment-emails';
 import { CompanyPolicies } from './company-policy';
 import { MessageRow, MessagesRepository } from './messages.repository';
 import { afterQuietHours } from './zoned-time';
@@ -42,6 +43,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly twilio: TwilioMessenger,
+    private readonly emails: AppointmentEmails,
     private readonly policies: CompanyPolicies,
     private readonly outbox: Outbox,
     private readonly dataSource: DataSource,
@@ -76,8 +78,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One claim-send-record round; returns how many messages it claimed. */
   async round(): Promise<number> {
-    if (!this.twilio.configured) return 0;
-    const rows = await this.messages.claimDue(this.runtime.instanceId, new Date(), this.config.NOTIFICATION_BATCH_SIZE, this.config.NOTIFICATION_CLAIM_TIMEOUT_MS);
+    // Without Twilio only e-mails can go; texts stay scheduled (and the check reports it).
+    const only = this.twilio.configured ? undefined : 'email';
+    const rows = await this.messages.claimDue(this.runtime.instanceId, new Date(), this.config.NOTIFICATION_BATCH_SIZE, this.config.NOTIFICATION_CLAIM_TIMEOUT_MS, only);
     if (rows.length === 0) return 0;
     const decisions = await this.decide(rows);
     const results: Result[] = new Array(rows.length);
@@ -127,14 +130,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private async process(row: MessageRow, decision: Decision): Promise<Result> {
     if (decision.action === 'skip') return { row, action: 'skip', reason: decision.reason };
     if (decision.action === 'defer') return { row, action: 'defer', until: decision.until };
-    if (!row.sender) return { row, action: 'failed', permanent: true, error: { code: null, message: 'no sender configured (TWILIO_FROM_NUMBER or the company sender id)' } };
-    const prefix = row.channel === 'whatsapp' ? 'whatsapp:' : '';
-    const outcome = await this.twilio.send({
-      to: prefix + row.toNumber,
-      from: prefix + row.sender,
-      body: row.body,
-      statusCallback: this.statusCallbackUrl(row),
-    });
+    const outcome = row.channel === 'email' ? await this.emails.send(row) : await this.sendTwilio(row);
+    if ('result' in outcome) return outcome.result;
     if (outcome.ok) return { row, action: 'sent', outcome };
     const error = { code: outcome.code, message: outcome.message };
     if (!outcome.transient) return { row, action: 'failed', permanent: true, error };
@@ -142,6 +139,17 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const delay = Math.min(this.config.NOTIFICATION_RETRY_BASE_MS * 4 ** (row.attempts - 1), MAX_RETRY_DELAY_MS);
     const jitter = Math.floor(delay * 0.2 * Math.random());
     return { row, action: 'retry', until: new Date(Date.now() + delay + jitter), error };
+  }
+
+  private async sendTwilio(row: MessageRow): Promise<SendOutcome | { result: Result }> {
+    if (!row.sender) return { result: { row, action: 'failed', permanent: true, error: { code: null, message: 'no sender configured (TWILIO_FROM_NUMBER or the company sender id)' } } };
+    const prefix = row.channel === 'whatsapp' ? 'whatsapp:' : '';
+    return this.twilio.send({
+      to: prefix + row.toNumber,
+      from: prefix + row.sender,
+      body: row.body,
+      statusCallback: this.statusCallbackUrl(row),
+    });
   }
 
   /** Our message and company ride along in the callback URL: Twilio signs the whole URL, so they cannot be forged. */

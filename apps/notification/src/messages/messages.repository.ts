@@ -20,7 +20,7 @@ export type MessageStatus =
   | 'failed'
   | 'skipped';
 
-export type MessageChannel = 'sms' | 'whatsapp';
+export type MessageChannel = 'sms' | 'whatsapp' | 'email';
 
 export interface NewMessage {
   id: string;
@@ -29,7 +29,7 @@ export interface NewMessage {
   kind: MessageKind;
   dedupeKey: string;
   channel: MessageChannel;
-  /** E.164, without `whatsapp:`. */
+  /** E.164, without `whatsapp:`; the e-mail address for channel `email`. */
   toNumber: string;
   /** E.164 or alphanumeric sender, without `whatsapp:`; empty when none is configured. */
   sender: string;
@@ -39,6 +39,9 @@ export interface NewMessage {
   dueAt: Date;
   appointmentStartsAt: Date | null;
   eventAt: Date | null;
+  /** Channel `email` only: the subject and the `.ics` invitation. */
+  subject?: string | null;
+  ics?: string | null;
 }
 
 export interface MessageRow {
@@ -60,11 +63,13 @@ export interface MessageRow {
   errorCode: string | null;
   eventAt: Date | null;
   sentAt: Date | null;
+  subject: string | null;
+  ics: string | null;
 }
 
 const COLUMNS = `id, company_id AS companyId, appointment_id AS appointmentId, kind, channel, to_number AS toNumber, sender,
   language, time_zone AS timeZone, body, status, due_at AS dueAt, appointment_starts_at AS appointmentStartsAt, attempts,
-  provider_sid AS providerSid, error_code AS errorCode, event_at AS eventAt, sent_at AS sentAt`;
+  provider_sid AS providerSid, error_code AS errorCode, event_at AS eventAt, sent_at AS sentAt, subject, ics`;
 
 /** Twilio's statuses in the order a message moves through them; a callback never moves a message back. */
 export const PROVIDER_STATUS_RANK: Record<string, number> = {
@@ -87,7 +92,7 @@ export class MessagesRepository {
   async insert(manager: EntityManager, messages: NewMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
     const now = new Date();
-    const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     const params = messages.flatMap((m) => [
       m.id,
       m.companyId,
@@ -104,13 +109,15 @@ export class MessagesRepository {
       m.dueAt,
       m.appointmentStartsAt,
       m.eventAt,
+      m.subject ?? null,
+      m.ics ?? null,
       now,
       now,
     ]);
     const result = await manager.query(
       `INSERT INTO notification_message
          (id, company_id, appointment_id, kind, dedupe_key, channel, to_number, sender, language, time_zone, body, status, due_at,
-          appointment_starts_at, event_at, created_at, updated_at)
+          appointment_starts_at, event_at, subject, ics, created_at, updated_at)
        VALUES ${rows}
        ON DUPLICATE KEY UPDATE id = id`,
       params,
@@ -142,14 +149,14 @@ export class MessagesRepository {
    * without waiting on or taking each other's rows. A claim whose lease ran out (its instance died mid-send) is
    * due again, unless a status callback has told us meanwhile that Twilio has the message.
    */
-  async claimDue(instanceId: string, now: Date, limit: number, leaseMs: number): Promise<MessageRow[]> {
+  async claimDue(instanceId: string, now: Date, limit: number, leaseMs: number, onlyChannel?: MessageChannel): Promise<MessageRow[]> {
     // READ COMMITTED: locks only the rows claimed, no gap locks that would hold up the consumer's inserts.
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const ids: { id: string }[] = await manager.query(
         `SELECT id FROM notification_message
-          WHERE status IN ('scheduled', 'claimed') AND due_at <= ?
+          WHERE status IN ('scheduled', 'claimed') AND due_at <= ?${onlyChannel ? ' AND channel = ?' : ''}
           ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [now, limit],
+        onlyChannel ? [now, onlyChannel, limit] : [now, limit],
       );
       if (ids.length === 0) return [];
       const list = ids.map((r) => r.id);

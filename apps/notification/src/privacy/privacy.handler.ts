@@ -40,15 +40,16 @@ export class NotificationPrivacyHandler implements PrivacyStore {
   private where(s: PrivacySubject) {
     return {
       sql: 'company_id = ? AND (to_number IN (?) OR appointment_id IN (?))',
-      params: [s.companyId, s.phones.length ? s.phones : ['-'], s.appointmentIds.length ? s.appointmentIds : ['-']],
+      // Appointment e-mails are addressed to the customer's e-mail address (channel `email`).
+      params: [s.companyId, [...s.phones, ...s.emails].length ? [...s.phones, ...s.emails] : ['-'], s.appointmentIds.length ? s.appointmentIds : ['-']],
     };
   }
 
   async export(s: PrivacySubject) {
     const w = this.where(s);
-    const phones = s.phones.length ? s.phones : ['-'];
+    const phones = [...s.phones, ...s.emails].length ? [...s.phones, ...s.emails] : ['-'];
     const messages = await this.dataSource.query(
-      `SELECT id, appointment_id, kind, channel, to_number, language, body, status, due_at, sent_at, error_code, error_message, event_at, created_at
+      `SELECT id, appointment_id, kind, channel, to_number, language, subject, body, status, due_at, sent_at, error_code, error_message, event_at, created_at
          FROM notification_message WHERE ${w.sql} ORDER BY created_at`,
       w.params,
     );
@@ -59,8 +60,8 @@ export class NotificationPrivacyHandler implements PrivacyStore {
 
   async erase(m: EntityManager, s: PrivacySubject) {
     const w = this.where(s);
-    const messages = await m.query(`UPDATE notification_message SET to_number = ?, body = '', error_message = NULL, updated_at = ? WHERE ${w.sql}`, [ERASED_RECIPIENT, new Date(), ...w.params]);
-    const phones = s.phones.length ? s.phones : ['-'];
+    const messages = await m.query(`UPDATE notification_message SET to_number = ?, body = '', subject = NULL, ics = NULL, error_message = NULL, updated_at = ? WHERE ${w.sql}`, [ERASED_RECIPIENT, new Date(), ...w.params]);
+    const phones = [...s.phones, ...s.emails].length ? [...s.phones, ...s.emails] : ['-'];
     const [{ n }] = await m.query('SELECT COUNT(*) AS n FROM notification_opt_out WHERE company_id = ? AND phone IN (?)', [s.companyId, phones]);
     return { messages: messages.affectedRows ?? 0, optOutsKept: Number(n) };
   }
