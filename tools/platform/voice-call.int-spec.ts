@@ -4,7 +4,8 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { Topics } from '@receptionist/contracts';
 import { calcomSimulator, retellSimulator, RunningSimulator, startSimulator } from '@receptionist/simulators';
-import { collectMessages, testInfra, testKafka, uniqueName, waitFor } from '@receptionist/testing';
+import { ensureTopics } from '@receptionist/messaging';
+import { collectMessages, PrivateKafka, testInfra, testKafkaOn, uniqueName, waitFor } from '@receptionist/testing';
 import { runCompanyImport } from '../company-import';
 import { ROOT, migrateAll, startService, waitReady } from './launch';
 import { SERVICES } from './services';
@@ -39,8 +40,16 @@ describe('a voice call books, lists, moves and cancels an appointment', () => {
   let retell: RunningSimulator<any>;
   let events: Awaited<ReturnType<typeof collectMessages>>;
   const gatewayUrl = `http://127.0.0.1:${3000 + PORT_OFFSET}`;
+  // Its own broker, as the console test: on the shared one, every earlier suite's facts wait in the same consumer
+  // groups, and the import's parts were not applied within its wait.
+  const kafka = new PrivateKafka();
+  const sharedBrokers = process.env.KAFKA_BROKERS;
 
   beforeAll(async () => {
+    await kafka.start();
+    await ensureTopics(testKafkaOn(kafka.brokers));
+    // the services' KAFKA_BROKERS (tools/platform/launch.ts takes it from this process)
+    process.env.KAFKA_BROKERS = kafka.brokers.join(',');
     calcom = await startSimulator(calcomSimulator, { port: 0 });
     retell = await startSimulator(retellSimulator, { port: 0 });
     const opts = {
@@ -62,7 +71,7 @@ describe('a voice call books, lists, moves and cancels an appointment', () => {
     await migrateAll(opts);
     for (const s of SERVICES) children.push(startService(s, opts));
     await Promise.all(SERVICES.map((s) => waitReady(`http://127.0.0.1:${s.port + PORT_OFFSET}/health/ready`, 120000)));
-    events = await collectMessages(testKafka(), [Topics.bookingCreated.name, Topics.bookingRescheduled.name, Topics.bookingCancelled.name], { fromBeginning: false });
+    events = await collectMessages(testKafkaOn(kafka.brokers), [Topics.bookingCreated.name, Topics.bookingRescheduled.name, Topics.bookingCancelled.name], { fromBeginning: false });
 
     const imported = await runCompanyImport({
       file: path.join(ROOT, 'deploy/demo/company.yaml'),
@@ -86,6 +95,9 @@ describe('a voice call books, lists, moves and cancels an appointment', () => {
     }
     await calcom?.close();
     await retell?.close();
+    await kafka.destroy();
+    if (sharedBrokers === undefined) delete process.env.KAFKA_BROKERS;
+    else process.env.KAFKA_BROKERS = sharedBrokers;
     const admin = new DataSource({ type: 'mysql', ...testInfra.db });
     await admin.initialize();
     for (const s of SERVICES) await admin.query(`DROP DATABASE IF EXISTS \`${prefix}${s.database}\``);
